@@ -1,0 +1,75 @@
+"""Settings: where the database lives, read once from options and the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from lpip.errors import InvalidDatabaseURL
+
+ENV_DATABASE_URL = "LPIP_DATABASE_URL"
+ENV_DATA_DIR = "LPIP_DATA_DIR"
+
+
+def default_data_dir() -> Path:
+    """The per-user folder for lpip's database and outputs (``LPIP_DATA_DIR`` overrides it)."""
+    override = os.environ.get(ENV_DATA_DIR)
+    return Path(override) if override else Path(platformdirs.user_data_dir("lpip", appauthor=False))
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{default_data_dir() / 'lpip.sqlite'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings. Build with :func:`load_settings`."""
+
+    database_url: str
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def safe_database_url(self) -> str:
+        """The URL with any password hidden, for messages."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+
+def load_settings(database: str | None = None) -> Settings:
+    """Settings from ``database``, else ``LPIP_DATABASE_URL``, else a SQLite file in the data dir.
+
+    A bare file path is accepted and taken as a SQLite database file.
+    """
+    url = database or os.environ.get(ENV_DATABASE_URL) or default_database_url()
+    return Settings(database_url=normalise_database_url(url))
+
+
+def normalise_database_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    if "://" not in url:
+        # A plain path: treat it as a SQLite file.
+        return f"sqlite:///{Path(url).expanduser().resolve()}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise InvalidDatabaseURL(
+            f"Cannot read the database URL {url!r}: {exc}. Use sqlite:///PATH or "
+            "postgresql+psycopg://USER:PASSWORD@HOST:PORT/NAME."
+        ) from None
+    if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise InvalidDatabaseURL(
+            f"lpip supports SQLite and PostgreSQL, not {parsed.get_backend_name()!r}. "
+            "Use sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST:PORT/NAME."
+        )
+    return url

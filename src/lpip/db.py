@@ -1,0 +1,158 @@
+"""The store: engine, sessions, the declarative Base and schema migrations.
+
+One database holds everything. SQLite (WAL mode, foreign keys on) is the default;
+PostgreSQL is used for a hosted, multi-user install. Migrations live in
+``lpip/migrations`` and run with Alembic.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, MetaData, Table, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from lpip.errors import DatabaseNotReady, InvalidDatabaseURL
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every lpip table."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # WAL lets readers (the web app, the CLI) work while one writer writes.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; for SQLite the parent folder is created and pragmas set."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session that commits on success and rolls back everything on any error."""
+    session = session_factory(engine)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _alembic_config(engine: Engine):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at, or None for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    except OperationalError as exc:
+        raise InvalidDatabaseURL(
+            f"Cannot open the database {engine.url.render_as_string(hide_password=True)}: "
+            f"{exc.orig}. Check the URL, that the server is running and that you may connect."
+        ) from None
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    config = _alembic_config(None)  # type: ignore[arg-type]
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def migrate(engine: Engine) -> tuple[str | None, str]:
+    """Create or upgrade the schema to the newest revision; returns (before, after)."""
+    from alembic import command
+
+    before = current_revision(engine)
+    command.upgrade(_alembic_config(engine), "head")
+    return before, head_revision()
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Raise :class:`DatabaseNotReady` unless the schema is at the newest revision."""
+    revision = current_revision(engine)
+    if revision != head_revision():
+        where = engine.url.render_as_string(hide_password=True)
+        state = "has no lpip tables" if revision is None else f"is at an older schema ({revision})"
+        raise DatabaseNotReady(f"The database {where} {state}. Run `lpip init` first.")
+
+
+def table_exists(engine: Engine, name: str) -> bool:
+    return inspect(engine).has_table(name)
+
+
+def bulk_insert(session: Session, table: Table, rows: Sequence[dict] | Iterable[dict]) -> int:
+    """Insert many rows fast inside the session's transaction; returns the count.
+
+    PostgreSQL gets ``COPY``, which is an order of magnitude quicker than INSERTs for the
+    million-row bundled load; other databases get an executemany.
+    """
+    rows = list(rows)
+    if not rows:
+        return 0
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        _copy_rows(connection, table, rows)
+    else:
+        connection.execute(table.insert(), rows)
+    return len(rows)
+
+
+def _copy_rows(connection, table: Table, rows: list[dict]) -> None:
+    columns = list(rows[0].keys())
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for row in rows:
+        writer.writerow(["\\N" if row[c] is None else row[c] for c in columns])
+    raw = connection.connection.driver_connection
+    names = ", ".join(f'"{c}"' for c in columns)
+    sql = f'COPY "{table.name}" ({names}) FROM STDIN WITH (FORMAT csv, NULL \'\\N\')'
+    with raw.cursor() as cursor, cursor.copy(sql) as copy:
+        copy.write(buffer.getvalue())

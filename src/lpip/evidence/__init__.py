@@ -1,0 +1,1 @@
+"""Indicators and their values: the catalogue, loaders, import and export."""

@@ -1,0 +1,133 @@
+"""Load the bundled real data (see data/SOURCES.md) into the indicator tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from lpip.bundled import FUEL_POVERTY, IOD_RANKS, IOD_SCORES, LAD_INDICATORS, bundled_path
+from lpip.db import bulk_insert
+from lpip.evidence.catalogue import IndicatorSpec, bundled_catalogue
+from lpip.evidence.models import Dataset, Indicator, IndicatorValue
+
+VALUE_COLUMNS = ["indicator_id", "area_code", "period", "value"]
+
+
+@dataclass
+class BundleReport:
+    """What a bundled load did: values written and rows left out, per indicator."""
+
+    values: dict[str, int]
+    skipped_areas: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.values.values())
+
+
+class BundleFiles:
+    """Reads each bundled file once, on first use."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, pd.DataFrame] = {}
+
+    def get(self, key: str) -> pd.DataFrame:
+        if key not in self._cache:
+            self._cache[key] = READERS[key]()
+        return self._cache[key]
+
+
+def _read_lad_tidy() -> pd.DataFrame:
+    # Some counts are published with thousands separators ("1,447"); one value is "na".
+    return pd.read_csv(
+        bundled_path(LAD_INDICATORS), dtype={"period": str, "area_code": str},
+        thousands=",", na_values=["na"],
+    )
+
+
+def _read_iod_scores() -> pd.DataFrame:
+    return pd.read_csv(bundled_path(IOD_SCORES))
+
+
+def _read_iod_ranks() -> pd.DataFrame:
+    return pd.read_csv(bundled_path(IOD_RANKS))
+
+
+def _read_fuel_poverty() -> pd.DataFrame:
+    return pd.read_csv(bundled_path(FUEL_POVERTY), dtype={"period": str})
+
+
+READERS: dict[str, Callable[[], pd.DataFrame]] = {
+    "lad_tidy": _read_lad_tidy,
+    "iod_scores": _read_iod_scores,
+    "iod_ranks": _read_iod_ranks,
+    "fuel_poverty": _read_fuel_poverty,
+}
+
+
+def series_frame(files: BundleFiles, series: dict) -> pd.DataFrame:
+    """One series of a catalogue entry as tidy rows: area_code, period, value."""
+    kind = series["file"]
+    data = files.get(kind)
+    if kind == "lad_tidy":
+        rows = data[(data["source"] == series["source"]) & (data["indicator"] == series["name"])]
+        return rows[["area_code", "period", "value"]]
+    if kind in ("iod_scores", "iod_ranks"):
+        return pd.DataFrame(
+            {"area_code": data["LSOA code (2011)"], "period": series["period"], "value": data[series["column"]]}
+        )
+    if kind == "fuel_poverty":
+        return data.rename(columns={"LSOA11CD": "area_code"})[["area_code", "period", "value"]]
+    raise ValueError(f"unknown bundled file kind {kind!r}")
+
+
+def indicator_frame(files: BundleFiles, spec: IndicatorSpec) -> pd.DataFrame:
+    """All series of one indicator, the first series winning where two give the same key."""
+    frames = [series_frame(files, series) for series in spec.series]
+    frame = pd.concat(frames, ignore_index=True).drop_duplicates(["area_code", "period"], keep="first")
+    frame = frame.assign(indicator_id=spec.id)
+    return frame[VALUE_COLUMNS]
+
+
+def iter_indicator_frames(specs: list[IndicatorSpec]) -> Iterator[tuple[IndicatorSpec, pd.DataFrame]]:
+    files = BundleFiles()
+    for spec in specs:
+        yield spec, indicator_frame(files, spec)
+
+
+def load_bundled_indicators(
+    session: Session,
+    known_areas: set[str],
+    fingerprint: str,
+    progress: Callable[[str], None] | None = None,
+) -> BundleReport:
+    """Write the catalogue and every bundled value; rows for areas outside lpip's geography
+    (Wales, Scotland, areas created after 2019) are left out and counted."""
+    specs = bundled_catalogue()
+    dataset = Dataset(
+        name="bundled", title="Data bundled with lpip (see data/SOURCES.md)", publisher="various (OGL v3.0)",
+        licence="OGL-UK-3.0", location="lpip/data", sha256=fingerprint, rows=0,
+        loaded_at=datetime.now(timezone.utc),
+    )
+    session.add(dataset)
+    bulk_insert(session, Indicator.__table__, [spec.row() for spec in specs])
+    session.flush()
+    report = BundleReport(values={}, skipped_areas={})
+    for spec, frame in iter_indicator_frames(specs):
+        keep = frame["area_code"].isin(known_areas) & frame["value"].notna()
+        frame = frame[keep].assign(dataset_id=dataset.id)
+        report.skipped_areas[spec.id] = int((~keep).sum())
+        report.values[spec.id] = bulk_insert(session, IndicatorValue.__table__, _records(frame))
+        if progress:
+            progress(spec.id)
+    dataset.rows = report.total
+    return report
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    frame = frame.astype({"value": float})
+    return frame.to_dict("records")

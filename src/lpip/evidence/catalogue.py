@@ -1,0 +1,129 @@
+"""The indicator catalogue: read from data/indicators.toml, validated, and queried."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lpip.bundled import INDICATOR_CATALOGUE, read_toml
+from lpip.errors import InvalidCatalogue, UnknownIndicator
+from lpip.evidence.models import POLARITIES, THEMES, VALUE_TYPES, Indicator, IndicatorValue
+from lpip.geography.models import LEVELS
+
+REQUIRED = ("id", "title", "theme", "unit", "polarity", "value_type", "levels", "source", "publisher", "licence")
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """One catalogue entry as written in indicators.toml."""
+
+    id: str
+    title: str
+    theme: str
+    unit: str
+    polarity: str
+    value_type: str
+    levels: tuple[str, ...]
+    source: str
+    publisher: str
+    licence: str
+    description: str | None = None
+    series: tuple[dict, ...] = field(default_factory=tuple)
+
+    def row(self, origin: str = "bundled") -> dict:
+        return dict(
+            id=self.id, title=self.title, theme=self.theme, unit=self.unit,
+            polarity=self.polarity, value_type=self.value_type, levels=",".join(self.levels),
+            source=self.source, publisher=self.publisher, licence=self.licence,
+            description=self.description, origin=origin,
+        )
+
+
+def validate_spec(entry: dict, where: str) -> IndicatorSpec:
+    """An :class:`IndicatorSpec` from a dict; :class:`InvalidCatalogue` names every problem."""
+    problems = [f"{where}: missing '{key}'" for key in REQUIRED if not entry.get(key)]
+    checks = (("theme", THEMES), ("polarity", POLARITIES), ("value_type", VALUE_TYPES))
+    for key, allowed in checks:
+        if entry.get(key) and entry[key] not in allowed:
+            problems.append(f"{where}: {key} {entry[key]!r} is not one of {', '.join(allowed)}")
+    for level in entry.get("levels") or ():
+        if level not in LEVELS:
+            problems.append(f"{where}: level {level!r} is not one of {', '.join(LEVELS)}")
+    if problems:
+        raise InvalidCatalogue("The indicator catalogue has problems:", problems)
+    fields = {key: entry[key] for key in REQUIRED}
+    fields["levels"] = tuple(entry["levels"])
+    return IndicatorSpec(**fields, description=entry.get("description"), series=tuple(entry.get("series", ())))
+
+
+def bundled_catalogue() -> list[IndicatorSpec]:
+    """Every indicator lpip ships with, in catalogue order."""
+    entries = read_toml(INDICATOR_CATALOGUE)["indicator"]
+    specs = [validate_spec(entry, f"indicator {entry.get('id', i + 1)}") for i, entry in enumerate(entries)]
+    seen: set[str] = set()
+    duplicates = [spec.id for spec in specs if spec.id in seen or seen.add(spec.id)]
+    if duplicates:
+        raise InvalidCatalogue(f"The indicator catalogue repeats ids: {', '.join(duplicates)}")
+    return specs
+
+
+def get_indicator(session: Session, indicator_id: str) -> Indicator:
+    """The indicator with this id; :class:`UnknownIndicator` with suggestions otherwise."""
+    indicator = session.get(Indicator, indicator_id)
+    if indicator is None:
+        import difflib
+
+        ids = session.scalars(select(Indicator.id)).all()
+        near = difflib.get_close_matches(indicator_id, ids, n=3, cutoff=0.5)
+        hint = f" Did you mean {', '.join(near)}?" if near else ""
+        raise UnknownIndicator(
+            f"There is no indicator {indicator_id!r}.{hint} See `lpip indicators list` for all ids."
+        )
+    return indicator
+
+
+def list_indicators(session: Session, theme: str | None = None) -> pd.DataFrame:
+    """The catalogue as a table: id, title, theme, unit, polarity, levels, periods, values."""
+    if theme is not None and theme not in THEMES:
+        raise UnknownIndicator(f"There is no theme {theme!r}. Themes: {', '.join(THEMES)}.")
+    query = select(Indicator).order_by(Indicator.theme, Indicator.id)
+    if theme:
+        query = query.where(Indicator.theme == theme)
+    indicators = session.scalars(query).all()
+    periods = _periods_by_indicator(session)
+    rows = [
+        dict(
+            id=i.id, title=i.title, theme=i.theme, unit=i.unit, polarity=i.polarity,
+            levels=i.levels, periods=", ".join(periods.get(i.id, [])), source=i.source,
+        )
+        for i in indicators
+    ]
+    return pd.DataFrame(rows, columns=["id", "title", "theme", "unit", "polarity", "levels", "periods", "source"])
+
+
+def _periods_by_indicator(session: Session) -> dict[str, list[str]]:
+    query = select(IndicatorValue.indicator_id, IndicatorValue.period).distinct()
+    result: dict[str, list[str]] = {}
+    for indicator_id, period in session.execute(query):
+        result.setdefault(indicator_id, []).append(period)
+    return {key: sorted(value) for key, value in result.items()}
+
+
+def describe_indicator(session: Session, indicator_id: str) -> dict:
+    """Everything known about one indicator: metadata, periods, value counts per level."""
+    from lpip.geography.models import Area
+
+    indicator = get_indicator(session, indicator_id)
+    counts = session.execute(
+        select(IndicatorValue.period, Area.level, func.count())
+        .join(Area, Area.code == IndicatorValue.area_code)
+        .where(IndicatorValue.indicator_id == indicator_id)
+        .group_by(IndicatorValue.period, Area.level)
+        .order_by(IndicatorValue.period, Area.level)
+    ).all()
+    info = {column.name: getattr(indicator, column.name) for column in Indicator.__table__.columns}
+    info["values"] = [dict(period=p, level=lv, count=n) for p, lv, n in counts]
+    return info

@@ -1,0 +1,1 @@
+"""Areas (GSS codes), their hierarchy, custom area sets and boundaries."""

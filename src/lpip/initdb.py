@@ -1,0 +1,102 @@
+"""Create or upgrade the database and load the bundled data: what `lpip init` does."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from lpip.bundled import bundle_fingerprint
+from lpip.config import Settings
+from lpip.db import make_engine, migrate, require_current_schema, session_scope
+from lpip.evidence.bundle import load_bundled_indicators
+from lpip.evidence.models import Dataset, Indicator, IndicatorValue
+from lpip.geography.load import build_geography
+from lpip.geography.models import Area, AreaLink
+
+
+@dataclass
+class InitResult:
+    """What `init_db` did."""
+
+    database: str
+    schema_before: str | None
+    schema_after: str
+    loaded: bool
+    seconds: float
+    summary: dict = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return self.loaded or self.schema_before != self.schema_after
+
+
+def init_db(settings: Settings, progress: Callable[[str], None] | None = None) -> InitResult:
+    """Create or upgrade the database at ``settings.database_url`` and load the bundled data.
+
+    Running it again on an up-to-date database changes nothing (``result.changed`` is
+    False). The whole load is one transaction: it lands completely or not at all.
+    """
+    started = time.perf_counter()
+    engine = make_engine(settings.database_url)
+    before, after = migrate(engine)
+    fingerprint = bundle_fingerprint()
+    with session_scope(engine) as session:
+        loaded = _load_bundle_if_changed(session, fingerprint, progress)
+    with session_scope(engine) as session:
+        summary = summarise_database(session)
+    engine.dispose()
+    return InitResult(
+        database=settings.safe_database_url, schema_before=before, schema_after=after,
+        loaded=loaded, seconds=time.perf_counter() - started, summary=summary,
+    )
+
+
+def _load_bundle_if_changed(session: Session, fingerprint: str, progress) -> bool:
+    existing = session.scalar(select(Dataset).where(Dataset.name == "bundled"))
+    if existing is not None and existing.sha256 == fingerprint:
+        return False
+    if existing is not None:
+        _remove_bundled_values(session, existing)
+    known = _insert_missing_geography(session)
+    if progress:
+        progress("geography")
+    load_bundled_indicators(session, known, fingerprint, progress)
+    return True
+
+
+def _remove_bundled_values(session: Session, dataset: Dataset) -> None:
+    """Clear what an older bundle loaded, keeping everything users imported."""
+    session.execute(delete(IndicatorValue).where(IndicatorValue.dataset_id == dataset.id))
+    session.execute(delete(Indicator).where(Indicator.origin == "bundled"))
+    session.delete(dataset)
+    session.flush()
+
+
+def _insert_missing_geography(session: Session) -> set[str]:
+    from lpip.db import bulk_insert
+
+    tables = build_geography()
+    present = set(session.scalars(select(Area.code)))
+    bulk_insert(session, Area.__table__, [a for c, a in tables.areas.items() if c not in present])
+    links = set(session.execute(select(AreaLink.child_code, AreaLink.parent_code)).tuples())
+    bulk_insert(session, AreaLink.__table__, [v for k, v in tables.links.items() if k not in links])
+    return present | set(tables.areas)
+
+
+def summarise_database(session: Session) -> dict:
+    """Counts of what the database holds: areas by level, indicators by theme, values."""
+    areas = dict(session.execute(select(Area.level, func.count()).group_by(Area.level)).tuples().all())
+    themes = dict(session.execute(select(Indicator.theme, func.count()).group_by(Indicator.theme)).tuples().all())
+    values = session.scalar(select(func.count()).select_from(IndicatorValue))
+    return {"areas": areas, "indicators": themes, "values": values}
+
+
+def open_database(settings: Settings):
+    """An engine for an initialised database; :class:`DatabaseNotReady` if `lpip init` is needed."""
+    engine = make_engine(settings.database_url)
+    require_current_schema(engine)
+    return engine
