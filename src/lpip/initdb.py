@@ -82,15 +82,15 @@ def _insert_missing_geography(session: Session) -> set[str]:
     tables = build_geography()
     present = set(session.scalars(select(Area.code)))
     bulk_insert(session, Area.__table__, [a for c, a in tables.areas.items() if c not in present])
-    links = set(session.execute(select(AreaLink.child_code, AreaLink.parent_code)).tuples())
+    links = {tuple(row) for row in session.execute(select(AreaLink.child_code, AreaLink.parent_code))}
     bulk_insert(session, AreaLink.__table__, [v for k, v in tables.links.items() if k not in links])
     return present | set(tables.areas)
 
 
 def summarise_database(session: Session) -> dict:
     """Counts of what the database holds: areas by level, indicators by theme, values."""
-    areas = dict(session.execute(select(Area.level, func.count()).group_by(Area.level)).tuples().all())
-    themes = dict(session.execute(select(Indicator.theme, func.count()).group_by(Indicator.theme)).tuples().all())
+    areas = dict(session.execute(select(Area.level, func.count()).group_by(Area.level)).all())
+    themes = dict(session.execute(select(Indicator.theme, func.count()).group_by(Indicator.theme)).all())
     values = session.scalar(select(func.count()).select_from(IndicatorValue))
     return {"areas": areas, "indicators": themes, "values": values}
 

@@ -12,7 +12,7 @@ from lpip.geography.models import LEVELS, Area, AreaLink
 
 def known_areas(session: Session) -> dict[str, str]:
     """Every area code and its name."""
-    return dict(session.execute(select(Area.code, Area.name)).tuples().all())
+    return dict(session.execute(select(Area.code, Area.name)).all())
 
 def get_area(session: Session, code: str) -> Area:
     """The area with this code; :class:`UnknownAreaCode` with the nearest known code otherwise."""

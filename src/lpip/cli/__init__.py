@@ -1,0 +1,65 @@
+"""The `lpip` command: one group per domain, each command a thin shell over one library function."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from lpip import __version__
+from lpip.cli.areas import app as areas_app
+from lpip.cli.common import DatabaseOption, console, new_app, rich_table
+from lpip.cli.data import app as data_app
+from lpip.cli.indicators import app as indicators_app
+
+app = new_app("lpip: evidence and workshops for Local Policy Innovation Partnerships.")
+app.add_typer(areas_app, name="areas", help="Areas: local authorities, LSOAs, regions and custom sets.")
+app.add_typer(indicators_app, name="indicators", help="The indicator catalogue.")
+app.add_typer(data_app, name="data", help="Import and export indicator values.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"lpip {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """lpip: evidence and workshops for Local Policy Innovation Partnerships."""
+
+
+@app.command()
+def init(database: DatabaseOption = None) -> None:
+    """Create or upgrade the database and load the bundled West Midlands data."""
+    from rich.progress import Progress
+
+    from lpip.config import load_settings
+    from lpip.evidence.catalogue import bundled_catalogue
+    from lpip.initdb import init_db
+
+    settings = load_settings(database)
+    steps = len(bundled_catalogue()) + 1
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Loading bundled data", total=steps)
+        result = init_db(settings, progress=lambda _step: progress.advance(task))
+    if result.changed:
+        console.print(f"Database ready at {result.database} (schema {result.schema_after}), "
+                      f"bundled data loaded in {result.seconds:.1f} s.")
+    else:
+        console.print(f"Nothing to do: {result.database} is up to date (schema {result.schema_after}).")
+    print_summary(result.summary)
+
+
+def print_summary(summary: dict) -> None:
+    import pandas as pd
+
+    areas = pd.DataFrame(sorted(summary["areas"].items()), columns=["level", "areas"])
+    themes = pd.DataFrame(sorted(summary["indicators"].items()), columns=["theme", "indicators"])
+    console.print(rich_table(areas, "Areas by level"))
+    console.print(rich_table(themes, "Indicators by theme"))
+    console.print(f"Indicator values: {summary['values']:,}")
