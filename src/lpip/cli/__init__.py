@@ -9,13 +9,20 @@ import typer
 from lpip import __version__
 from lpip.cli.areas import app as areas_app
 from lpip.cli.common import DatabaseOption, console, new_app, rich_table
+from lpip.cli import compare, spatial
 from lpip.cli.data import app as data_app
+from lpip.cli.deprivation import app as deprivation_app
 from lpip.cli.indicators import app as indicators_app
+from lpip.cli.sources import app as sources_app
 
 app = new_app("lpip: evidence and workshops for Local Policy Innovation Partnerships.")
 app.add_typer(areas_app, name="areas", help="Areas: local authorities, LSOAs, regions and custom sets.")
 app.add_typer(indicators_app, name="indicators", help="The indicator catalogue.")
 app.add_typer(data_app, name="data", help="Import and export indicator values.")
+app.add_typer(deprivation_app, name="deprivation", help="Deprivation summaries (IoD2019) for districts and custom areas.")
+app.add_typer(sources_app, name="sources", help="Fetch indicators from live sources (Nomis, Fingertips, ONS).")
+compare.register(app)
+spatial.register(app)
 
 
 def _version(value: bool) -> None:
