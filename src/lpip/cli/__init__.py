@@ -9,7 +9,7 @@ import typer
 from lpip import __version__
 from lpip.cli.areas import app as areas_app
 from lpip.cli.common import DatabaseOption, console, new_app, rich_table
-from lpip.cli import compare, spatial
+from lpip.cli import compare, opinions, spatial
 from lpip.cli.data import app as data_app
 from lpip.cli.deprivation import app as deprivation_app
 from lpip.cli.indicators import app as indicators_app
@@ -23,6 +23,7 @@ app.add_typer(deprivation_app, name="deprivation", help="Deprivation summaries (
 app.add_typer(sources_app, name="sources", help="Fetch indicators from live sources (Nomis, Fingertips, ONS).")
 compare.register(app)
 spatial.register(app)
+opinions.register(app)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,35 @@
+# Two commands do all set-up (see README.md):
+#   make run    create .venv, install lpip, build the database with the bundled West Midlands data
+#   make test   install the test extras and run the whole test suite
+# `make bench` runs every benchmark and prints figures and ratios.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: run test bench docs clean
+
+$(BIN)/python:
+	@$(PYTHON) -c "import sys; sys.exit(sys.version_info[:2] < (3, 11))" || { echo "Python 3.11 or newer is needed: run make PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/lpip init $(if $(DATABASE),--database $(DATABASE))
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/run_all.py
+
+docs: $(VENV)/.installed
+	$(BIN)/python scripts/gen_cli_docs.py
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache
