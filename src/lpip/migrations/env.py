@@ -5,6 +5,7 @@ from alembic import context
 from lpip.db import Base
 import lpip.evidence.models  # noqa: F401  (registers the tables)
 import lpip.geography.models  # noqa: F401
+import lpip.workshops.models  # noqa: F401
 
 target_metadata = Base.metadata
 

@@ -1,0 +1,196 @@
+"""Tables for workshops and everything said in them.
+
+Personal data (attendee names, emails, organisations; facilitator accounts) lives only in
+``user_account`` and ``attendee``; nothing else stores a name, and deposit exports never read
+those two tables' personal columns.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lpip.db import Base
+
+SECTORS = (
+    "public",
+    "private",
+    "voluntary and community",
+    "civil society",
+    "academic",
+    "resident",
+)
+ROLES = ("facilitator", "admin")
+WORKSHOP_STATUSES = ("draft", "open", "closed")
+ROUND_STATUSES = ("pending", "open", "closed")
+CONTRIBUTION_KINDS = ("note", "statement", "priority")
+CONTRIBUTION_STATUSES = ("visible", "withdrawn", "hidden")
+# pol.is convention, as in its open-data exports: agree = 1, disagree = -1, pass = 0.
+VOTE_VALUES = {"agree": 1, "disagree": -1, "pass": 0}
+
+
+def utcnow() -> datetime:
+    from datetime import timezone
+
+    return datetime.now(timezone.utc)
+
+
+class UserAccount(Base):
+    """A facilitator (or admin) who logs in with a password."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20), default="facilitator")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Workshop(Base):
+    """One world-café workshop."""
+
+    __tablename__ = "workshop"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    subregion_code: Mapped[str | None] = mapped_column(ForeignKey("area.code"))
+    date: Mapped[date | None] = mapped_column(Date)
+    venue: Mapped[str | None] = mapped_column(String(300))
+    tables: Mapped[int] = mapped_column(Integer, default=6)
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    join_code: Mapped[str] = mapped_column(String(12), unique=True)
+    dots_per_participant: Mapped[int] = mapped_column(Integer, default=5)
+    voting_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    harvest_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Round(Base):
+    """A world-café round: a question discussed at every table for some minutes."""
+
+    __tablename__ = "workshop_round"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    question: Mapped[str] = mapped_column(Text)
+    minutes: Mapped[int] = mapped_column(Integer, default=25)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+
+    __table_args__ = (UniqueConstraint("workshop_id", "number", name="uq_round_number"),)
+
+
+class Attendee(Base):
+    """A registered attendee. Personal data: shown to facilitators only."""
+
+    __tablename__ = "attendee"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    organisation: Mapped[str | None] = mapped_column(String(300))
+    sector: Mapped[str] = mapped_column(String(40))
+    home_area_code: Mapped[str | None] = mapped_column(ForeignKey("area.code"))
+    host_table: Mapped[int | None] = mapped_column(Integer)
+    consent_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_contact_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    consent_deposit: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_deposit_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("workshop_id", "email", name="uq_attendee_email"),)
+
+
+class TableSeat(Base):
+    """Where an attendee sits in a round (the table plan)."""
+
+    __tablename__ = "table_seat"
+
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), primary_key=True)
+    round_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attendee_id: Mapped[int] = mapped_column(ForeignKey("attendee.id", ondelete="CASCADE"), primary_key=True)
+    table_number: Mapped[int] = mapped_column(Integer)
+
+
+class HostLink(Base):
+    """A secret link for a table's host: whoever holds it can write that table's notes."""
+
+    __tablename__ = "host_link"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
+    table_number: Mapped[int] = mapped_column(Integer)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+
+    __table_args__ = (UniqueConstraint("workshop_id", "table_number", name="uq_host_table"),)
+
+
+class Participant(Base):
+    """Someone who joined with the workshop code: no account, no name."""
+
+    __tablename__ = "participant"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    sector: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Contribution(Base):
+    """A note written at a table, or a statement put to the room for votes."""
+
+    __tablename__ = "contribution"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
+    round_number: Mapped[int | None] = mapped_column(Integer)
+    table_number: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str] = mapped_column(Text)
+    sector: Mapped[str | None] = mapped_column(String(40))
+    # Who wrote it: a host link, a participant, or an import (paper notes).
+    host_link_id: Mapped[int | None] = mapped_column(ForeignKey("host_link.id", ondelete="SET NULL"))
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(10), default="live")
+    # Made by the client; a retried submission with the same id is the same contribution.
+    client_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10), default="visible")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("workshop_id", "client_id", name="uq_contribution_client"),)
+
+
+class Vote(Base):
+    """A participant's vote on a statement; a later vote replaces the earlier one."""
+
+    __tablename__ = "vote"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contribution.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"))
+    value: Mapped[int] = mapped_column(Integer)
+    voted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("contribution_id", "participant_id", name="uq_vote_once"),)
+
+
+class Dot(Base):
+    """Dots a participant spends on a priority in the harvest (several on one is allowed)."""
+
+    __tablename__ = "dot"
+
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contribution.id", ondelete="CASCADE"), primary_key=True)
+    dots: Mapped[int] = mapped_column(Integer)
+
+
