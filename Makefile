@@ -15,7 +15,13 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml
+VENDORED := src/lpip/web/static/vendor/htmx.min.js
+
+$(VENDORED): package.json package-lock.json scripts/vendor_assets.py
+	npm ci --no-audit --no-fund --loglevel=error
+	$(PYTHON) scripts/vendor_assets.py
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml $(VENDORED)
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $@
 

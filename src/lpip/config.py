@@ -12,6 +12,9 @@ from lpip.errors import InvalidDatabaseURL
 
 ENV_DATABASE_URL = "LPIP_DATABASE_URL"
 ENV_DATA_DIR = "LPIP_DATA_DIR"
+ENV_SECRET_KEY = "LPIP_SECRET_KEY"
+ENV_ENVIRONMENT = "LPIP_ENV"
+ENVIRONMENTS = ("development", "production")
 
 
 def default_data_dir() -> Path:
@@ -29,6 +32,8 @@ class Settings:
     """Resolved settings. Build with :func:`load_settings`."""
 
     database_url: str
+    secret_key: str | None = None
+    environment: str = "development"
 
     @property
     def is_sqlite(self) -> bool:
@@ -73,3 +78,35 @@ def normalise_database_url(url: str) -> str:
             "Use sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST:PORT/NAME."
         )
     return url
+
+
+def web_settings(database: str | None = None) -> Settings:
+    """Settings for the web app: a secret key is required outside development.
+
+    In development a random key is made and kept in the data folder, so sessions survive a
+    restart; in production ``LPIP_SECRET_KEY`` must be set to a long random value.
+    """
+    from lpip.errors import InvalidSettings
+
+    environment = os.environ.get(ENV_ENVIRONMENT, "development")
+    if environment not in ENVIRONMENTS:
+        raise InvalidSettings(f"{ENV_ENVIRONMENT}={environment!r} is not one of {', '.join(ENVIRONMENTS)}.")
+    key = os.environ.get(ENV_SECRET_KEY)
+    if environment == "production" and (not key or len(key) < 32 or key.lower() in {"changeme", "secret"}):
+        raise InvalidSettings(
+            f"Set {ENV_SECRET_KEY} to a random value of at least 32 characters before serving in production "
+            "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+        )
+    base = load_settings(database)
+    return Settings(database_url=base.database_url, secret_key=key or _development_key(), environment=environment)
+
+
+def _development_key() -> str:
+    import secrets
+
+    path = default_data_dir() / "dev-secret-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -66,3 +66,71 @@ class BundledDataMissing(LpipError):
 
 class NoData(LpipError):
     """There is no data for what was asked."""
+
+
+class SourceUnreachable(LpipError):
+    """A live data source could not be reached (no network connection or a timeout)."""
+
+
+class SourceRequestFailed(LpipError):
+    """A live data source answered a request with an HTTP error."""
+
+
+class SourceRateLimited(SourceRequestFailed):
+    """A live data source refused a request because too many were sent (HTTP 429)."""
+
+
+class InvalidSourceResponse(LpipError):
+    """A live data source's answer cannot be read in the format expected of it."""
+
+
+class InvalidSourceQuery(LpipError):
+    """A request to a live data source is incomplete or names something unknown."""
+
+
+class UnsupportedConfidenceLevel(LpipError):
+    """A confidence level other than 95 or 99.8 was asked for."""
+
+
+class IndicatorNotAtLevel(LpipError):
+    """An indicator has no values at an area's level and cannot be aggregated to it."""
+
+
+class MixedPeriods(LpipError):
+    """Values of different periods would be compared; one period must be chosen."""
+
+
+class NoComparatorValue(LpipError):
+    """The comparator area has no value for the indicator and period."""
+
+
+class CannotAggregate(LpipError):
+    """An indicator cannot be aggregated honestly to an area (a median, or no numerators)."""
+
+
+class UnknownWorkshop(LpipError):
+    """A workshop id or join code does not exist."""
+
+
+class WorkshopClosed(LpipError):
+    """The workshop (or its round or voting) is not open for this action."""
+
+
+class InvalidContribution(LpipError):
+    """A note, statement, vote or dot spend is not acceptable as it stands."""
+
+
+class InvalidWorkshopFile(LpipError):
+    """An attendee or notes file cannot be imported as it stands."""
+
+
+class AuthenticationFailed(LpipError):
+    """Wrong email or password, or an expired or forged credential."""
+
+
+class PermissionDenied(LpipError):
+    """The signed-in user (or link holder) may not do this."""
+
+
+class InvalidSettings(LpipError):
+    """A setting is missing or unsafe for this kind of install."""

@@ -1,0 +1,44 @@
+"""Copy the front-end assets installed by npm (package.json) into the package's static folder.
+
+Run by `make` after `npm ci`. The copies are not committed (see .gitignore); each comes with
+its licence file.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MODULES = ROOT / "node_modules"
+VENDOR = ROOT / "src" / "lpip" / "web" / "static" / "vendor"
+
+ASSETS = {
+    "htmx.org/dist/htmx.min.js": "htmx.min.js",
+    "htmx.org/LICENSE": "htmx.LICENSE.txt",
+    "leaflet/dist/leaflet.js": "leaflet/leaflet.js",
+    "leaflet/dist/leaflet.css": "leaflet/leaflet.css",
+    "leaflet/dist/images": "leaflet/images",
+    "leaflet/LICENSE": "leaflet/LICENSE.txt",
+}
+
+
+def main() -> int:
+    missing = [src for src in ASSETS if not (MODULES / src).exists()]
+    if missing:
+        print(f"Missing in node_modules: {', '.join(missing)}. Run `npm ci` first.", file=sys.stderr)
+        return 1
+    for src, dst in ASSETS.items():
+        target = VENDOR / dst
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if (MODULES / src).is_dir():
+            shutil.copytree(MODULES / src, target, dirs_exist_ok=True)
+        else:
+            shutil.copyfile(MODULES / src, target)
+    print(f"copied {len(ASSETS)} front-end assets into {VENDOR}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

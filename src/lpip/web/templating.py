@@ -1,0 +1,23 @@
+"""Jinja2 templates: autoescaped, with the CSRF token and asset URLs available to every page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+from lpip import __version__
+from lpip.web.security import csrf_token
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.autoescape = True
+templates.env.globals["lpip_version"] = __version__
+
+
+def render(request: Request, name: str, context: dict | None = None, status_code: int = 200):
+    """Render a page; every template gets ``csrf_token``, ``user`` and ``request``."""
+    context = dict(context or {})
+    context.setdefault("csrf_token", csrf_token(request))
+    context.setdefault("user", getattr(request.state, "user", None))
+    return templates.TemplateResponse(request, name, context, status_code=status_code)

@@ -1,0 +1,220 @@
+"""Live capture: notes from table hosts, statements, votes and dots from participants.
+
+Every submission carries a client-made id; submitting the same id again returns the
+contribution already stored, so a retry after a dropped connection never duplicates.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lpip.errors import InvalidContribution, PermissionDenied, WorkshopClosed
+from lpip.workshops.models import (
+    SECTORS, VOTE_VALUES, Contribution, Dot, HostLink, Participant, Vote, Workshop, utcnow,
+)
+from lpip.workshops.workshops import current_round, get_workshop, workshop_by_code
+
+MAX_TEXT = 1000
+CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def clean_text(text: str) -> str:
+    """Trimmed text of an acceptable length; :class:`InvalidContribution` otherwise."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidContribution("The note is empty: write one idea, then send it.")
+    if len(text) > MAX_TEXT:
+        raise InvalidContribution(
+            f"The note is {len(text):,} characters long; the limit is {MAX_TEXT:,}. "
+            "Split it into separate ideas."
+        )
+    return text
+
+
+def check_client_id(client_id: str) -> str:
+    if not CLIENT_ID.match(client_id or ""):
+        raise InvalidContribution("Each submission needs a client id of 8-64 letters, digits, '-' or '_'.")
+    return client_id
+
+
+def _existing(session: Session, workshop_id: int, client_id: str) -> Contribution | None:
+    return session.scalar(
+        select(Contribution).where(Contribution.workshop_id == workshop_id, Contribution.client_id == client_id)
+    )
+
+
+def _insert_once(session: Session, contribution: Contribution) -> tuple[Contribution, bool]:
+    """Insert, or return the row another request stored first with the same client id."""
+    existing = _existing(session, contribution.workshop_id, contribution.client_id)
+    if existing is not None:
+        return existing, False
+    try:
+        with session.begin_nested():
+            session.add(contribution)
+            session.flush()
+    except IntegrityError:
+        # Two retries raced; the other one won.
+        return _existing(session, contribution.workshop_id, contribution.client_id), False
+    return contribution, True
+
+
+def add_note(session: Session, link: HostLink, text: str, client_id: str) -> tuple[Contribution, bool]:
+    """A table host's note in the open round; returns (note, created)."""
+    workshop = get_workshop(session, link.workshop_id)
+    if workshop.status != "open":
+        raise WorkshopClosed("The workshop is not open for notes.")
+    round_ = current_round(session, workshop.id)
+    if round_ is None:
+        raise WorkshopClosed("No round is open: wait for the facilitator to open the next round.")
+    note = Contribution(
+        workshop_id=workshop.id, round_number=round_.number, table_number=link.table_number,
+        kind="note", text=clean_text(text), host_link_id=link.id, client_id=check_client_id(client_id),
+    )
+    return _insert_once(session, note)
+
+
+def _own_note(session: Session, link: HostLink, note_id: int) -> Contribution:
+    note = session.get(Contribution, note_id)
+    if note is None or note.host_link_id != link.id:
+        raise PermissionDenied("You can only change notes written with your own table link.")
+    return note
+
+
+def edit_note(session: Session, link: HostLink, note_id: int, text: str) -> Contribution:
+    note = _own_note(session, link, note_id)
+    note.text = clean_text(text)
+    note.updated_at = utcnow()
+    return note
+
+
+def withdraw_note(session: Session, link: HostLink, note_id: int) -> Contribution:
+    note = _own_note(session, link, note_id)
+    note.status = "withdrawn"
+    note.updated_at = utcnow()
+    return note
+
+
+def table_notes(session: Session, workshop_id: int, table_number: int) -> list[Contribution]:
+    return list(session.scalars(
+        select(Contribution).where(
+            Contribution.workshop_id == workshop_id, Contribution.table_number == table_number,
+            Contribution.kind == "note", Contribution.status == "visible",
+        ).order_by(Contribution.round_number, Contribution.id)
+    ))
+
+
+def join_workshop(session: Session, code: str, sector: str | None = None) -> Participant:
+    """A new anonymous participant in the open workshop with this code."""
+    workshop = workshop_by_code(session, code)
+    if sector is not None and sector not in SECTORS:
+        raise InvalidContribution(f"Sector {sector!r} is not one of: {', '.join(SECTORS)}.")
+    participant = Participant(workshop_id=workshop.id, token=secrets.token_urlsafe(24), sector=sector)
+    session.add(participant)
+    session.flush()
+    return participant
+
+
+def participant_by_token(session: Session, token: str | None) -> Participant:
+    participant = session.scalar(select(Participant).where(Participant.token == (token or "")))
+    if participant is None:
+        raise PermissionDenied("Join the workshop with its code first.")
+    workshop = session.get(Workshop, participant.workshop_id)
+    if workshop.status == "closed":
+        raise WorkshopClosed(f"The workshop '{workshop.title}' has closed.")
+    return participant
+
+
+def add_statement(session: Session, participant: Participant, text: str, client_id: str) -> tuple[Contribution, bool]:
+    """A participant's statement for others to vote on."""
+    statement = Contribution(
+        workshop_id=participant.workshop_id, kind="statement", text=clean_text(text),
+        participant_id=participant.id, sector=participant.sector, client_id=check_client_id(client_id),
+    )
+    return _insert_once(session, statement)
+
+
+def cast_vote(session: Session, participant: Participant, statement_id: int, vote: str) -> Vote:
+    """Agree, disagree or pass on a statement; a later vote replaces the earlier one."""
+    workshop = get_workshop(session, participant.workshop_id)
+    if not workshop.voting_open:
+        raise WorkshopClosed("Voting is not open at the moment.")
+    if vote not in VOTE_VALUES:
+        raise InvalidContribution(f"A vote is agree, disagree or pass, not {vote!r}.")
+    statement = session.get(Contribution, statement_id)
+    if statement is None or statement.workshop_id != workshop.id or statement.kind != "statement" or statement.status != "visible":
+        raise InvalidContribution(f"There is no statement {statement_id} to vote on in this workshop.")
+    existing = session.scalar(
+        select(Vote).where(Vote.contribution_id == statement_id, Vote.participant_id == participant.id)
+    )
+    if existing is None:
+        existing = Vote(contribution_id=statement_id, participant_id=participant.id, value=VOTE_VALUES[vote])
+        session.add(existing)
+    else:
+        existing.value = VOTE_VALUES[vote]
+        existing.voted_at = utcnow()
+    session.flush()
+    return existing
+
+
+def spend_dots(session: Session, participant: Participant, allocation: dict[int, int]) -> dict[int, int]:
+    """Replace a participant's dots on the harvest priorities; the total may not exceed the allowance."""
+    workshop = get_workshop(session, participant.workshop_id)
+    if not workshop.harvest_open:
+        raise WorkshopClosed("The harvest vote is not open at the moment.")
+    allocation = {int(k): int(v) for k, v in allocation.items() if int(v) != 0}
+    if any(v < 0 for v in allocation.values()):
+        raise InvalidContribution("Dots cannot be negative.")
+    total = sum(allocation.values())
+    if total > workshop.dots_per_participant:
+        raise InvalidContribution(
+            f"You have {workshop.dots_per_participant} dots and tried to spend {total}. Take some off and try again."
+        )
+    priorities = set(session.scalars(select(Contribution.id).where(
+        Contribution.workshop_id == workshop.id, Contribution.kind == "priority", Contribution.status == "visible",
+    )))
+    unknown = sorted(set(allocation) - priorities)
+    if unknown:
+        raise InvalidContribution(f"There is no priority {unknown[0]} in this workshop's harvest.")
+    for dot in session.scalars(select(Dot).where(Dot.participant_id == participant.id)):
+        session.delete(dot)
+    session.flush()
+    for priority_id, dots in allocation.items():
+        session.add(Dot(participant_id=participant.id, contribution_id=priority_id, dots=dots))
+    session.flush()
+    return allocation
+
+
+def add_priority(session: Session, workshop_id: int, text: str, client_id: str | None = None) -> Contribution:
+    """A priority for the harvest, written by the facilitator from what the room said."""
+    priority = Contribution(
+        workshop_id=workshop_id, kind="priority", text=clean_text(text), source="live",
+        client_id=check_client_id(client_id or secrets.token_urlsafe(12)),
+    )
+    return _insert_once(session, priority)[0]
+
+
+def moderate(session: Session, contribution_id: int, status: str) -> Contribution:
+    """Hide or show a contribution (facilitators only; the route checks the role)."""
+    if status not in ("visible", "hidden"):
+        raise InvalidContribution(f"Moderation sets visible or hidden, not {status!r}.")
+    contribution = session.get(Contribution, contribution_id)
+    if contribution is None:
+        raise InvalidContribution(f"There is no contribution {contribution_id}.")
+    contribution.status = status
+    return contribution
+
+
+def live_counts(session: Session, workshop_id: int) -> list[dict]:
+    """Visible notes per round and table, for the facilitator's dashboard."""
+    rows = session.execute(
+        select(Contribution.round_number, Contribution.table_number, func.count())
+        .where(Contribution.workshop_id == workshop_id, Contribution.kind == "note", Contribution.status == "visible")
+        .group_by(Contribution.round_number, Contribution.table_number)
+        .order_by(Contribution.round_number, Contribution.table_number)
+    ).all()
+    return [dict(round=r, table=t, notes=n) for r, t, n in rows]
