@@ -100,6 +100,23 @@ def sqlite_url(bundled_sqlite, tmp_path) -> str:
     return f"sqlite:///{path}"
 
 
+@pytest.fixture(params=BACKENDS)
+def empty_db_url(request, tmp_path) -> str:
+    """URL of a new database with no tables at all: SQLite, and PostgreSQL when available."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
+        return
+    request.getfixturevalue("postgres_template")  # skips (or fails) as the other PostgreSQL tests do
+    name = f"lpip_empty_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(_admin_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield _admin_url(POSTGRES_URL, name)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture
 def engine(db_url):
     engine = make_engine(db_url)
@@ -134,3 +151,22 @@ def shared_data() -> Path:
     if not SHARED_DATA.exists():
         pytest.skip(f"{SHARED_DATA} is not beside the repository")
     return SHARED_DATA
+
+
+@pytest.fixture
+def app(db_url, tmp_path, monkeypatch):
+    """The web app on the test's database (development settings, a fixed test secret)."""
+    from lpip.config import Settings
+    from lpip.web import create_app
+
+    monkeypatch.setenv("LPIP_DATA_DIR", str(tmp_path / "data"))
+    return create_app(Settings(database_url=db_url, secret_key="test-secret-" + "x" * 40))
+
+
+@pytest.fixture
+def client(app):
+    """A test client for the web app (cookies kept between requests)."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as test_client:
+        yield test_client

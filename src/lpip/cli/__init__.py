@@ -9,11 +9,12 @@ import typer
 from lpip import __version__
 from lpip.cli.areas import app as areas_app
 from lpip.cli.common import DatabaseOption, console, new_app, rich_table
-from lpip.cli import compare, opinions, spatial
+from lpip.cli import compare, opinions, spatial, web
 from lpip.cli.data import app as data_app
 from lpip.cli.deprivation import app as deprivation_app
 from lpip.cli.indicators import app as indicators_app
 from lpip.cli.sources import app as sources_app
+from lpip.cli.workshops import app as workshops_app
 
 app = new_app("lpip: evidence and workshops for Local Policy Innovation Partnerships.")
 app.add_typer(areas_app, name="areas", help="Areas: local authorities, LSOAs, regions and custom sets.")
@@ -24,6 +25,8 @@ app.add_typer(sources_app, name="sources", help="Fetch indicators from live sour
 compare.register(app)
 spatial.register(app)
 opinions.register(app)
+web.register(app)
+app.add_typer(workshops_app, name="workshops", help="Workshops: create, register attendees, plan tables, import and export.")
 
 
 def _version(value: bool) -> None:
