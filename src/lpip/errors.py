@@ -134,3 +134,55 @@ class PermissionDenied(LpipError):
 
 class InvalidSettings(LpipError):
     """A setting is missing or unsafe for this kind of install."""
+
+
+class InvalidPolisExport(LpipError):
+    """A pol.is export folder cannot be read as it stands."""
+
+
+class InvalidVotes(LpipError):
+    """Votes or statements cannot be analysed as they stand."""
+
+
+class ConversationTooSmall(LpipError):
+    """A conversation has too few participants or statements to find opinion groups."""
+
+
+class NotAvailableYet(LpipError):
+    """A feature that lpip has not built yet was asked for."""
+
+
+class NoBoundaries(LpipError):
+    """Areas have no boundaries, so a spatial analysis (hotspots) cannot run on them."""
+
+
+class WrongAreaLevel(LpipError):
+    """An area is not at the level an analysis works at (similar areas compares districts)."""
+
+
+class TooFewPeriods(LpipError):
+    """A trend needs an indicator with values for two or more periods."""
+
+
+class UnknownPeriod(LpipError):
+    """A period is not one the indicator has values for."""
+
+
+class InvalidAnalysisOption(LpipError):
+    """An analysis option (permutations, significance level, number of neighbours) is out of range."""
+
+
+class InvalidDeprivationFile(LpipError):
+    """An LSOA deprivation file cannot be summarised as it stands."""
+
+
+class UnknownAreaSet(LpipError):
+    """An area set name is neither a level nor a custom set the database holds."""
+
+
+class InvalidExport(LpipError):
+    """An export cannot be written as asked (format, destination)."""
+
+
+class MissingSystemLibrary(LpipError):
+    """A system library lpip needs (e.g. Pango for PDFs) is not installed."""
