@@ -10,6 +10,7 @@ from lpip import __version__
 from lpip.cli.areas import app as areas_app
 from lpip.cli.common import DatabaseOption, console, new_app, rich_table
 from lpip.cli import compare, opinions, spatial, web
+from lpip.cli.coding import app as coding_app
 from lpip.cli.data import app as data_app
 from lpip.cli.deprivation import app as deprivation_app
 from lpip.cli.indicators import app as indicators_app
@@ -26,6 +27,7 @@ compare.register(app)
 spatial.register(app)
 opinions.register(app)
 web.register(app)
+app.add_typer(coding_app, name="coding", help="Qualitative coding: codebooks, rule and hand coding, agreement, themes.")
 app.add_typer(workshops_app, name="workshops", help="Workshops: create, register attendees, plan tables, import and export.")
 
 
