@@ -186,3 +186,23 @@ class InvalidExport(LpipError):
 
 class MissingSystemLibrary(LpipError):
     """A system library lpip needs (e.g. Pango for PDFs) is not installed."""
+
+
+class InvalidCodebook(LpipError):
+    """A codebook (or a codebook file) cannot be used as it stands: duplicate names, unknown parents."""
+
+
+class UnknownCode(LpipError):
+    """A code name is not in the codebook."""
+
+
+class InvalidCodingSheet(LpipError):
+    """A hand-coding sheet or coded file cannot be imported as it stands."""
+
+
+class TooFewDocuments(LpipError):
+    """There is too little text to find themes (or the number of themes asked for is too high)."""
+
+
+class MissingExtra(LpipError):
+    """An optional feature needs an install extra that is not installed."""
