@@ -322,6 +322,9 @@ BAD_INPUTS = [
     (lambda t: written(t, "fake.xlsx", b"areacd,period,value\n"), {}, r"fake.xlsx: cannot open it as an Excel .xlsx workbook"),
     (lambda t: edited(t, "Bromsgrove,2021,68.9,56.3,81.5,", "Bromsgrove,2021,68.9,56.3,81.5,,note"), {},
      r"row 2: the row has 8 cells but row 1 names 7 columns; a comma inside a value"),
+    # An unquoted decimal comma shifts the row right; the spilled cell is the empty status.
+    (lambda t: edited(t, "Bromsgrove,2021,68.9,56.3,81.5,", "Bromsgrove,2021,68,9,56.3,81.5,"), {},
+     r"row 2: the row has 8 cells but row 1 names 7 columns; a comma inside a value"),
     (lambda t: DISTRICTS, {"indicator_id": None}, r"no indicator is named: add an indicator column or give --indicator ID"),
     (_two_indicators, {"indicator_id": None}, r"column H \(indicator\): the file holds 2 indicators \(gva_per_hour, nvq3_plus\)"),
     (_conflicting_indicator, {}, r"column H \(indicator\): the file says the values are gva_per_hour, another indicator"),
@@ -346,7 +349,7 @@ BAD_IDS = [
     "level-not-declared", "non-numeric-value", "non-numeric-lci", "empty-value", "lci-above-uci", "one-bound-only",
     "duplicate-area-period", "misnamed-column", "missing-column", "semicolon-separated", "tab-separated", "utf-16",
     "not-utf8-or-1252", "empty-file", "blank-lines-only", "header-only", "file-not-found", "wrong-extension",
-    "old-excel", "not-really-xlsx", "extra-cells", "no-indicator", "several-indicators", "conflicting-indicator",
+    "old-excel", "not-really-xlsx", "extra-cells", "shifted-row-empty-spill", "no-indicator", "several-indicators", "conflicting-indicator",
     "unknown-theme", "unknown-polarity", "unknown-polarity-in-csvw", "new-indicator-without-metadata",
     "bad-indicator-id", "unknown-metadata-field", "metadata-not-json", "xlsx-row-numbers",
 ]

@@ -60,9 +60,12 @@ def init(database: DatabaseOption = None) -> None:
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("Loading bundled data", total=steps)
         result = init_db(settings, progress=lambda _step: progress.advance(task))
-    if result.changed:
+    if result.loaded:
         console.print(f"Database ready at {result.database} (schema {result.schema_after}), "
                       f"bundled data loaded in {result.seconds:.1f} s.")
+    elif result.changed:
+        console.print(f"Database at {result.database} upgraded from schema {result.schema_before} to "
+                      f"{result.schema_after}; the bundled data was already loaded.")
     else:
         console.print(f"Nothing to do: {result.database} is up to date (schema {result.schema_after}).")
     print_summary(result.summary)

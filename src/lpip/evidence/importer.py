@@ -227,7 +227,10 @@ def read_table(path: str | Path) -> Table:
             f"{path}: lpip reads .csv and .xlsx files, not {suffix or 'files without an extension'}{old}. "
             "Save the data as 'CSV UTF-8 (Comma delimited)' or as an Excel .xlsx workbook."
         )
-    return _table(path, records)
+    # In a CSV every delimiter counts: a row with more cells than row 1, even if the extra
+    # ones are empty, has a value split by an unquoted comma. Spreadsheets pad rows with empty
+    # cells, so there only non-empty extra cells count.
+    return _table(path, records, strict_width=suffix in (".csv", ".txt"))
 
 
 def _csv_records(path: Path) -> list[list[str]]:
@@ -315,7 +318,7 @@ def _column_name(header: str) -> str:
     return COLUMN_ALIASES.get(name, name)
 
 
-def _table(path: Path, records: list[list[str]]) -> Table:
+def _table(path: Path, records: list[list[str]], strict_width: bool = False) -> Table:
     if not records or not any(cell.strip() for record in records for cell in record):
         raise InvalidIndicatorFile(f"{path}: the file is empty. Put the column names in row 1 and one row per area and period below.")
     columns = [_column_name(cell) for cell in records[0]]
@@ -326,6 +329,8 @@ def _table(path: Path, records: list[list[str]]) -> Table:
         cells = [cell.strip() for cell in record]
         if any(cells[width:]):
             long_rows[number] = len(cells) - next(i for i, c in enumerate(reversed(cells)) if c)
+        elif strict_width and len(cells) > width and any(cells):
+            long_rows[number] = len(cells)
         cells = (cells + [""] * width)[:width]
         if any(cells):
             data[number] = cells
