@@ -16,6 +16,7 @@ from lpip.cli.deprivation import app as deprivation_app
 from lpip.cli.indicators import app as indicators_app
 from lpip.cli.sources import app as sources_app
 from lpip.cli.workshops import app as workshops_app
+from lpip.cli.workshops import demo_command
 
 app = new_app("lpip: evidence and workshops for Local Policy Innovation Partnerships.")
 app.add_typer(areas_app, name="areas", help="Areas: local authorities, LSOAs, regions and custom sets.")
@@ -29,6 +30,7 @@ opinions.register(app)
 web.register(app)
 app.add_typer(coding_app, name="coding", help="Qualitative coding: codebooks, rule and hand coding, agreement, themes.")
 app.add_typer(workshops_app, name="workshops", help="Workshops: create, register attendees, plan tables, import and export.")
+app.command("demo")(demo_command)
 
 
 def _version(value: bool) -> None:

@@ -131,9 +131,18 @@ def _swap_delta(state: _State, r: int, a: int, b: int, mix_weight: float) -> flo
 
 
 def _apply_swap(state: _State, r: int, a: int, b: int) -> None:
-    state._add_round(r, -1)
-    state.seats[r, a], state.seats[r, b] = state.seats[r, b], state.seats[r, a]
-    state._add_round(r, 1)
+    """Swap two movers' tables in round ``r``, updating only their rows of the meeting counts."""
+    ta, tb = state.seats[r, a], state.seats[r, b]
+    at_a = state.table_of(r, ta)
+    at_a = at_a[at_a != a]
+    at_b = state.table_of(r, tb)
+    at_b = at_b[at_b != b]
+    for person, leave, join in ((a, at_a, at_b), (b, at_b, at_a)):
+        state.meet[person, leave] -= 1
+        state.meet[leave, person] -= 1
+        state.meet[person, join] += 1
+        state.meet[join, person] += 1
+    state.seats[r, a], state.seats[r, b] = tb, ta
 
 
 def _greedy(hosts: np.ndarray, sectors: np.ndarray, tables: int, rounds: int, rng: np.random.Generator) -> np.ndarray:
@@ -174,7 +183,9 @@ def _local_search(state: _State, movers: np.ndarray, iterations: int, mix_weight
         a, b = rng.choice(movers, size=2, replace=False)
         if state.seats[r, a] == state.seats[r, b]:
             continue
-        if _swap_delta(state, r, a, b, mix_weight) < 0:
+        # Sideways moves (no change in cost) are taken too: they let the search cross the
+        # plateaus where a strictly-better-only search stalls short of the best plan.
+        if _swap_delta(state, r, a, b, mix_weight) <= 0:
             _apply_swap(state, r, a, b)
 
 
