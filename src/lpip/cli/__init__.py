@@ -8,12 +8,14 @@ import typer
 
 from lpip import __version__
 from lpip.cli.areas import app as areas_app
+from lpip.cli.atlas import app as atlas_app
 from lpip.cli.common import DatabaseOption, console, new_app, rich_table
 from lpip.cli import compare, opinions, spatial, web
 from lpip.cli.coding import app as coding_app
 from lpip.cli.data import app as data_app
 from lpip.cli.deprivation import app as deprivation_app
 from lpip.cli.indicators import app as indicators_app
+from lpip.cli.maps import app as maps_app
 from lpip.cli.sources import app as sources_app
 from lpip.cli.workshops import app as workshops_app
 from lpip.cli.workshops import demo_command
@@ -28,6 +30,8 @@ compare.register(app)
 spatial.register(app)
 opinions.register(app)
 web.register(app)
+app.add_typer(maps_app, name="maps", help="Choropleth and hotspot maps, static (PNG/SVG) and interactive (offline Leaflet).")
+app.add_typer(atlas_app, name="atlas", help="The evidence atlas: area profiles, sub-regional data packs, a static site.")
 app.add_typer(coding_app, name="coding", help="Qualitative coding: codebooks, rule and hand coding, agreement, themes.")
 app.add_typer(workshops_app, name="workshops", help="Workshops: create, register attendees, plan tables, import and export.")
 app.command("demo")(demo_command)

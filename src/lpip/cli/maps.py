@@ -1,0 +1,7 @@
+"""`lpip maps` (being written)."""
+
+from __future__ import annotations
+
+from lpip.cli.common import new_app
+
+app = new_app("maps")
