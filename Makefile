@@ -29,7 +29,7 @@ run: $(VENV)/.installed
 	$(BIN)/lpip init $(if $(DATABASE),--database $(DATABASE))
 
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run_all.py

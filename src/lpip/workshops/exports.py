@@ -66,10 +66,10 @@ class ExportResult:
     rows: dict[str, int]
 
     def summary(self) -> str:
-        kind = "anonymised deposit export" if self.deposit else "facilitator export (names included)"
+        kind = "an anonymised deposit export" if self.deposit else "a facilitator export (names included)"
         counts = ", ".join(f"{name} {count}" for name, count in self.rows.items())
         where = self.paths[0].parent if len(self.paths) > 1 else self.paths[0]
-        return f"Wrote a {kind} of workshop {self.workshop_id} as {self.fmt} to {where}: {counts}."
+        return f"Wrote {kind} of workshop {self.workshop_id} as {self.fmt} to {where}: {counts}."
 
 
 # ----------------------------------------------------------------------------- overviews
