@@ -1,0 +1,504 @@
+"""Trends: change between two periods, direction of travel, and the 'red-red' flag.
+
+Periods are strings as published ("2005", "2021/22", "202021", "10/2022 - 09/2023",
+"Financial year ending 2023", "Sep-23" ...). :func:`period_span` reads each one as the span of
+days it covers, and :func:`period_sort_key` orders periods by the day they end (then the day
+they start), so "2022" (calendar year) comes before "10/2022 - 09/2023" (a survey year ending
+in September 2023), and "2021/22" (ending March 2022) before "2022".
+
+The change between two periods is judged with the indicator's polarity: "improving" or
+"worsening" where higher (or lower) is better, "increasing" or "decreasing" where the catalogue
+makes no judgement. Whether a change is significant is only said where both values have
+confidence intervals (a z-test of the difference, standard errors from the 95% intervals).
+The red-red flag of Fingertips, "significantly worse than England and getting worse", needs
+both halves tested: the area's latest interval wholly on the worse side of England's value
+(the rule of ``lpip compare``) and a significant worsening between the two periods. Without
+intervals it is "not assessed" (None), never False.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lpip.errors import NoData, TooFewPeriods, UnknownPeriod
+from lpip.evidence.catalogue import get_indicator
+from lpip.evidence.models import IndicatorValue
+from lpip.geography.areas import descendants, get_area
+from lpip.geography.models import Area
+
+ENGLAND = "E92000001"
+DEFAULT_WITHIN = "E12000005"
+# Intervals in the store are 95% intervals (the Fingertips default); their half-width over
+# this quantile is the standard error used to test a change.
+Z95 = float(stats.norm.ppf(0.975))
+ALPHA = 0.05
+
+MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_abbr) if name}
+MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_name) if name})
+
+
+@dataclass(frozen=True)
+class PeriodSpan:
+    """The first and last day a published period covers (the same day for a snapshot)."""
+
+    start: date
+    end: date
+
+
+def _year_span(first: int, last: int) -> PeriodSpan:
+    return PeriodSpan(date(first, 1, 1), date(last, 12, 31))
+
+
+def _month_span(year: int, month: int, end_year: int | None = None, end_month: int | None = None) -> PeriodSpan:
+    end_year, end_month = end_year or year, end_month or month
+    last_day = calendar.monthrange(end_year, end_month)[1]
+    return PeriodSpan(date(year, month, 1), date(end_year, end_month, last_day))
+
+
+def _split_year(first: int, last: int) -> PeriodSpan:
+    """A two-year label such as 2021/22: a financial (April to March) year when the years follow
+    each other, else the calendar years from the first to the last (201820 = 2018 to 2020)."""
+    if last == first + 1:
+        return PeriodSpan(date(first, 4, 1), date(last, 3, 31))
+    return _year_span(first, last)
+
+
+def _full_year(short: int, century_of: int) -> int:
+    return century_of // 100 * 100 + short
+
+
+def _day(text: str) -> date:
+    day, month, year = (int(part) for part in text.split("/"))
+    return date(year, month, day)
+
+
+# Each pattern and how to read its match; tried in order, the first that matches wins.
+PATTERNS: list[tuple[re.Pattern, callable]] = [
+    (re.compile(r"^(\d{4})(?:\s+(?:revised|provisional|final|\(r\)|\(p\)))?$", re.I),
+     lambda m: _year_span(int(m[1]), int(m[1]))),
+    (re.compile(r"^(\d{4})\s*[-–]\s*(\d{4})$"), lambda m: _year_span(int(m[1]), int(m[2]))),
+    (re.compile(r"^(\d{4})\s*[/-]\s*(\d{2})$"),
+     lambda m: _split_year(int(m[1]), _full_year(int(m[2]), int(m[1])))),
+    (re.compile(r"^(\d{4})(\d{2})$"), lambda m: _split_year(int(m[1]), _full_year(int(m[2]), int(m[1])))),
+    (re.compile(r"^(\d{1,2})/(\d{4})\s*[-–]\s*(\d{1,2})/(\d{4})$"),
+     lambda m: _month_span(int(m[2]), int(m[1]), int(m[4]), int(m[3]))),
+    (re.compile(r"^(\d{1,2}/\d{1,2}/\d{4})\s*[-–]\s*(\d{1,2}/\d{1,2}/\d{4})$"),
+     lambda m: PeriodSpan(_day(m[1]), _day(m[2]))),
+    (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), lambda m: _instant(date(int(m[1]), int(m[2]), int(m[3])))),
+    (re.compile(r"^as at (\d{1,2}) ([a-z]+) (\d{4})$", re.I),
+     lambda m: _instant(date(int(m[3]), MONTHS[m[2].lower()], int(m[1])))),
+    (re.compile(r"^financial year ending (?:march )?(\d{4})$", re.I),
+     lambda m: PeriodSpan(date(int(m[1]) - 1, 4, 1), date(int(m[1]), 3, 31))),
+    (re.compile(r"^([a-z]+)[- ](\d{2})$", re.I), lambda m: _month_span(2000 + int(m[2]), MONTHS[m[1].lower()])),
+    (re.compile(r"^([a-z]+)[- ](\d{4})$", re.I), lambda m: _month_span(int(m[2]), MONTHS[m[1].lower()])),
+    (re.compile(r"^mid[- ](\d{4})$", re.I), lambda m: _instant(date(int(m[1]), 6, 30))),
+    (re.compile(r"^(\d{4})\s*q([1-4])$|^q([1-4])\s*(\d{4})$", re.I), lambda m: _quarter(m)),
+]
+
+
+def _instant(day: date) -> PeriodSpan:
+    return PeriodSpan(day, day)
+
+
+def _quarter(match: re.Match) -> PeriodSpan:
+    year, quarter = (int(match[1]), int(match[2])) if match[1] else (int(match[4]), int(match[3]))
+    return _month_span(year, 3 * quarter - 2, year, 3 * quarter)
+
+
+def period_span(period: str) -> PeriodSpan:
+    """The days a published period string covers.
+
+    Raises :class:`UnknownPeriod` for a string lpip cannot read as a period.
+
+    Examples
+    --------
+    >>> period_span("2021/22")
+    PeriodSpan(start=datetime.date(2021, 4, 1), end=datetime.date(2022, 3, 31))
+    >>> period_span("10/2022 - 09/2023").end
+    datetime.date(2023, 9, 30)
+    """
+    text = " ".join(str(period).split())
+    for pattern, read in PATTERNS:
+        match = pattern.match(text)
+        if match:
+            try:
+                return read(match)
+            except (KeyError, ValueError):
+                continue  # not a month name or not a real day: try the next pattern
+    raise UnknownPeriod(
+        f"Cannot read {period!r} as a period. Use a year (2021), a range (2018 - 2020), a "
+        "financial or academic year (2021/22), or months (04/2022 - 03/2023)."
+    )
+
+
+def period_sort_key(period: str) -> tuple[date, date, str]:
+    """A key that puts periods in time order: by the day they end, then the day they start.
+
+    A string that cannot be read as a period falls back to the years written in it, and
+    without any year it sorts after every readable period; the text breaks ties (so "2019"
+    comes before "2019 revised").
+
+    Examples
+    --------
+    >>> sorted(["2022/23", "2019", "202021"], key=period_sort_key)
+    ['2019', '202021', '2022/23']
+    """
+    try:
+        span = period_span(period)
+    except UnknownPeriod:
+        years = [int(y) for y in re.findall(r"(?<!\d)(\d{4})(?!\d)", str(period))]
+        span = _year_span(min(years), max(years)) if years else PeriodSpan(date.max, date.max)
+    return (span.end, span.start, str(period))
+
+
+def sort_periods(periods: Iterable[str]) -> list[str]:
+    """Distinct periods in time order (see :func:`period_sort_key`)."""
+    return sorted(set(periods), key=period_sort_key)
+
+
+def indicator_periods(session: Session, indicator_id: str, level: str | None = None) -> list[str]:
+    """The periods an indicator has values for (at one area level), oldest first."""
+    query = select(IndicatorValue.period).where(IndicatorValue.indicator_id == indicator_id).distinct()
+    if level:
+        query = query.join(Area, Area.code == IndicatorValue.area_code).where(Area.level == level)
+    return sort_periods(session.scalars(query))
+
+
+def choose_period(session: Session, indicator_id: str, period: str | None, level: str | None = None) -> str:
+    """``period`` if the indicator has values for it (at ``level``), else the latest one."""
+    periods = indicator_periods(session, indicator_id, level)
+    where = f" at {level} level" if level else ""
+    if not periods:
+        raise NoData(f"Indicator {indicator_id} has no values{where}. Load them with `lpip init` or `lpip data`.")
+    if period is None:
+        return periods[-1]
+    if period not in periods:
+        raise UnknownPeriod(
+            f"Indicator {indicator_id} has no values for period {period!r}{where}. "
+            f"Its periods: {', '.join(periods)}."
+        )
+    return period
+
+
+# --- the change between two periods (pure) -------------------------------------------------
+
+
+def direction_of(change: float, polarity: str) -> str:
+    """Words for a change: improving / worsening where the polarity judges, else increasing /
+    decreasing; "no change" for zero and "no data" when either value is missing."""
+    if pd.isna(change):
+        return "no data"
+    if change == 0:
+        return "no change"
+    if polarity == "higher is better":
+        return "improving" if change > 0 else "worsening"
+    if polarity == "lower is better":
+        return "improving" if change < 0 else "worsening"
+    return "increasing" if change > 0 else "decreasing"
+
+
+def change_p_value(first, last) -> float:
+    """Two-sided p-value of the difference between two values with 95% intervals.
+
+    ``first`` and ``last`` are rows (value, lower_ci, upper_ci). The standard error of each is
+    the interval's width over 2 x 1.96; the two estimates are taken as independent, and the
+    difference is tested against a normal distribution (Altman and Bland, BMJ 2003;326:219).
+    NaN when either value lacks an interval.
+    """
+    first, last = (_numbers(row) for row in (first, last))
+    se = [(row["upper_ci"] - row["lower_ci"]) / (2 * Z95) for row in (first, last)]
+    change = last["value"] - first["value"]
+    if np.isnan(se).any() or np.isnan(change):
+        return float("nan")
+    spread = float(np.hypot(*se))
+    if spread == 0:
+        return 0.0 if change != 0 else 1.0
+    return float(2 * stats.norm.sf(abs(change) / spread))
+
+
+def _numbers(row) -> dict[str, float]:
+    """value, lower_ci and upper_ci as floats, NaN for anything missing (None, NA)."""
+    return {key: float("nan") if pd.isna(row.get(key)) else float(row.get(key)) for key in ("value", "lower_ci", "upper_ci")}
+
+
+def compare_with_benchmark(row, benchmark, polarity: str) -> str:
+    """How a value stands against the benchmark's (England's) value in the same period.
+
+    Where the area has an interval, the rule is Fingertips' one, shared with ``lpip compare``
+    (:func:`lpip.evidence.compare.significance`): "significantly better" / "significantly
+    worse" when the interval lies wholly on one side of the benchmark's value, else "not
+    significantly different" ("significantly higher" / "lower" without polarity). Where the
+    area has no interval only the direction is said, marked "(not tested)".
+    """
+    # Imported here so that hotspots and similar areas, which only need the period helpers of
+    # this module, do not load the comparison and aggregation machinery.
+    from lpip.evidence.compare import NOT_COMPARED, SIMILAR, significance
+
+    if benchmark is None or pd.isna(benchmark["value"]):
+        return "no benchmark value"
+    if pd.isna(row["value"]):
+        return "no data"
+    word = significance([row["lower_ci"]], [row["upper_ci"]], benchmark["value"], polarity)[0]
+    if word == SIMILAR:
+        return "not significantly different"
+    if word != NOT_COMPARED:
+        return f"significantly {word}"
+    if row["value"] == benchmark["value"]:
+        return "same (not tested)"
+    return f"{_side(1 if row['value'] > benchmark['value'] else -1, polarity)} (not tested)"
+
+
+def _side(sign: int, polarity: str) -> str:
+    """The word for being above (+1) or below (-1) the benchmark."""
+    if polarity == "higher is better":
+        return "better" if sign > 0 else "worse"
+    if polarity == "lower is better":
+        return "worse" if sign > 0 else "better"
+    return "higher" if sign > 0 else "lower"
+
+
+def red_red(direction: str, significance: str, versus: str, polarity: str):
+    """True for "significantly worse than the benchmark and significantly getting worse";
+    False when both halves could be tested and one fails; None (not assessed) otherwise."""
+    if polarity == "no judgement" or significance == "no intervals" or "not tested" in versus:
+        return None
+    if versus in ("no benchmark value", "no data") or direction == "no data":
+        return None
+    return versus == "significantly worse" and direction == "worsening" and significance == "significant"
+
+
+TREND_COLUMNS = [
+    "area_code", "start_period", "end_period", "start_value", "end_value", "change", "percent_change",
+    "direction", "change_p_value", "change_significance", "vs_benchmark", "red_red", "flag",
+]
+RED_RED = "significantly worse and getting worse"
+
+
+def describe_changes(values: pd.DataFrame, polarity: str, start: str, end: str,
+                     benchmark: pd.Series | dict | None = None, alpha: float = ALPHA) -> pd.DataFrame:
+    """One row per area: the change from ``start`` to ``end`` and what it means.
+
+    Parameters
+    ----------
+    values : DataFrame
+        Tidy values with columns area_code, period, value, lower_ci, upper_ci (95%).
+    polarity : str
+        "higher is better", "lower is better" or "no judgement".
+    start, end : str
+        The two periods compared.
+    benchmark : mapping, optional
+        The benchmark's (England's) value, lower_ci and upper_ci in the ``end`` period.
+    alpha : float
+        Significance level of the test of change.
+
+    Returns
+    -------
+    DataFrame
+        Columns area_code, start_period, end_period, start_value, end_value, change,
+        percent_change, direction, change_p_value, change_significance ("significant",
+        "not significant" or "no intervals"), vs_benchmark, red_red (True, False, or None
+        when it cannot be assessed) and flag ("significantly worse and getting worse" or "").
+
+    Examples
+    --------
+    >>> values = pd.DataFrame({"area_code": ["A", "A"], "period": ["2020", "2021"],
+    ...                        "value": [10.0, 12.0], "lower_ci": None, "upper_ci": None})
+    >>> describe_changes(values, "higher is better", "2020", "2021")["direction"].tolist()
+    ['improving']
+    """
+    columns = ["value", "lower_ci", "upper_ci"]
+    # Intervals are optional: a frame of values alone gives changes without significance.
+    frame = values.assign(**{c: pd.to_numeric(values[c], errors="coerce") if c in values else np.nan for c in columns})
+    first = frame[frame["period"] == start].set_index("area_code")[columns]
+    last = frame[frame["period"] == end].set_index("area_code")[columns]
+    codes = sorted(set(first.index) | set(last.index))
+    first, last = first.reindex(codes), last.reindex(codes)
+    rows = [_change_row(code, first.loc[code], last.loc[code], polarity, start, end, benchmark, alpha) for code in codes]
+    return pd.DataFrame(rows, columns=TREND_COLUMNS)
+
+
+def _change_row(code, first, last, polarity, start, end, benchmark, alpha) -> dict:
+    change = last["value"] - first["value"]
+    p_value = change_p_value(first, last)
+    significance = "no intervals" if pd.isna(p_value) else ("significant" if p_value < alpha else "not significant")
+    direction = direction_of(change, polarity)
+    versus = compare_with_benchmark(last, benchmark, polarity)
+    flag = red_red(direction, significance, versus, polarity)
+    base = first["value"]
+    percent = change / abs(base) * 100 if pd.notna(base) and base != 0 else np.nan
+    return dict(
+        area_code=code, start_period=start, end_period=end, start_value=first["value"], end_value=last["value"],
+        change=change, percent_change=percent, direction=direction, change_p_value=p_value,
+        change_significance=significance, vs_benchmark=versus, red_red=flag, flag=RED_RED if flag else "",
+    )
+
+
+# --- trends from the database --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendResult:
+    """The change of one indicator between two periods for a set of areas.
+
+    Attributes
+    ----------
+    indicator_id, title, unit, polarity : str
+        The indicator and how its direction is judged.
+    periods : tuple of str
+        Every period the indicator has at ``level``, oldest first.
+    start, end : str
+        The two periods compared.
+    level : str
+        The area level of the rows.
+    benchmark_code : str
+        The area compared with (England, E92000001).
+    benchmark : dict or None
+        The benchmark's value, lower_ci and upper_ci in ``end`` (None when it has no value).
+    table : DataFrame
+        One row per area, see :func:`describe_changes`, with ``area_name`` added.
+    """
+
+    indicator_id: str
+    title: str
+    unit: str
+    polarity: str
+    periods: tuple[str, ...]
+    start: str
+    end: str
+    level: str
+    benchmark_code: str
+    benchmark: dict | None
+    table: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-area table (a copy)."""
+        return self.table.copy()
+
+    @property
+    def flagged(self) -> pd.DataFrame:
+        """Areas flagged significantly worse than the benchmark and getting worse."""
+        return self.table[self.table["red_red"].eq(True)]
+
+    @property
+    def has_intervals(self) -> bool:
+        return bool((self.table["change_significance"] != "no intervals").any())
+
+
+def assess_trends(
+    session: Session,
+    indicator_id: str,
+    *,
+    within: str = DEFAULT_WITHIN,
+    areas: Iterable[str] | None = None,
+    level: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    benchmark: str = ENGLAND,
+) -> TrendResult:
+    """Change of an indicator between two periods for the areas inside ``within`` (or ``areas``).
+
+    Parameters
+    ----------
+    session : Session
+    indicator_id : str
+        An indicator with values for two or more periods, e.g. "co2_domestic".
+    within : str
+        Area whose areas at ``level`` are shown (default E12000005, the West Midlands).
+    areas : list of str, optional
+        Area codes to show instead of the areas inside ``within``.
+    level : str, optional
+        Area level of the rows; default the indicator's first level (districts when it has them).
+    start, end : str, optional
+        Periods compared; default the oldest and the latest at ``level``.
+    benchmark : str
+        The area compared with for the red-red flag (England).
+
+    Examples
+    --------
+    >>> result = assess_trends(session, "co2_domestic")  # doctest: +SKIP
+    >>> result.start, result.end  # doctest: +SKIP
+    ('2005', '2017')
+    """
+    indicator = get_indicator(session, indicator_id)
+    level = level or ("lad" if "lad" in indicator.level_list else indicator.level_list[0])
+    periods = indicator_periods(session, indicator_id, level)
+    _require_two_periods(session, indicator_id, periods, level)
+    start = _check_period(start, periods, indicator_id, default=periods[0])
+    end = _check_period(end, periods, indicator_id, default=periods[-1])
+    if period_sort_key(start) >= period_sort_key(end):
+        raise UnknownPeriod(f"The start period {start!r} must come before the end period {end!r}; periods in order: {', '.join(periods)}.")
+    codes = _area_codes(session, within, areas, level)
+    values = _values(session, indicator_id, codes, (start, end))
+    if values.empty:
+        raise NoData(f"No values of {indicator_id} for {start} or {end} in the areas asked for.")
+    reference = _benchmark_row(session, indicator_id, benchmark, end)
+    table = describe_changes(values, indicator.polarity, start, end, reference)
+    names = dict(session.execute(select(Area.code, Area.name).where(Area.code.in_(codes))).all())
+    table.insert(1, "area_name", table["area_code"].map(names))
+    return TrendResult(
+        indicator_id=indicator.id, title=indicator.title, unit=indicator.unit, polarity=indicator.polarity,
+        periods=tuple(periods), start=start, end=end, level=level, benchmark_code=benchmark,
+        benchmark=reference, table=table,
+    )
+
+
+def _require_two_periods(session: Session, indicator_id: str, periods: list[str], level: str) -> None:
+    if len(periods) >= 2:
+        return
+    several = session.execute(
+        select(IndicatorValue.indicator_id).group_by(IndicatorValue.indicator_id)
+        .having(func.count(IndicatorValue.period.distinct()) >= 2).order_by(IndicatorValue.indicator_id)
+    ).scalars().all()
+    had = f"one period only ({periods[0]})" if periods else "no values"
+    raise TooFewPeriods(
+        f"Indicator {indicator_id} has {had} at {level} level; a trend needs two or more periods. "
+        f"Indicators with several periods: {', '.join(several)}."
+    )
+
+
+def _check_period(period: str | None, periods: list[str], indicator_id: str, default: str) -> str:
+    if period is None:
+        return default
+    if period not in periods:
+        raise UnknownPeriod(f"Indicator {indicator_id} has no period {period!r}. Its periods: {', '.join(periods)}.")
+    return period
+
+
+def _area_codes(session: Session, within: str, areas: Iterable[str] | None, level: str) -> list[str]:
+    if areas:
+        return [get_area(session, code).code for code in areas]
+    get_area(session, within)
+    query = select(Area.code).where(Area.level == level, Area.code.in_(descendants(within))).order_by(Area.code)
+    codes = list(session.scalars(query))
+    if not codes:
+        raise NoData(f"There are no {level} areas inside {within}. Choose another --within area or --level.")
+    return codes
+
+
+def _values(session: Session, indicator_id: str, codes: list[str], periods: tuple[str, str]) -> pd.DataFrame:
+    query = select(
+        IndicatorValue.area_code, IndicatorValue.period, IndicatorValue.value,
+        IndicatorValue.lower_ci, IndicatorValue.upper_ci,
+    ).where(
+        IndicatorValue.indicator_id == indicator_id, IndicatorValue.period.in_(periods),
+        IndicatorValue.area_code.in_(codes),
+    )
+    rows = session.execute(query).all()
+    return pd.DataFrame(rows, columns=["area_code", "period", "value", "lower_ci", "upper_ci"])
+
+
+def _benchmark_row(session: Session, indicator_id: str, code: str, period: str) -> dict | None:
+    frame = _values(session, indicator_id, [code], (period, period))
+    if frame.empty:
+        return None
+    return frame.iloc[0][["value", "lower_ci", "upper_ci"]].to_dict()
