@@ -13,7 +13,8 @@ from sqlalchemy import bindparam
 
 from lpip.bundled import IOD_RANKS, IOD_SCORES, bundled_path, read_toml, AREA_SETS
 from lpip.errors import CannotAggregate, IndicatorNotAtLevel, UnknownAreaCode
-from lpip.evidence.aggregate import aggregate_indicator, aggregate_values, period_key, sort_periods
+from lpip.evidence.aggregate import aggregate_indicator, aggregate_values, newest_first
+from lpip.evidence.periods import period_sort_key as period_key
 from lpip.evidence.bundle import BundleFiles, indicator_frame
 from lpip.evidence.catalogue import bundled_catalogue
 from lpip.evidence.models import IndicatorValue
@@ -74,7 +75,7 @@ def store_income_counts(session, frame: pd.DataFrame) -> None:
 ], ids=lambda p: p)
 def test_period_key_orders_by_end_date(older, newer):
     assert period_key(older) < period_key(newer)
-    assert sort_periods([older, newer]) == [newer, older]
+    assert newest_first([older, newer]) == [newer, older]
 
 
 def test_rates_are_recomputed_not_averaged():

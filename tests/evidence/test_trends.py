@@ -16,9 +16,9 @@ from sqlalchemy import text
 
 from lpip.bundled import LAD_INDICATORS, bundled_path
 from lpip.errors import NoData, TooFewPeriods, UnknownAreaCode, UnknownIndicator, UnknownPeriod
+from lpip.evidence.periods import period_sort_key, period_span, sort_periods
 from lpip.evidence.trends import (
     RED_RED, assess_trends, change_p_value, compare_with_benchmark, describe_changes, direction_of,
-    period_sort_key, period_span, sort_periods,
 )
 
 # ------------------------------------------------------------------- periods

@@ -11,7 +11,6 @@ area is aggregated from its own members.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -25,6 +24,7 @@ from lpip.evidence.intervals import (
     INTERVAL_COLUMNS, add_intervals, infer_multiplier, multiplier_from_unit, standard_error_from_interval,
 )
 from lpip.evidence.models import Indicator, IndicatorValue
+from lpip.evidence.periods import period_sort_key
 from lpip.geography.areas import known_areas
 from lpip.geography.codes import suggestion
 from lpip.geography.models import Area, AreaLink
@@ -57,41 +57,15 @@ WEIGHTS = {"lad": "population_census", "msoa": None, "lsoa": "population_iod"}
 
 # SQLite allows 32,766 bound parameters per statement; England has 32,844 LSOAs.
 CHUNK = 10_000
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
-
-
-def period_key(period: str) -> tuple:
-    """A sort key that puts periods in time order by the date they end.
-
-    Understands the labels the bundled sources use: "2021", "202021" and "2021/22"
-    (years ending 2021 and 2022), "04/2022 - 03/2023", "16/11/2021 - 15/11/2022",
-    "Sep-23", "As at 31 January 2024", "Financial year ending 2023", "2018 - 2020".
-
-    Examples
-    --------
-    >>> sorted(["2021/22", "202021", "10/2022 - 09/2023", "2022"], key=period_key)
-    ['202021', '2021/22', '2022', '10/2022 - 09/2023']
-    """
-    text = str(period).lower()
-    ends = [(int(y), int(m)) for m, y in re.findall(r"\b(\d{1,2})/(\d{4})\b", text)]
-    ends += [(int(a[:2] + b), 0) for a, b in re.findall(r"\b(\d{4})/?(\d{2})\b", text)]
-    ends += [(int(y), 0) for y in re.findall(r"\b(\d{4})\b", text)]
-    for month, year in re.findall(r"\b([a-z]{3})[a-z]*[- ](\d{2}|\d{4})\b", text):
-        if month in _MONTHS:
-            ends.append((int(year) + (2000 if len(year) == 2 else 0), _MONTHS[month]))
-    return (*max(ends, default=(0, 0)), text)
-
-
 def latest_period(periods: Iterable[str]) -> str | None:
-    """The latest of ``periods`` by :func:`period_key`, or None when there are none."""
+    """The latest of ``periods`` (see :func:`lpip.evidence.periods.period_sort_key`), or None."""
     periods = list(periods)
-    return max(periods, key=period_key) if periods else None
+    return max(periods, key=period_sort_key) if periods else None
 
 
-def sort_periods(periods: Iterable[str]) -> list[str]:
+def newest_first(periods: Iterable[str]) -> list[str]:
     """Periods newest first."""
-    return sorted(set(periods), key=period_key, reverse=True)
+    return sorted(set(periods), key=period_sort_key, reverse=True)
 
 
 def chunked(items: list, size: int = CHUNK) -> Iterable[list]:
@@ -186,7 +160,7 @@ def complete_periods(session: Session, indicator: Indicator, area: Area, members
     if not members:
         return []
     counts = read_values(session, indicator.id, members)["period"].value_counts()
-    return sort_periods(counts.index[counts == len(members)])
+    return newest_first(counts.index[counts == len(members)])
 
 
 def population_weights(session: Session, codes: list[str], level: str) -> tuple[pd.Series, str]:

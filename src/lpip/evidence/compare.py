@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from lpip.errors import CannotAggregate, IndicatorNotAtLevel, LpipError, MixedPeriods, NoComparatorValue, NoData
 from lpip.evidence.aggregate import (
     aggregate_area, aggregation_method, complete_periods, latest_period, member_level, read_values,
-    require_members, sort_periods,
+    require_members, newest_first,
 )
 from lpip.evidence.catalogue import get_indicator
 from lpip.evidence.intervals import CONFIDENCE_LEVELS, INTERVAL_COLUMNS, add_intervals, check_level, multiplier_from_unit
@@ -163,7 +163,7 @@ def _periods(session: Session, indicator: Indicator, area: Area, stored: dict) -
     """Periods, newest first, for which ``area`` has a value, stored or aggregated."""
     own = list(stored.get(area.code, {}))
     if _is_stored_level(indicator, area):
-        return sort_periods(own)
+        return newest_first(own)
     try:
         aggregation_method(indicator)
     except CannotAggregate as exc:
@@ -172,7 +172,7 @@ def _periods(session: Session, indicator: Indicator, area: Area, stored: dict) -
             f"({area.name}) is a {area.level} area, and {exc.message[0].lower()}{exc.message[1:]}"
         ) from None
     _, members = require_members(session, indicator, area)
-    return sort_periods([*own, *complete_periods(session, indicator, area, members)])
+    return newest_first([*own, *complete_periods(session, indicator, area, members)])
 
 
 def choose_period(indicator: Indicator, areas: list[Area], periods: dict[str, list[str]], period: str | None) -> str:
