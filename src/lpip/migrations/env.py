@@ -6,6 +6,7 @@ from lpip.db import Base
 import lpip.evidence.models  # noqa: F401  (registers the tables)
 import lpip.geography.models  # noqa: F401
 import lpip.workshops.models  # noqa: F401
+import lpip.deliberation.models  # noqa: F401
 
 target_metadata = Base.metadata
 
