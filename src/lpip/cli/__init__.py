@@ -10,7 +10,7 @@ from lpip import __version__
 from lpip.cli.areas import app as areas_app
 from lpip.cli.atlas import app as atlas_app
 from lpip.cli.common import DatabaseOption, console, new_app, rich_table
-from lpip.cli import compare, opinions, spatial, web
+from lpip.cli import compare, networks, opinions, spatial, web
 from lpip.cli.coding import app as coding_app
 from lpip.cli.data import app as data_app
 from lpip.cli.deprivation import app as deprivation_app
@@ -29,6 +29,7 @@ app.add_typer(sources_app, name="sources", help="Fetch indicators from live sour
 compare.register(app)
 spatial.register(app)
 opinions.register(app)
+networks.register(app)
 web.register(app)
 app.add_typer(maps_app, name="maps", help="Choropleth and hotspot maps, static (PNG/SVG) and interactive (offline Leaflet).")
 app.add_typer(atlas_app, name="atlas", help="The evidence atlas: area profiles, sub-regional data packs, a static site.")
