@@ -85,6 +85,7 @@ def db_url(request, bundled_sqlite, tmp_path) -> str:
         path = tmp_path / "lpip.sqlite"
         shutil.copyfile(bundled_sqlite, path)
         yield f"sqlite:///{path}"
+        _remove_sqlite(path)
         return
     template = request.getfixturevalue("postgres_template")
     url, drop = _postgres_copy(template)
@@ -97,7 +98,14 @@ def sqlite_url(bundled_sqlite, tmp_path) -> str:
     """URL of a private, fully loaded SQLite database (for tests that need no PostgreSQL run)."""
     path = tmp_path / "lpip.sqlite"
     shutil.copyfile(bundled_sqlite, path)
-    return f"sqlite:///{path}"
+    yield f"sqlite:///{path}"
+    _remove_sqlite(path)
+
+
+def _remove_sqlite(path: Path) -> None:
+    """Each copy is about 150 MB and pytest keeps the temporary folders of recent runs."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -160,7 +168,9 @@ def app(db_url, tmp_path, monkeypatch):
     from lpip.web import create_app
 
     monkeypatch.setenv("LPIP_DATA_DIR", str(tmp_path / "data"))
-    return create_app(Settings(database_url=db_url, secret_key="test-secret-" + "x" * 40))
+    app = create_app(Settings(database_url=db_url, secret_key="test-secret-" + "x" * 40))
+    yield app
+    app.state.engine.dispose()  # close pooled connections before the test database is dropped
 
 
 @pytest.fixture

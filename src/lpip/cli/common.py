@@ -17,8 +17,11 @@ from typer.core import TyperGroup
 from lpip.config import load_settings
 from lpip.errors import LpipError
 
-console = Console()
-err_console = Console(stderr=True)
+# Long lines (paths, messages) are not hard-wrapped; piped or captured output gets a wide
+# console so tables keep one line per row.
+_WIDTH = None if sys.stdout.isatty() else 120
+console = Console(soft_wrap=True, width=_WIDTH)
+err_console = Console(stderr=True, soft_wrap=True, width=_WIDTH)
 
 DatabaseOption = Annotated[
     str | None,

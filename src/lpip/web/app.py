@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None, https: bool = False) -> FastAPI
         docs_url="/api/v1/docs", openapi_url="/api/v1/openapi.json", redoc_url=None,
     )
     app.state.settings = settings
+    app.state.https = https
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.rate_limiter = RateLimiter()

@@ -25,12 +25,16 @@ def get_db(request: Request) -> Iterator[Session]:
         session.close()
 
 
-DbSession = Annotated[Session, Depends(get_db)]
+# scope="function": commit before the response is sent, so an acknowledged write is stored.
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def optional_user(request: Request, db: DbSession) -> UserAccount | None:
     user_id = request.session.get("user_id")
     user = db.get(UserAccount, user_id) if user_id else None
+    if user is not None:
+        # Detached: a rollback after a failed action must not expire what the page shows.
+        db.expunge(user)
     request.state.user = user
     return user
 

@@ -1,7 +1,335 @@
-"""Routes for capture (being written)."""
+"""Live capture pages: the table host's page (``/t/{token}``) and the participant's (``/p``).
+
+Forms work without JavaScript (POST, then redirect back). With JavaScript, ``capture.js`` posts
+the same endpoints as JSON (``Accept: application/json``) and queues notes while offline; every
+submission carries a client-made id, and a repeated id answers 200 with the note already stored.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import secrets
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lpip.errors import InvalidContribution, LpipError
+from lpip.web.deps import DbSession, client_key
+from lpip.web.errors import status_for, wants_json
+from lpip.web.security import check_csrf, csrf_token
+from lpip.web.templating import render, templates
+from lpip.workshops.capture import (
+    add_note, add_statement, cast_vote, edit_note, join_workshop, participant_by_token, spend_dots,
+    table_notes, withdraw_note,
+)
+from lpip.workshops.models import (
+    SECTORS, VOTE_VALUES, Contribution, Dot, HostLink, Participant, Vote,
+)
+from lpip.workshops.workshops import current_round, get_workshop, host_link_by_token, workshop_by_code
+
+router = APIRouter(include_in_schema=False)
+
+PARTICIPANT_COOKIE = "lpip_participant"
+PARTICIPANT_COOKIE_SECONDS = 24 * 3600
+VOTE_NAMES = {value: name for name, value in VOTE_VALUES.items()}
+
+
+# ---- request parsing ---------------------------------------------------------------------
+
+
+async def submitted(request: Request) -> dict[str, str]:
+    """The submitted fields, from a JSON object or a form."""
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            data = await request.json()
+        except ValueError:
+            raise InvalidContribution(
+                "The request body is not valid JSON: send an object such as {\"text\": \"...\"}."
+            ) from None
+        if not isinstance(data, dict):
+            raise InvalidContribution("The request body must be a JSON object such as {\"text\": \"...\"}.")
+        return {str(k): str(v) for k, v in data.items() if isinstance(v, str | int | float)}
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+Submitted = Annotated[dict[str, str], Depends(submitted)]
+
+
+def _check_submission(request: Request, data: dict[str, str], key: str | None) -> None:
+    """CSRF first (a forged request stores nothing), then the client's rate limit."""
+    check_csrf(request, data.get("csrf_token"))
+    request.app.state.rate_limiter.check(client_key(request, key))
+
+
+def _commit(db: Session) -> None:
+    """Commit before answering: an acknowledged submission is in the database. (The session
+    dependency's own commit runs only after FastAPI has sent the response.)"""
+    db.commit()
+
+
+def _is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def _served_over_https(request: Request) -> bool:
+    """Whether cookies should be Secure: the request came over https, or the app was built
+    with ``https=True`` (its session middleware then sets ``https_only``)."""
+    if request.url.scheme == "https":
+        return True
+    return any(m.kwargs.get("https_only") for m in request.app.user_middleware)
+
+
+def _fragment(request: Request, name: str, context: dict) -> str:
+    context = dict(context, request=request, csrf_token=csrf_token(request))
+    return templates.get_template(name).render(context)
+
+
+def _saved(request: Request, kind: str, item: Contribution, created: bool, html: str, back: str):
+    """Answer a stored note or statement: JSON (201 new, 200 already stored), or redirect."""
+    if wants_json(request):
+        body = {"ok": True, "created": created, kind: _contribution_json(item), "html": html}
+        return JSONResponse(body, status_code=201 if created else 200)
+    return RedirectResponse(back, status_code=303)
+
+
+def _contribution_json(item: Contribution) -> dict:
+    return dict(id=item.id, client_id=item.client_id, text=item.text, round=item.round_number,
+                table=item.table_number, status=item.status)
+
+
+# ---- the table host's page ---------------------------------------------------------------
+
+
+def _notes_by_round(db: Session, link: HostLink, open_number: int | None) -> list[tuple[int, list[Contribution]]]:
+    groups: dict[int, list[Contribution]] = {}
+    if open_number is not None:
+        groups[open_number] = []
+    for note in table_notes(db, link.workshop_id, link.table_number):
+        groups.setdefault(note.round_number or 0, []).append(note)
+    return sorted(groups.items(), reverse=True)  # the latest round first
+
+
+def _host_context(db: Session, link: HostLink, token: str) -> dict:
+    round_ = current_round(db, link.workshop_id)
+    return dict(
+        workshop=get_workshop(db, link.workshop_id), link=link, token=token, round=round_,
+        groups=_notes_by_round(db, link, round_.number if round_ else None),
+        client_id=secrets.token_urlsafe(16),
+    )
+
+
+@router.get("/t/{token}")
+def host_page(request: Request, db: DbSession, token: str):
+    """The table host's page: the round's question, a note box, the table's notes."""
+    link = host_link_by_token(db, token)
+    return render(request, "capture/host.html", _host_context(db, link, token))
+
+
+def _note_html(request: Request, note: Contribution, link: HostLink, token: str) -> str:
+    return _fragment(request, "capture/_note.html", dict(note=note, link=link, token=token))
+
+
+@router.post("/t/{token}/notes")
+def note_add(request: Request, db: DbSession, token: str, data: Submitted):
+    """Add a note (form or JSON ``{text, client_id}``); a repeated client id stores nothing new."""
+    _check_submission(request, data, token)
+    link = host_link_by_token(db, token)
+    note, created = add_note(db, link, data.get("text", ""), data.get("client_id", ""))
+    _commit(db)
+    return _saved(request, "note", note, created, _note_html(request, note, link, token), f"/t/{token}#notes")
+
+
+@router.post("/t/{token}/notes/{note_id}")
+def note_edit(request: Request, db: DbSession, token: str, note_id: int, data: Submitted):
+    """Change the text of one of this table's notes."""
+    _check_submission(request, data, token)
+    link = host_link_by_token(db, token)
+    note = edit_note(db, link, note_id, data.get("text", ""))
+    _commit(db)
+    return _changed(request, _note_html(request, note, link, token), token)
+
+
+@router.post("/t/{token}/notes/{note_id}/withdraw")
+def note_withdraw(request: Request, db: DbSession, token: str, note_id: int, data: Submitted):
+    """Withdraw one of this table's notes."""
+    _check_submission(request, data, token)
+    withdraw_note(db, host_link_by_token(db, token), note_id)
+    _commit(db)
+    return _changed(request, '<li class="muted" role="status">Note withdrawn.</li>', token)
+
+
+def _changed(request: Request, html: str, token: str):
+    if wants_json(request):
+        return JSONResponse({"ok": True, "html": html})
+    if _is_htmx(request):
+        return HTMLResponse(html)
+    return RedirectResponse(f"/t/{token}#notes", status_code=303)
+
+
+# ---- joining -------------------------------------------------------------------------------
+
+
+@router.get("/join")
+def join_page(request: Request, code: str = ""):
+    """Join a workshop with its code (and, if you like, say which sector you come from)."""
+    return render(request, "capture/join.html", dict(code=code, sectors=SECTORS))
+
+
+@router.post("/join")
+def join(request: Request, db: DbSession, data: Submitted):
+    """Join with the workshop code: a participant cookie, no account and no name."""
+    _check_submission(request, data, None)
+    code, sector = data.get("code", ""), data.get("sector") or None
+    try:
+        participant = _rejoin(db, request, code) or join_workshop(db, code, sector)
+    except LpipError as exc:
+        if wants_json(request):
+            raise
+        db.rollback()
+        context = dict(code=code, sectors=SECTORS, error=exc.message)
+        return render(request, "capture/join.html", context, status_code=status_for(exc))
+    _commit(db)
+    response = RedirectResponse("/p", status_code=303)
+    response.set_cookie(
+        PARTICIPANT_COOKIE, participant.token, max_age=PARTICIPANT_COOKIE_SECONDS, path="/",
+        httponly=True, samesite="lax", secure=_served_over_https(request),
+    )
+    return response
+
+
+def _rejoin(db: Session, request: Request, code: str) -> Participant | None:
+    """The participant this browser already is in this workshop, so a second join adds nobody."""
+    token = request.cookies.get(PARTICIPANT_COOKIE)
+    participant = db.scalar(select(Participant).where(Participant.token == token)) if token else None
+    if participant is not None and participant.workshop_id == workshop_by_code(db, code).id:
+        return participant
+    return None
+
+
+# ---- the participant's page ------------------------------------------------------------------
+
+
+def current_participant(request: Request, db: DbSession) -> Participant:
+    return participant_by_token(db, request.cookies.get(PARTICIPANT_COOKIE))
+
+
+CurrentParticipant = Annotated[Participant, Depends(current_participant)]
+
+
+def _statements_query(participant: Participant):
+    return select(Contribution).where(
+        Contribution.workshop_id == participant.workshop_id, Contribution.kind == "statement",
+        Contribution.status == "visible",
+    )
+
+
+def _my_votes(db: Session, participant: Participant) -> dict[int, str]:
+    rows = db.execute(select(Vote.contribution_id, Vote.value).where(Vote.participant_id == participant.id))
+    return {cid: VOTE_NAMES[value] for cid, value in rows}
+
+
+def _vote_card(db: Session, participant: Participant) -> dict:
+    """The next statement to vote on (others', not yet voted on, oldest first) and how many remain."""
+    voted = select(Vote.contribution_id).where(Vote.participant_id == participant.id)
+    query = _statements_query(participant).where(
+        Contribution.participant_id.is_distinct_from(participant.id), Contribution.id.not_in(voted),
+    ).order_by(Contribution.id)
+    waiting = list(db.scalars(query))
+    return dict(statement=waiting[0] if waiting else None, remaining=max(len(waiting) - 1, 0))
+
+
+def _participant_context(db: Session, participant: Participant) -> dict:
+    workshop = get_workshop(db, participant.workshop_id)
+    mine = _statements_query(participant).where(Contribution.participant_id == participant.id).order_by(Contribution.id)
+    priorities = db.scalars(select(Contribution).where(
+        Contribution.workshop_id == workshop.id, Contribution.kind == "priority", Contribution.status == "visible",
+    ).order_by(Contribution.id))
+    dots = dict(db.execute(select(Dot.contribution_id, Dot.dots).where(Dot.participant_id == participant.id)).all())
+    return dict(
+        workshop=workshop, participant=participant, mine=list(db.scalars(mine)), priorities=list(priorities),
+        dots=dots, dots_spent=sum(dots.values()), card=_vote_card(db, participant), client_id=secrets.token_urlsafe(16),
+    )
+
+
+@router.get("/p")
+def participant_page(request: Request, db: DbSession):
+    """Add statements, vote on others' one at a time, and spend dots in the harvest."""
+    if not request.cookies.get(PARTICIPANT_COOKIE):
+        return RedirectResponse("/join", status_code=303)
+    participant = current_participant(request, db)
+    return render(request, "capture/participant.html", _participant_context(db, participant))
+
+
+@router.get("/p/statements")
+def statement_list(request: Request, db: DbSession, participant: CurrentParticipant):
+    """Every statement as a list, with your vote on each."""
+    statements = list(db.scalars(_statements_query(participant).order_by(Contribution.id)))
+    context = dict(workshop=get_workshop(db, participant.workshop_id), participant=participant,
+                   statements=statements, votes=_my_votes(db, participant))
+    return render(request, "capture/statements.html", context)
+
+
+def _statement_html(request: Request, statement: Contribution) -> str:
+    return _fragment(request, "capture/_statement.html", dict(statement=statement))
+
+
+@router.post("/p/statements")
+def statement_add(request: Request, db: DbSession, participant: CurrentParticipant, data: Submitted):
+    """Add a statement for the room to vote on (form or JSON ``{text, client_id}``)."""
+    _check_submission(request, data, participant.token)
+    try:
+        statement, created = add_statement(db, participant, data.get("text", ""), data.get("client_id", ""))
+    except LpipError as exc:
+        return _participant_error(request, db, participant, exc)
+    _commit(db)
+    return _saved(request, "statement", statement, created, _statement_html(request, statement), "/p#statements")
+
+
+def _participant_error(request: Request, db: Session, participant: Participant, exc: LpipError):
+    """JSON and htmx callers get the usual error shape; a plain form gets its page back with the message."""
+    if wants_json(request) or _is_htmx(request):
+        raise exc
+    db.rollback()
+    context = dict(_participant_context(db, participant), error=exc.message)
+    return render(request, "capture/participant.html", context, status_code=422)
+
+
+@router.post("/p/votes")
+def vote(request: Request, db: DbSession, participant: CurrentParticipant, data: Submitted):
+    """Agree, disagree or pass on a statement; voting again replaces the earlier vote."""
+    _check_submission(request, data, participant.token)
+    statement_id = _whole(data.get("statement_id", ""), "statement_id")
+    cast = cast_vote(db, participant, statement_id, data.get("vote", ""))
+    _commit(db)
+    if wants_json(request):
+        return JSONResponse({"ok": True, "vote": {"statement_id": statement_id, "vote": VOTE_NAMES[cast.value]}})
+    if _is_htmx(request):
+        card = dict(_vote_card(db, participant), voted=True)
+        return HTMLResponse(_fragment(request, "capture/_vote_card.html", dict(card=card)))
+    back = "/p/statements#s-%d" % statement_id if data.get("back") == "list" else "/p#vote"
+    return RedirectResponse(back, status_code=303)
+
+
+def _whole(value: str, field: str) -> int:
+    if not value.strip().isdigit():
+        raise InvalidContribution(f"The field {field} must be a whole number, not {value!r}.")
+    return int(value)
+
+
+@router.post("/p/dots")
+def dots_spend(request: Request, db: DbSession, participant: CurrentParticipant, data: Submitted):
+    """Spend your dots on the harvest priorities (this replaces your earlier spend)."""
+    _check_submission(request, data, participant.token)
+    try:
+        allocation = {_whole(k[5:], k): _whole(v or "0", k) for k, v in data.items() if k.startswith("dots-")}
+        spent = spend_dots(db, participant, allocation)
+    except LpipError as exc:
+        return _participant_error(request, db, participant, exc)
+    _commit(db)
+    if wants_json(request):
+        return JSONResponse({"ok": True, "dots": {str(k): v for k, v in spent.items()}})
+    return RedirectResponse("/p#harvest", status_code=303)
+

@@ -1,0 +1,261 @@
+/* lpip live capture: no note is lost when the venue's wifi drops.
+ *
+ * A form marked `data-offline-queue` (the table host's note box, the participant's statement
+ * box) does not post itself. Each submission gets a client-made id and goes into a queue kept
+ * in localStorage BEFORE any network attempt, so closing the tab or losing the connection
+ * cannot lose it. The queue is sent with fetch as JSON; the server stores a client id once
+ * and answers a repeat with the item already stored, so a retry never makes a duplicate.
+ * The queue is flushed on load, when the browser comes back online, and every few seconds.
+ *
+ * Without JavaScript the same forms post normally (the server made a client id for them).
+ */
+(function () {
+  'use strict';
+
+  var KEY = 'lpip.queue.v1';
+  var RETRY_EVERY_MS = 8000;
+  var memoryQueue = [];  // used when localStorage is unavailable (some private modes)
+  var flushing = false;
+
+  function newClientId() {
+    if (window.crypto && typeof window.crypto.randomUUID === 'function') {
+      return window.crypto.randomUUID();
+    }
+    // randomUUID needs a secure context; a venue server on plain http on the LAN has none.
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+  }
+
+  function readQueue() {
+    try {
+      var stored = window.localStorage.getItem(KEY);
+      return stored ? JSON.parse(stored) : [];
+    } catch (err) {
+      return memoryQueue.slice();
+    }
+  }
+
+  function writeQueue(queue) {
+    memoryQueue = queue.slice();
+    try {
+      window.localStorage.setItem(KEY, JSON.stringify(queue));
+    } catch (err) {
+      /* storage full or disabled: the queue lives in memory until the page closes */
+    }
+  }
+
+  function enqueue(item) {
+    var queue = readQueue();
+    queue.push(item);
+    writeQueue(queue);
+  }
+
+  function dequeue(clientId) {
+    writeQueue(readQueue().filter(function (item) { return item.client_id !== clientId; }));
+  }
+
+  function updateItem(clientId, changes) {
+    writeQueue(readQueue().map(function (item) {
+      return item.client_id === clientId ? Object.assign({}, item, changes) : item;
+    }));
+  }
+
+  // The token is in every form, and in the body's hx-headers for pages without one.
+  function tokenIn(doc) {
+    var field = doc.querySelector('input[name="csrf_token"]');
+    if (field) { return field.value; }
+    try {
+      return JSON.parse(doc.body.getAttribute('hx-headers') || '{}')['X-CSRF-Token'] || '';
+    } catch (err) {
+      return '';
+    }
+  }
+
+  function csrfToken() {
+    return tokenIn(document);
+  }
+
+  function setCsrfToken(token) {
+    document.querySelectorAll('input[name="csrf_token"]').forEach(function (field) { field.value = token; });
+    document.body.setAttribute('hx-headers', JSON.stringify({ 'X-CSRF-Token': token }));
+  }
+
+  // A session that expired while offline has a new CSRF token: read it from a fresh copy of the page.
+  function refreshCsrfToken() {
+    return fetch(window.location.href, { credentials: 'same-origin' })
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        var token = tokenIn(new DOMParser().parseFromString(html, 'text/html'));
+        if (token) { setCsrfToken(token); }
+      })
+      .catch(function () { /* still offline: the next flush tries again */ });
+  }
+
+  function findPending(clientId) {
+    return document.querySelector('li.pending[data-client-id="' + CSS.escape(clientId) + '"]');
+  }
+
+  function showPending(item) {
+    var list = document.getElementById(item.list);
+    if (!list || findPending(item.client_id)) { return; }
+    var li = document.createElement('li');
+    li.className = 'pending';
+    li.dataset.clientId = item.client_id;
+    var text = document.createElement('span');
+    text.className = 'text';
+    text.textContent = item.text;  // textContent: what people type is never read as HTML
+    var state = document.createElement('span');
+    state.className = 'queue-state muted';
+    state.textContent = ' · waiting to send';
+    li.append(text, state);
+    list.appendChild(li);
+  }
+
+  function settleSent(item, html) {
+    var li = findPending(item.client_id);
+    if (!li) { return; }
+    if (!html) { li.classList.remove('pending'); li.querySelector('.queue-state').textContent = ' · sent'; return; }
+    var template = document.createElement('template');
+    template.innerHTML = html.trim();  // the server's own escaped fragment
+    var fresh = template.content.firstElementChild;
+    li.replaceWith(fresh);
+    if (window.htmx) { window.htmx.process(fresh); }
+  }
+
+  function settleRefused(item, message) {
+    var li = findPending(item.client_id);
+    if (!li) { return; }
+    li.classList.remove('pending');
+    li.classList.add('error');
+    li.querySelector('.queue-state').textContent = ' · NOT SENT: ' + message + ' Copy the text if you want to keep it.';
+  }
+
+  function describeQueue() {
+    var waiting = readQueue().length;
+    var words = waiting === 1 ? '1 item is' : waiting + ' items are';
+    if (!navigator.onLine) {
+      return 'You are offline. ' + (waiting ? words + ' kept on this device and will be sent when the connection returns.' : 'What you add is kept on this device until the connection returns.');
+    }
+    return waiting ? words + ' waiting to send.' : '';
+  }
+
+  function updateStatus() {
+    var message = describeQueue();
+    document.querySelectorAll('[data-queue-status]').forEach(function (el) {
+      if (el.textContent !== message) { el.textContent = message; }
+    });
+  }
+
+  function send(item) {
+    return fetch(item.url, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRF-Token': csrfToken() },
+      body: JSON.stringify({ text: item.text, client_id: item.client_id })
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (body) {
+        return { status: response.status, ok: response.ok, body: body };
+      });
+    }, function () {
+      return { status: 0, ok: false, body: {} };  // no connection
+    });
+  }
+
+  // What to do with an answer: done, try again later, or give up and tell the person why.
+  function judge(item, answer) {
+    if (answer.ok) { return 'sent'; }
+    if (answer.status === 0 || answer.status === 429 || answer.status >= 500) { return 'retry'; }
+    if (answer.status === 403 && !item.refreshed) { return 'refresh'; }
+    return 'refused';
+  }
+
+  // One at a time, always the head of the stored queue (items added meanwhile are included).
+  function flushNext() {
+    var queue = readQueue();
+    if (!queue.length || !navigator.onLine) { return Promise.resolve(); }
+    var item = queue[0];
+    return send(item).then(function (answer) {
+      var verdict = judge(item, answer);
+      if (verdict === 'retry') { return null; }
+      if (verdict === 'refresh') {
+        updateItem(item.client_id, { refreshed: true });
+        return refreshCsrfToken().then(flushNext);
+      }
+      dequeue(item.client_id);
+      if (verdict === 'sent') {
+        settleSent(item, answer.body.html);
+      } else {
+        settleRefused(item, answer.body.error || 'the server refused it (' + answer.status + ').');
+      }
+      return flushNext();
+    });
+  }
+
+  function flush() {
+    if (flushing || !navigator.onLine) { updateStatus(); return Promise.resolve(); }
+    flushing = true;
+    updateStatus();
+    return flushNext().then(function () {
+      flushing = false;
+      updateStatus();
+    }, function () {
+      flushing = false;
+      updateStatus();
+    });
+  }
+
+  function setUp(form) {
+    var url = form.getAttribute('action');
+    var listId = form.dataset.pendingList;
+    var noun = form.dataset.noun || 'note';
+    readQueue().forEach(function (item) { if (item.url === url) { showPending(item); } });
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      var box = form.elements.text;
+      var text = box.value.trim();
+      if (!text) {
+        form.querySelector('[data-queue-status]').textContent = 'The ' + noun + ' is empty: write one idea, then send it.';
+        box.focus();
+        return;
+      }
+      var item = { url: url, list: listId, text: text, client_id: newClientId(), queued_at: new Date().toISOString() };
+      enqueue(item);
+      showPending(item);
+      form.reset();
+      box.focus();
+      flush();
+    });
+  }
+
+  // htmx does not swap error answers by default; show their message instead of nothing.
+  document.addEventListener('htmx:beforeSwap', function (event) {
+    var status = event.detail.xhr.status;
+    if (status >= 400 && status < 500) {
+      var box = document.getElementById('capture-error');
+      if (!box) {
+        box = document.createElement('div');
+        box.id = 'capture-error';
+        document.getElementById('main').prepend(box);
+      }
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+      event.detail.target = box;
+      event.detail.swapOverride = 'innerHTML';
+    }
+  });
+
+  function start() {
+    document.querySelectorAll('form[data-offline-queue]').forEach(setUp);
+    window.addEventListener('online', flush);
+    window.addEventListener('offline', updateStatus);
+    window.setInterval(flush, RETRY_EVERY_MS);
+    flush();
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', start);
+  } else {
+    start();
+  }
+}());

@@ -1,0 +1,72 @@
+/* lpip dashboard: new notes and statements, and the counts per table and round, arrive by
+ * server-sent events without reloading the page. The browser's EventSource reconnects by
+ * itself (sending the last event id), and the feed ignores an item it already shows.
+ */
+(function () {
+  'use strict';
+
+  var status = document.getElementById('live-status');
+  var feed = document.getElementById('feed');
+  if (!status || !feed || !window.EventSource) { return; }
+  var csrf = document.getElementById('dashboard-csrf');
+  var workshop = status.dataset.workshop;
+  var arrived = 0;
+
+  function hidden(name, value) {
+    var input = document.createElement('input');
+    input.type = 'hidden';
+    input.name = name;
+    input.value = value;
+    return input;
+  }
+
+  // Built with the DOM, never with HTML strings: the text is whatever someone typed.
+  function feedItem(c) {
+    var li = document.createElement('li');
+    li.dataset.contributionId = String(c.id);
+    var label = document.createElement('span');
+    label.className = 'muted';
+    label.textContent = (c.kind === 'note' ? 'Note' : 'Statement') +
+      (c.round ? ' · round ' + c.round : '') + (c.table ? ' · table ' + c.table : '');
+    var text = document.createElement('span');
+    text.className = 'text';
+    text.textContent = c.text;
+    var form = document.createElement('form');
+    form.method = 'post';
+    form.action = '/workshops/' + workshop + '/contributions/' + Number(c.id) + '/status';
+    form.append(hidden('csrf_token', csrf ? csrf.value : ''), hidden('back', 'dashboard'), hidden('status', 'hidden'));
+    var button = document.createElement('button');
+    button.type = 'submit';
+    button.className = 'secondary';
+    button.textContent = 'Hide';
+    form.appendChild(button);
+    li.append(label, ' ', text, form);
+    return li;
+  }
+
+  function showCounts(rows) {
+    document.querySelectorAll('#counts td[id^="count-"]').forEach(function (cell) { cell.textContent = '0'; });
+    rows.forEach(function (row) {
+      var cell = document.getElementById('count-' + row.table + '-' + row.round);
+      if (cell) { cell.textContent = String(row.notes); }
+    });
+  }
+
+  var source = new EventSource(status.dataset.events);
+  source.addEventListener('open', function () {
+    status.textContent = arrived ? 'Live: ' + arrived + ' new since this page loaded.' : 'Live: new notes appear below as they arrive.';
+  });
+  source.addEventListener('error', function () {
+    status.textContent = 'Connection lost: reconnecting…';
+  });
+  source.addEventListener('contribution', function (event) {
+    var c = JSON.parse(event.data);
+    if (feed.querySelector('[data-contribution-id="' + Number(c.id) + '"]')) { return; }
+    feed.prepend(feedItem(c));
+    arrived += 1;
+    status.textContent = 'Live: ' + arrived + ' new since this page loaded.';
+  });
+  source.addEventListener('counts', function (event) {
+    showCounts(JSON.parse(event.data));
+  });
+}());
