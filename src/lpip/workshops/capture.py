@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from lpip.errors import InvalidContribution, PermissionDenied, WorkshopClosed
 from lpip.workshops.models import (
-    SECTORS, VOTE_VALUES, Contribution, Dot, HostLink, Participant, Vote, Workshop, utcnow,
+    SECTORS, VOTE_VALUES, Contribution, Dot, HostLink, Participant, Round, Vote, Workshop, utcnow,
 )
 from lpip.workshops.workshops import current_round, get_workshop, workshop_by_code
 
@@ -63,12 +63,18 @@ def _insert_once(session: Session, contribution: Contribution) -> tuple[Contribu
     return contribution, True
 
 
-def add_note(session: Session, link: HostLink, text: str, client_id: str) -> tuple[Contribution, bool]:
-    """A table host's note in the open round; returns (note, created)."""
+def add_note(
+    session: Session, link: HostLink, text: str, client_id: str, round_number: int | str | None = None,
+) -> tuple[Contribution, bool]:
+    """A table host's note; returns (note, created).
+
+    The note goes in ``round_number`` when that round has been opened (it may have closed
+    while the host's phone was offline), else in the open round.
+    """
     workshop = get_workshop(session, link.workshop_id)
     if workshop.status != "open":
         raise WorkshopClosed("The workshop is not open for notes.")
-    round_ = current_round(session, workshop.id)
+    round_ = _written_in(session, workshop.id, round_number) or current_round(session, workshop.id)
     if round_ is None:
         raise WorkshopClosed("No round is open: wait for the facilitator to open the next round.")
     note = Contribution(
@@ -76,6 +82,16 @@ def add_note(session: Session, link: HostLink, text: str, client_id: str) -> tup
         kind="note", text=clean_text(text), host_link_id=link.id, client_id=check_client_id(client_id),
     )
     return _insert_once(session, note)
+
+
+def _written_in(session: Session, workshop_id: int, round_number) -> Round | None:
+    """The round a note says it was written in, if that round has been opened."""
+    try:
+        number = int(round_number)
+    except (TypeError, ValueError):
+        return None
+    round_ = session.scalar(select(Round).where(Round.workshop_id == workshop_id, Round.number == number))
+    return round_ if round_ is not None and round_.status in ("open", "closed") else None
 
 
 def _own_note(session: Session, link: HostLink, note_id: int) -> Contribution:

@@ -137,7 +137,7 @@ def note_add(request: Request, db: DbSession, token: str, data: Submitted):
     """Add a note (form or JSON ``{text, client_id}``); a repeated client id stores nothing new."""
     _check_submission(request, data, token)
     link = host_link_by_token(db, token)
-    note, created = add_note(db, link, data.get("text", ""), data.get("client_id", ""))
+    note, created = add_note(db, link, data.get("text", ""), data.get("client_id", ""), data.get("round_number"))
     _commit(db)
     return _saved(request, "note", note, created, _note_html(request, note, link, token), f"/t/{token}#notes")
 

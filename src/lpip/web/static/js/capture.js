@@ -152,7 +152,7 @@
       method: 'POST',
       credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRF-Token': csrfToken() },
-      body: JSON.stringify({ text: item.text, client_id: item.client_id })
+      body: JSON.stringify({ text: item.text, client_id: item.client_id, round_number: item.round_number || null })
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
         return { status: response.status, ok: response.ok, body: body };
@@ -219,7 +219,9 @@
         box.focus();
         return;
       }
-      var item = { url: url, list: listId, text: text, client_id: newClientId(), queued_at: new Date().toISOString() };
+      // The round the note was written in travels with it, so a note sent late is filed there.
+      var round = form.elements.round_number ? form.elements.round_number.value : null;
+      var item = { url: url, list: listId, text: text, client_id: newClientId(), round_number: round, queued_at: new Date().toISOString() };
       enqueue(item);
       showPending(item);
       form.reset();
