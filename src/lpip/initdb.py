@@ -42,13 +42,16 @@ def init_db(settings: Settings, progress: Callable[[str], None] | None = None) -
     """
     started = time.perf_counter()
     engine = make_engine(settings.database_url)
-    before, after = migrate(engine)
-    fingerprint = bundle_fingerprint()
-    with session_scope(engine) as session:
-        loaded = _load_bundle_if_changed(session, fingerprint, progress)
-    with session_scope(engine) as session:
-        summary = summarise_database(session)
-    engine.dispose()
+    try:
+        before, after = migrate(engine)
+        fingerprint = bundle_fingerprint()
+        with session_scope(engine) as session:
+            loaded = _load_bundle_if_changed(session, fingerprint, progress)
+        with session_scope(engine) as session:
+            summary = summarise_database(session)
+    finally:
+        # Also on failure: pooled connections left open are closed only by garbage collection.
+        engine.dispose()
     return InitResult(
         database=settings.safe_database_url, schema_before=before, schema_after=after,
         loaded=loaded, seconds=time.perf_counter() - started, summary=summary,
@@ -71,7 +74,9 @@ def _load_bundle_if_changed(session: Session, fingerprint: str, progress) -> boo
 def _remove_bundled_values(session: Session, dataset: Dataset) -> None:
     """Clear what an older bundle loaded, keeping everything users imported."""
     session.execute(delete(IndicatorValue).where(IndicatorValue.dataset_id == dataset.id))
-    session.execute(delete(Indicator).where(Indicator.origin == "bundled"))
+    # A shipped indicator that still holds users' values stays (deleting it would cascade to them).
+    in_use = select(IndicatorValue.indicator_id).distinct()
+    session.execute(delete(Indicator).where(Indicator.origin == "bundled", Indicator.id.not_in(in_use)))
     session.delete(dataset)
     session.flush()
 
@@ -98,5 +103,9 @@ def summarise_database(session: Session) -> dict:
 def open_database(settings: Settings):
     """An engine for an initialised database; :class:`DatabaseNotReady` if `lpip init` is needed."""
     engine = make_engine(settings.database_url)
-    require_current_schema(engine)
+    try:
+        require_current_schema(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import pandas as pd
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lpip.bundled import FUEL_POVERTY, IOD_RANKS, IOD_SCORES, LAD_INDICATORS, bundled_path
@@ -114,11 +115,13 @@ def load_bundled_indicators(
         loaded_at=datetime.now(timezone.utc),
     )
     session.add(dataset)
-    bulk_insert(session, Indicator.__table__, [spec.row() for spec in specs])
+    for spec in specs:
+        # merge, not insert: a shipped indicator kept on a reload for users' values is updated.
+        session.merge(Indicator(**spec.row()))
     session.flush()
     report = BundleReport(values={}, skipped_areas={})
     for spec, frame in iter_indicator_frames(specs):
-        keep = frame["area_code"].isin(known_areas) & frame["value"].notna()
+        keep = frame["area_code"].isin(known_areas) & frame["value"].notna() & ~_stored_by_users(session, spec.id, frame)
         frame = frame[keep].assign(dataset_id=dataset.id)
         report.skipped_areas[spec.id] = int((~keep).sum())
         report.values[spec.id] = bulk_insert(session, IndicatorValue.__table__, _records(frame))
@@ -126,6 +129,14 @@ def load_bundled_indicators(
             progress(spec.id)
     dataset.rows = report.total
     return report
+
+
+def _stored_by_users(session: Session, indicator_id: str, frame: pd.DataFrame) -> pd.Series:
+    """Rows whose (area, period) a user already imported; the user's value is kept."""
+    query = select(IndicatorValue.area_code, IndicatorValue.period).where(IndicatorValue.indicator_id == indicator_id)
+    stored = [tuple(row) for row in session.execute(query)]
+    keys = pd.MultiIndex.from_frame(frame[["area_code", "period"]])
+    return pd.Series(keys.isin(stored), index=frame.index)
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:

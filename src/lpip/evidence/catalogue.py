@@ -49,7 +49,11 @@ def validate_spec(entry: dict, where: str) -> IndicatorSpec:
     for key, allowed in checks:
         if entry.get(key) and entry[key] not in allowed:
             problems.append(f"{where}: {key} {entry[key]!r} is not one of {', '.join(allowed)}")
-    for level in entry.get("levels") or ():
+    levels = entry.get("levels") or ()
+    if isinstance(levels, str):
+        problems.append(f"{where}: levels must be a list, e.g. levels = [{levels!r}]")
+        levels = ()
+    for level in levels:
         if level not in LEVELS:
             problems.append(f"{where}: level {level!r} is not one of {', '.join(LEVELS)}")
     if problems:

@@ -22,26 +22,31 @@ def population_of(session: Session, code: str) -> dict | None:
             return {**own, "indicator": indicator_id, "summed": False}
     for indicator_id, level in SOURCES:
         codes = select(Area.code).where(Area.code.in_(descendants(code)), Area.level == level)
-        total = _latest(session, indicator_id, codes)
+        total = _latest(session, indicator_id, codes, complete=True)
         if total:
             return {**total, "indicator": indicator_id, "summed": True}
     return None
 
 
-def _latest(session: Session, indicator_id: str, codes) -> dict | None:
+def _latest(session: Session, indicator_id: str, codes, complete: bool = False) -> dict | None:
+    """The sum over ``codes`` in the latest period; with ``complete``, None unless every code
+    has a value then (census values are on 2021 districts, so a region holding 2019 districts
+    that were merged since would otherwise be silently undercounted)."""
     period = session.scalar(
         select(func.max(IndicatorValue.period))
         .where(IndicatorValue.indicator_id == indicator_id, IndicatorValue.area_code.in_(codes))
     )
     if period is None:
         return None
-    total = session.scalar(
-        select(func.sum(IndicatorValue.value)).where(
+    total, count = session.execute(
+        select(func.sum(IndicatorValue.value), func.count(IndicatorValue.value)).where(
             IndicatorValue.indicator_id == indicator_id,
             IndicatorValue.area_code.in_(codes),
             IndicatorValue.period == period,
         )
-    )
+    ).one()
+    if complete and count < session.scalar(select(func.count()).select_from(codes.subquery())):
+        return None
     return {"value": total, "period": period}
 
 
