@@ -154,10 +154,10 @@ def test_england_population_caveat_holds(sqlite_url):
     with session_scope(engine) as session:
         england = population_of(session, "E92000001")
     engine.dispose()
-    # ONS, "First census 2021 results" (28 June 2022): England 56,489,800 in 2021 and
-    # 53,012,456 at the 2011 Census.
-    assert england["summed"] and england["period"] == "2021"
-    assert england["value"] < 56_489_800
+    # ONS: 53,012,456 usual residents in England at the 2011 Census. The LAD census values are
+    # incomplete for England, so the figure falls back to the complete IoD mid-2015 LSOA sum.
+    assert england["summed"] and england["period"] == "mid-2015"
+    assert england["indicator"] == "population_iod"
     tidy = pd.read_csv(bundled_path(LAD_INDICATORS), dtype=str)
     census = tidy[(tidy["source"] == "ONS_CENSUS_POP") & (tidy["period"] == "2011")]
     post_2019 = census[census["area_code"].isin(["E06000060", "E06000061", "E06000062"])]
