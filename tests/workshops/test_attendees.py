@@ -180,7 +180,7 @@ def test_a_missing_file_is_named(session, workshop_id, tmp_path):
     [
         ("name,sector\nTest,public\n".encode("utf-16"), "UTF-16"),
         (b"name,sector\nTest \x81\x8d,public\n", "neither UTF-8 nor Windows-1252"),
-        (b"name;sector\nTest;public\n", "semicolon- or tab-separated"),
+        (b"name;sector\nTest;public\n", "looks semicolon-separated"),
         (b"", "the file is empty"),
         (b"name,sector\n", "no data rows"),
     ],

@@ -21,17 +21,13 @@ and/or a CSV-on-the-Web metadata file; see :func:`read_csvw_metadata` for the ma
 
 from __future__ import annotations
 
-import codecs
-import csv
 import difflib
 import hashlib
-import io
 import json
 import re
 import uuid
-import warnings
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -43,6 +39,7 @@ from lpip.errors import InvalidIndicatorFile
 from lpip.evidence.models import POLARITIES, THEMES, VALUE_TYPES, Dataset, Indicator, IndicatorValue
 from lpip.geography.codes import is_gss_code, level_of_code, suggestion
 from lpip.geography.models import LEVELS, Area
+from lpip.spreadsheets import CSV_SUFFIXES, read_records
 
 REQUIRED_COLUMNS = ("areacd", "period", "value")
 NUMBER_COLUMNS = ("value", "lci", "uci", "numerator", "denominator")
@@ -59,7 +56,6 @@ METADATA_FIELDS = (*REQUIRED_METADATA, "source", "publisher", "licence", "levels
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
 NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
-DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 LEVEL_NOUNS = {
     "lsoa": "LSOA", "msoa": "MSOA", "lad": "local authority", "county": "county",
     "cauth": "combined authority", "region": "region", "country": "country", "itl3": "ITL3 area",
@@ -213,104 +209,13 @@ def import_indicator_file(
 def read_table(path: str | Path) -> Table:
     """A CSV or XLSX file's cells as text; :class:`InvalidIndicatorFile` if it cannot be read."""
     path = Path(path)
-    if not path.is_file():
-        what = "is a folder, not a file" if path.is_dir() else "file not found"
-        raise InvalidIndicatorFile(f"{path}: {what}. Check the path (relative paths start at {Path.cwd()}).")
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        records = _xlsx_records(path)
-    elif suffix in (".csv", ".txt"):
-        records = _csv_records(path)
-    else:
-        old = " (the pre-2007 Excel format)" if suffix == ".xls" else ""
-        raise InvalidIndicatorFile(
-            f"{path}: lpip reads .csv and .xlsx files, not {suffix or 'files without an extension'}{old}. "
-            "Save the data as 'CSV UTF-8 (Comma delimited)' or as an Excel .xlsx workbook."
-        )
+    records = read_records(
+        path, InvalidIndicatorFile, "Put the column names in row 1 and one row per area and period below."
+    )
     # In a CSV every delimiter counts: a row with more cells than row 1, even if the extra
     # ones are empty, has a value split by an unquoted comma. Spreadsheets pad rows with empty
     # cells, so there only non-empty extra cells count.
-    return _table(path, records, strict_width=suffix in (".csv", ".txt"))
-
-
-def _csv_records(path: Path) -> list[list[str]]:
-    text = _decode(path, path.read_bytes())
-    if not text.strip():
-        raise InvalidIndicatorFile(f"{path}: the file is empty. Put the column names in row 1 and one row per area and period below.")
-    _check_delimiter(path, text.lstrip("\r\n").splitlines()[0])
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        return list(reader)
-    except csv.Error as exc:
-        raise InvalidIndicatorFile(
-            f"{path}: cannot read it as CSV near line {reader.line_num} ({exc}). "
-            "Check that quotes are paired, or save the file again from a spreadsheet as CSV UTF-8."
-        ) from None
-
-
-def _decode(path: Path, raw: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252: what Excel writes as CSV."""
-    save_as = "Save it again as 'CSV UTF-8 (Comma delimited)'."
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in raw[:4096]:
-        raise InvalidIndicatorFile(
-            f"{path}: the file is UTF-16 (or another two-byte encoding), which lpip does not read; "
-            f"it reads UTF-8 (with or without BOM) and Windows-1252. {save_as}"
-        )
-    if raw.startswith(b"PK\x03\x04"):
-        raise InvalidIndicatorFile(f"{path}: this is an Excel workbook (zip) named .csv; rename it to .xlsx.")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InvalidIndicatorFile(f"{path}: the text is neither UTF-8 nor Windows-1252. {save_as}")
-
-
-def _check_delimiter(path: Path, header: str) -> None:
-    counts = {delimiter: header.count(delimiter) for delimiter in (",", *DELIMITERS)}
-    best = max(counts, key=counts.get)
-    if best != "," and counts[best] > counts[","]:
-        raise InvalidIndicatorFile(
-            f"{path}: the file looks {DELIMITERS[best]}-separated (row 1 is {header[:60]!r}); "
-            "save it as comma-separated CSV (in Excel: Save As > 'CSV UTF-8 (Comma delimited)'), "
-            "with '.' as the decimal point."
-        )
-
-
-def _xlsx_records(path: Path) -> list[list[str]]:
-    from zipfile import BadZipFile
-
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns about styles and extensions it skips; they do not affect values.
-            warnings.simplefilter("ignore")
-            book = load_workbook(path, read_only=True, data_only=True)
-            try:
-                rows = book.worksheets[0].iter_rows(values_only=True)
-                return [[_cell_text(value) for value in row] for row in rows]
-            finally:
-                book.close()
-    except (InvalidFileException, BadZipFile, KeyError, OSError) as exc:
-        raise InvalidIndicatorFile(
-            f"{path}: cannot open it as an Excel .xlsx workbook ({exc}). "
-            "Save it again from Excel as .xlsx, or as 'CSV UTF-8 (Comma delimited)'."
-        ) from None
-
-
-def _cell_text(value) -> str:
-    """A spreadsheet cell as the text a CSV of it would hold."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()
+    return _table(path, records, strict_width=path.suffix.lower() in CSV_SUFFIXES)
 
 
 def _column_name(header: str) -> str:

@@ -17,27 +17,23 @@ The sheet reader and the cell parsers here (:func:`read_sheet`, :class:`Problems
 
 from __future__ import annotations
 
-import codecs
-import csv
 import difflib
 import hashlib
-import io
 import re
 import tomllib
-import warnings
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lpip.errors import InvalidWorkshopFile
+from lpip.spreadsheets import read_records
 from lpip.workshops.capture import MAX_TEXT
 from lpip.workshops.models import SECTORS, Contribution, Workshop
 from lpip.workshops.workshops import RoundSpec, create_workshop, get_workshop, rounds_of
 
-SAVE_AS = "Save it again as 'CSV UTF-8 (Comma delimited)' or as an Excel .xlsx workbook."
 # Words people write for a sector; only ever offered as a suggestion, never applied silently.
 SECTOR_HINTS = {
     "voluntary": "voluntary and community", "community": "voluntary and community",
@@ -116,86 +112,7 @@ def read_sheet(path: str | Path, aliases: dict[str, str] | None = None) -> Sheet
         When the file is missing, empty, in an encoding or format lpip does not read.
     """
     path = Path(path)
-    if not path.is_file():
-        what = "is a folder, not a file" if path.is_dir() else "file not found"
-        raise InvalidWorkshopFile(f"{path}: {what}. Check the path (relative paths start at {Path.cwd()}).")
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        records = _xlsx_records(path)
-    elif suffix in (".csv", ".txt"):
-        records = _csv_records(path)
-    else:
-        raise InvalidWorkshopFile(f"{path}: lpip reads .csv and .xlsx files, not {suffix or 'files without an extension'}. {SAVE_AS}")
-    return _sheet(path, records, aliases or {})
-
-
-def _csv_records(path: Path) -> list[list[str]]:
-    text = _decode(path, path.read_bytes())
-    first = text.lstrip("\r\n").splitlines()[0] if text.strip() else ""
-    if first.count(";") > first.count(",") or first.count("\t") > first.count(","):
-        raise InvalidWorkshopFile(
-            f"{path}: the file looks semicolon- or tab-separated (row 1 is {first[:60]!r}); save it as "
-            "comma-separated CSV (in Excel: Save As > 'CSV UTF-8 (Comma delimited)')."
-        )
-    # strict: an unpaired quote would otherwise swallow every later row into one cell.
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        return list(reader)
-    except csv.Error as exc:
-        raise InvalidWorkshopFile(
-            f"{path}: cannot read it as CSV near line {reader.line_num} ({exc}). "
-            "Check that quotes are paired, or save the file again from a spreadsheet as CSV UTF-8."
-        ) from None
-
-
-def _decode(path: Path, raw: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252: what Excel writes as CSV."""
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in raw[:4096]:
-        raise InvalidWorkshopFile(
-            f"{path}: the file is UTF-16 (or another two-byte encoding), which lpip does not read; "
-            f"it reads UTF-8 (with or without BOM) and Windows-1252. {SAVE_AS}"
-        )
-    if raw.startswith(b"PK\x03\x04"):
-        raise InvalidWorkshopFile(f"{path}: this is an Excel workbook (zip) named .csv; rename it to .xlsx.")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InvalidWorkshopFile(f"{path}: the text is neither UTF-8 nor Windows-1252. {SAVE_AS}")
-
-
-def _xlsx_records(path: Path) -> list[list[str]]:
-    from zipfile import BadZipFile
-
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns about styles and extensions it skips; they do not affect values.
-            warnings.simplefilter("ignore")
-            book = load_workbook(path, read_only=True, data_only=True)
-            try:
-                return [[_cell_text(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
-            finally:
-                book.close()
-    except (InvalidFileException, BadZipFile, KeyError, OSError) as exc:
-        raise InvalidWorkshopFile(f"{path}: cannot open it as an Excel .xlsx workbook ({exc}). {SAVE_AS}") from None
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
+    return _sheet(path, read_records(path, InvalidWorkshopFile), aliases or {})
 
 
 def column_key(header: str) -> str:
@@ -233,7 +150,7 @@ def check_columns(sheet: Sheet, problems: Problems, required: tuple[str, ...], o
     for name in sorted({n for n in names if names.count(n) > 1}):
         problems.add(f"the column {name} appears {names.count(name)} times in row 1; keep one of them")
     for row in sheet.long_rows:
-        problems.add(f"the row has more cells than row 1 has column names; a comma inside a value needs the "
+        problems.add("the row has more cells than row 1 has column names; a comma inside a value needs the "
                      "cell in quotes, or remove the extra cells", row)
     return [n for n in dict.fromkeys(names) if n not in required and n not in optional]
 

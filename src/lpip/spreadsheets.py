@@ -1,0 +1,119 @@
+"""Reading the files people type by hand: CSV (UTF-8 with or without BOM, or Windows-1252)
+and XLSX (first sheet), as rows of text cells, with one clear error per way a file can be
+unreadable. Used by every importer (indicator values, attendees, paper notes); each passes
+its own error class so messages carry the importer's name for the problem.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import warnings
+from datetime import date, datetime, time
+from pathlib import Path
+
+from lpip.errors import LpipError
+
+SAVE_AS = "Save it again as 'CSV UTF-8 (Comma delimited)' or as an Excel .xlsx workbook."
+DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+CSV_SUFFIXES = (".csv", ".txt")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def read_records(path: str | Path, error: type[LpipError], empty_hint: str = "") -> list[list[str]]:
+    """The cells of a CSV or XLSX file as text, row by row.
+
+    Raises ``error`` for a missing file, an unknown format, an encoding other than UTF-8 or
+    Windows-1252, a semicolon- or tab-separated CSV, unpaired quotes, an unreadable workbook,
+    and (for CSV) an empty file, whose message ends with ``empty_hint``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        what = "is a folder, not a file" if path.is_dir() else "file not found"
+        raise error(f"{path}: {what}. Check the path (relative paths start at {Path.cwd()}).")
+    suffix = path.suffix.lower()
+    if suffix in XLSX_SUFFIXES:
+        return xlsx_records(path, error)
+    if suffix in CSV_SUFFIXES:
+        return csv_records(path, error, empty_hint)
+    old = " (the pre-2007 Excel format)" if suffix == ".xls" else ""
+    raise error(f"{path}: lpip reads .csv and .xlsx files, not {suffix or 'files without an extension'}{old}. {SAVE_AS}")
+
+
+def decode(path: Path, raw: bytes, error: type[LpipError]) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252: what Excel writes as CSV."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in raw[:4096]:
+        raise error(
+            f"{path}: the file is UTF-16 (or another two-byte encoding), which lpip does not read; "
+            f"it reads UTF-8 (with or without BOM) and Windows-1252. {SAVE_AS}"
+        )
+    if raw.startswith(b"PK\x03\x04"):
+        raise error(f"{path}: this is an Excel workbook (zip) named .csv; rename it to .xlsx.")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise error(f"{path}: the text is neither UTF-8 nor Windows-1252. {SAVE_AS}")
+
+
+def csv_records(path: Path, error: type[LpipError], empty_hint: str = "") -> list[list[str]]:
+    text = decode(path, path.read_bytes(), error)
+    if not text.strip():
+        raise error(f"{path}: the file is empty.{' ' + empty_hint if empty_hint else ''}")
+    check_delimiter(path, text.lstrip("\r\n").splitlines()[0], error)
+    # strict: an unpaired quote would otherwise swallow every later row into one cell.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise error(
+            f"{path}: cannot read it as CSV near line {reader.line_num} ({exc}). "
+            "Check that quotes are paired, or save the file again from a spreadsheet as CSV UTF-8."
+        ) from None
+
+
+def check_delimiter(path: Path, header: str, error: type[LpipError]) -> None:
+    counts = {delimiter: header.count(delimiter) for delimiter in (",", *DELIMITERS)}
+    best = max(counts, key=counts.get)
+    if best != "," and counts[best] > counts[","]:
+        raise error(
+            f"{path}: the file looks {DELIMITERS[best]}-separated (row 1 is {header[:60]!r}); "
+            "save it as comma-separated CSV (in Excel: Save As > 'CSV UTF-8 (Comma delimited)'), "
+            "with '.' as the decimal point."
+        )
+
+
+def xlsx_records(path: Path, error: type[LpipError]) -> list[list[str]]:
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about styles and extensions it skips; they do not affect values.
+            warnings.simplefilter("ignore")
+            book = load_workbook(path, read_only=True, data_only=True)
+            try:
+                return [[cell_text(value) for value in row] for row in book.worksheets[0].iter_rows(values_only=True)]
+            finally:
+                book.close()
+    except (InvalidFileException, BadZipFile, KeyError, OSError) as exc:
+        raise error(f"{path}: cannot open it as an Excel .xlsx workbook ({exc}). {SAVE_AS}") from None
+
+
+def cell_text(value) -> str:
+    """A spreadsheet cell as the text a CSV of it would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
