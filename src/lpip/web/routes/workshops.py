@@ -13,7 +13,7 @@ from datetime import date
 from typing import Annotated
 
 import pandas as pd
-from fastapi import APIRouter, Depends, Form, Header, Request
+from fastapi import APIRouter, Form, Header, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lpip.errors import InvalidContribution, LpipError, UnknownWorkshop
 from lpip.geography.areas import list_areas
-from lpip.web.deps import DbSession, client_key, require_facilitator
+from lpip.web.deps import DbSession, Facilitator, client_key, require_facilitator
 from lpip.web.security import check_csrf
 from lpip.web.templating import render
 from lpip.workshops.attendees import list_attendees
@@ -48,15 +48,6 @@ LOOKBACK_IDS = 200
 FEED_LENGTH = 50
 
 
-def signed_in_facilitator(request: Request, db: DbSession) -> UserAccount:
-    """The facilitator (403 for anyone else), kept out of the request's session: a failed action
-    rolls the session back, which would expire the account the error page names in its header."""
-    user = require_facilitator(request, db)
-    db.expunge(user)
-    return user
-
-
-Facilitator = Annotated[UserAccount, Depends(signed_in_facilitator)]
 
 
 # ---- reading what the pages show -------------------------------------------------------
