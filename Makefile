@@ -1,5 +1,6 @@
 # Two commands do all set-up (see README.md):
 #   make run    create .venv, install lpip, build the database with the bundled West Midlands data
+#               and the West Midlands evidence atlas in ./atlas (lpip atlas serve --dir atlas)
 #   make test   install the test extras and run the whole test suite
 # `make bench` runs every benchmark and prints figures and ratios.
 
@@ -25,8 +26,11 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml $(VENDORED)
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $@
 
+ATLAS ?= atlas
+
 run: $(VENV)/.installed
 	$(BIN)/lpip init $(if $(DATABASE),--database $(DATABASE))
+	$(BIN)/lpip atlas build --out $(ATLAS) $(if $(DATABASE),--database $(DATABASE))
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
