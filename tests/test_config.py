@@ -107,3 +107,17 @@ def test_default_data_dir_without_override_is_per_user(monkeypatch):
 
     monkeypatch.delenv("LPIP_DATA_DIR", raising=False)
     assert default_data_dir() == Path(platformdirs.user_data_dir("lpip", appauthor=False))
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("postgresql+asyncpg://u:secret@localhost/db", "through psycopg 3, not 'asyncpg'"),
+        ("postgresql+psycopg://u:secret@localhost:notaport/db", "Cannot read the database URL"),
+    ],
+    ids=["other-postgres-driver", "bad-port"],
+)
+def test_unusable_urls_are_refused_without_showing_the_password(url, message):
+    with pytest.raises(InvalidDatabaseURL, match=message) as caught:
+        normalise_database_url(url)
+    assert "secret" not in str(caught.value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,15 +68,22 @@ def normalise_database_url(url: str) -> str:
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError):
+        # The message repeats the URL without its password: it may be shown or logged.
+        shown = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
         raise InvalidDatabaseURL(
-            f"Cannot read the database URL {url!r}: {exc}. Use sqlite:///PATH or "
+            f"Cannot read the database URL {shown!r}. Use sqlite:///PATH or "
             "postgresql+psycopg://USER:PASSWORD@HOST:PORT/NAME."
         ) from None
     if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
         raise InvalidDatabaseURL(
             f"lpip supports SQLite and PostgreSQL, not {parsed.get_backend_name()!r}. "
             "Use sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST:PORT/NAME."
+        )
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
+        raise InvalidDatabaseURL(
+            f"lpip talks to PostgreSQL through psycopg 3, not {parsed.get_driver_name()!r}. "
+            "Use postgresql+psycopg://USER:PASSWORD@HOST:PORT/NAME."
         )
     return url
 
