@@ -20,31 +20,14 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from lpip.config import load_settings
 from lpip.db import make_engine, session_scope
-from lpip.initdb import init_db
+
+from common import database_url, timed  # bench/common.py (bench/ is on sys.path when run)
 
 TARGET = 90.0
 MAP_INDICATORS = ("employment_rate", "gdhi_per_head", "smoking_prevalence")
-
-
-def timed(fn):
-    started = time.perf_counter()
-    result = fn()
-    return result, time.perf_counter() - started
-
-
-def database_url(workdir: Path) -> str:
-    url = os.environ.get("LPIP_DATABASE_URL")
-    if url:
-        return url
-    url = f"sqlite:///{workdir / 'lpip.sqlite'}"
-    _, seconds = timed(lambda: init_db(load_settings(url)))
-    print(f"(built a temporary database in {seconds:.1f} s)")
-    return url
 
 
 def whole_atlas(url: str, workdir: Path, workers: int | None) -> None:

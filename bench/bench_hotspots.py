@@ -15,12 +15,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from lpip.config import load_settings
 from lpip.db import make_engine, session_scope
-from lpip.initdb import init_db
+
+from common import database_url, timed  # bench/common.py (bench/ is on sys.path when run)
 
 AREAS = [
     ("E08000029", "Solihull (district)"),
@@ -30,22 +29,6 @@ AREAS = [
     ("E12000005", "West Midlands (region)"),
 ]
 COLD_TARGET, WARM_TARGET = 6.0, 1.0
-
-
-def timed(fn):
-    started = time.perf_counter()
-    result = fn()
-    return result, time.perf_counter() - started
-
-
-def database_url(workdir: Path) -> str:
-    url = os.environ.get("LPIP_DATABASE_URL")
-    if url:
-        return url
-    url = f"sqlite:///{workdir / 'lpip.sqlite'}"
-    _, seconds = timed(lambda: init_db(load_settings(url)))
-    print(f"(built a temporary database in {seconds:.1f} s)")
-    return url
 
 
 def best_of(fn, repeats: int) -> tuple[object, float, float]:
