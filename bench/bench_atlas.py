@@ -57,7 +57,7 @@ def district_growth(url: str, workdir: Path) -> None:
     from lpip.evidence.catalogue import get_indicator
     from lpip.geography.areas import list_areas
     from lpip.maps import draw_static, map_frame, write_interactive
-    from lpip.reports.benchmarks import benchmark_indicators
+    from lpip.evidence.benchmarks import benchmark_indicators
 
     engine = make_engine(url)
     with session_scope(engine) as session:

@@ -1,7 +1,16 @@
-"""Reading the files people type by hand: CSV (UTF-8 with or without BOM, or Windows-1252)
-and XLSX (first sheet), as rows of text cells, with one clear error per way a file can be
+"""Spreadsheets in and out.
+
+In: the files people type by hand, CSV (UTF-8 with or without BOM, or Windows-1252) and
+XLSX (first sheet), as rows of text cells, with one clear error per way a file can be
 unreadable. Used by every importer (indicator values, attendees, paper notes); each passes
 its own error class so messages carry the importer's name for the problem.
+
+Out: every CSV and XLSX that lpip writes goes through :func:`write_csv` or :func:`write_xlsx`,
+which write participants' text as text and never as a live formula (OWASP "CSV injection"):
+in CSV a value that begins with ``= + - @``, a tab or a carriage return gets a leading
+apostrophe, which spreadsheet programs show as text; in XLSX such cells are typed as strings
+(no apostrophe needed). Reading a CSV back removes that apostrophe again, so lpip's own
+exports round-trip.
 """
 
 from __future__ import annotations
@@ -12,6 +21,8 @@ import io
 import warnings
 from datetime import date, datetime, time
 from pathlib import Path
+
+import pandas as pd
 
 from lpip.errors import LpipError
 
@@ -66,7 +77,7 @@ def csv_records(path: Path, error: type[LpipError], empty_hint: str = "") -> lis
     # strict: an unpaired quote would otherwise swallow every later row into one cell.
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        return list(reader)
+        return [[unescape_formula(cell) for cell in row] for row in reader]
     except csv.Error as exc:
         raise error(
             f"{path}: cannot read it as CSV near line {reader.line_num} ({exc}). "
@@ -117,3 +128,101 @@ def cell_text(value) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value).strip()
+
+
+# --- writing -----------------------------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(value):
+    """A text value as a CSV cell that no spreadsheet runs as a formula.
+
+    Examples
+    --------
+    >>> escape_formula("=1+2"), escape_formula("-5"), escape_formula(-5), escape_formula("ok")
+    ("'=1+2", "'-5", -5, 'ok')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def unescape_formula(cell: str) -> str:
+    """The text :func:`escape_formula` escaped (other cells unchanged)."""
+    if cell[:1] == "'" and cell[1:2] and cell[1:].startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
+
+
+def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every text value escaped (numbers and dates untouched) and its
+    line breaks written as ``\\n``: the csv module quotes a field with a bare ``\\r`` only when
+    ``\\r`` is in the line terminator, and a reader would split the row there."""
+    escaped = frame.copy()
+    for column in escaped.columns:
+        if escaped[column].dtype == object or pd.api.types.is_string_dtype(escaped[column]):
+            escaped[column] = escaped[column].map(lambda value: escape_formula(_unix_newlines(value)))
+    return escaped
+
+
+def _unix_newlines(value):
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
+def write_csv(frame: pd.DataFrame, target, *, header: bool = True, encoding: str = "utf-8") -> None:
+    """Write ``frame`` as CSV (no index, ``\\n`` line ends) to a path or an open text stream,
+    with formula-like text escaped."""
+    options = dict(index=False, header=header, lineterminator="\n")
+    if isinstance(target, (str, Path)):
+        escape_frame(frame).to_csv(target, encoding=encoding, **options)
+    else:
+        escape_frame(frame).to_csv(target, **options)
+
+
+def write_xlsx(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
+    """Write one worksheet per frame to an .xlsx workbook, every text cell typed as a string
+    (so that ``=...`` is shown, never run), with a bold header row and frozen panes.
+
+    Examples
+    --------
+    >>> write_xlsx({"statements": frame}, "export.xlsx")  # doctest: +SKIP
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    bold = Font(bold=True)
+    for name, frame in sheets.items():
+        sheet = book.create_sheet(title=name[:31])
+        for column, title in enumerate(frame.columns, start=1):
+            _put(sheet, 1, column, str(title)).font = bold
+        for row, values in enumerate(frame.itertuples(index=False, name=None), start=2):
+            for column, value in enumerate(values, start=1):
+                _put(sheet, row, column, value)
+        sheet.freeze_panes = "A2"
+    path = Path(path)
+    book.save(path)
+    return path
+
+
+def _put(sheet, row: int, column: int, value):
+    """Set one cell; text is typed as a string after it is set, because openpyxl would
+    otherwise store a value that begins with "=" as a formula."""
+    cell = sheet.cell(row=row, column=column, value=_xlsx_value(value))
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+    return cell
+
+
+def _xlsx_value(value):
+    if value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()  # numpy scalars
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.replace(tzinfo=None)  # Excel has no time zones; lpip stores UTC
+    return value

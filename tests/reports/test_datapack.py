@@ -15,8 +15,9 @@ from sqlalchemy import text
 from lpip.db import make_engine, session_scope
 from lpip.errors import InvalidExport, WrongAreaLevel
 from lpip.geography.areas import list_areas
-from lpip.reports.datapack import MAX_QUESTIONS, MIN_QUESTIONS, build_datapack, differences_from_england, write_datapack
-from lpip.reports.profile import gather_context
+from lpip.evidence.datapack import MAX_QUESTIONS, MIN_QUESTIONS, build_datapack, differences_from_england
+from lpip.reports.datapack import write_datapack
+from lpip.evidence.profile import gather_context
 from lpip.reports.render import format_number
 
 BLACK_COUNTRY = "WM-BC"

@@ -18,8 +18,9 @@ from sqlalchemy import text
 from lpip.db import make_engine, session_scope
 from lpip.errors import InvalidExport, MissingSystemLibrary, UnknownAreaCode
 from lpip.reports import pdf as pdf_module
-from lpip.reports.benchmarks import benchmark_indicators, region_codes
-from lpip.reports.profile import build_profile, decile_counts, gather_context, lsoa_table, write_profile
+from lpip.evidence.benchmarks import benchmark_indicators, region_codes
+from lpip.evidence.profile import build_profile, decile_counts, gather_context, lsoa_table
+from lpip.reports.profile import write_profile
 
 BIRMINGHAM, SOLIHULL, BSOL = "E08000025", "E08000029", "WM-BSOL"
 

@@ -18,6 +18,7 @@ from lpip.cli.common import (
     DatabaseOption, FormatOption, OutputFormat, console, database_session, new_app, print_frame, rich_table,
 )
 from lpip.errors import InvalidCodingSheet
+from lpip.spreadsheets import write_csv
 
 app = new_app("Qualitative coding: codebooks, rule and hand coding, agreement, themes.")
 codebook_app = new_app("The codebook: show, edit, import and export (REFI-QDA .qdc or CSV).")
@@ -191,7 +192,7 @@ def code(
             stored = store_assignments(session, coded.drop(columns="matched"))
             console.print(stored.summary())
     if out is not None:
-        coded.to_csv(out, index=False, lineterminator="\n")
+        write_csv(coded, out)
         console.print(f"Wrote {escape(str(out))}.")
     found = coded.dropna(subset=["code"])
     console.print(f"{found['contribution_id'].nunique()} of {len(contributions)} contributions matched a keyword "
@@ -288,7 +289,7 @@ def agreement(
     result = compare_coders(assignments, texts, chosen)
     _print_agreement(result, show)
     if out is not None:
-        result.disagreements.to_csv(out, index=False, lineterminator="\n")
+        write_csv(result.disagreements, out)
         console.print(f"Wrote {len(result.disagreements)} disagreements to {escape(str(out))}.")
 
 
@@ -327,7 +328,7 @@ def themes(
     result = find_themes(contributions, topics, backend=backend.value, n_quotes=quotes, seed=seed)
     _print_themes(result)
     if out is not None:
-        result.assignments.to_csv(out, index=False, lineterminator="\n")
+        write_csv(result.assignments, out)
         console.print(f"Wrote {escape(str(out))}.")
 
 

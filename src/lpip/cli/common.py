@@ -16,6 +16,7 @@ from typer.core import TyperGroup
 
 from lpip.config import load_settings
 from lpip.errors import LpipError
+from lpip.spreadsheets import write_csv
 
 # Long lines (paths, messages) are not hard-wrapped; piped or captured output gets a wide
 # console so tables keep one line per row.
@@ -78,7 +79,7 @@ def database_session(database: str | None):
 def print_frame(frame: pd.DataFrame, fmt: OutputFormat, title: str | None = None) -> None:
     """Print a table as a Rich table, CSV or JSON records."""
     if fmt is OutputFormat.csv:
-        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+        write_csv(frame, sys.stdout)
     elif fmt is OutputFormat.json:
         sys.stdout.write(frame.to_json(orient="records", force_ascii=False, indent=2) + "\n")
     else:

@@ -99,7 +99,7 @@ def report_command(
     database: DatabaseOption = None,
 ) -> None:
     """Write the workshop report (HTML or PDF) for a workshop or a sub-region."""
-    from lpip.deliberation.report import write_report
+    from lpip.reports.workshop import write_report
 
     with database_session(database) as session:
         path = write_report(session, target, out, seed=seed)

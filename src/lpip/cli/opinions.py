@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from lpip.cli.common import console, rich_table
 from lpip.errors import NotAvailableYet
+from lpip.spreadsheets import write_csv
 
 TEXT_WIDTH = 90
 
@@ -52,7 +53,7 @@ def opinions(
 
 def _write_groups(participants: pd.DataFrame, out: Path) -> None:
     try:
-        participants[["participant", "group"]].to_csv(out, index=False, lineterminator="\n")
+        write_csv(participants[["participant", "group"]], out)
     except OSError as exc:
         raise typer.BadParameter(f"cannot write {out}: {exc.strerror}", param_hint="--out") from None
     left_out = int(participants["group"].isna().sum())

@@ -207,7 +207,7 @@ def plan_workshop(
     database: DatabaseOption = None,
 ) -> None:
     """Plan the tables for every round and show the plan's scores beside the bounds and a random rotation."""
-    from lpip.workshops.cards import write_table_cards
+    from lpip.reports.cards import write_table_cards
     from lpip.workshops.planning import attendee_frame
     from lpip.workshops.planning import plan_workshop as plan
 
@@ -258,7 +258,7 @@ def table_cards(
     database: DatabaseOption = None,
 ) -> None:
     """Write printable table cards (A6 per attendee, A5 per table) for a planned workshop."""
-    from lpip.workshops.cards import write_table_cards
+    from lpip.reports.cards import write_table_cards
 
     with database_session(database) as session:
         write_table_cards(session, workshop_id, out)

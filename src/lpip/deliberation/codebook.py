@@ -52,6 +52,7 @@ from sqlalchemy.orm import Session
 
 from lpip.deliberation.models import Code
 from lpip.errors import InvalidCodebook, UnknownCode
+from lpip.spreadsheets import write_csv
 
 CODEBOOK_COLUMNS = ("guid", "name", "parent", "description", "keywords", "color", "is_codable")
 QDC_NAMESPACE = "urn:QDA-XML:codebook:1.0"
@@ -538,7 +539,7 @@ def write_codebook(codebook: pd.DataFrame, path: str | Path) -> Path:
         path.write_text(to_qdc(codebook), encoding="utf-8")
     elif suffix == ".csv":
         frame = codebook[list(CODEBOOK_COLUMNS)].assign(is_codable=codebook["is_codable"].map(str).str.lower())
-        frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+        write_csv(frame, path)
     else:
         raise InvalidCodebook(f"{path}: write the codebook to a .qdc (REFI-QDA) or .csv file.")
     return path

@@ -46,6 +46,7 @@ from lpip.deliberation.codebook import decode_utf8, descendants, load_codebook, 
 from lpip.deliberation.models import CODING_METHODS, Code, CodeAssignment
 from lpip.errors import InvalidCodingSheet, UnknownCode
 from lpip.workshops.models import Contribution, Workshop
+from lpip.spreadsheets import write_csv
 
 CONTRIBUTION_COLUMNS = ("contribution_id", "text", "sector", "table", "subregion")
 ASSIGNMENT_COLUMNS = ("contribution_id", "coder", "code", "method")
@@ -274,7 +275,7 @@ def coding_sheet(contributions: pd.DataFrame, codebook: pd.DataFrame, coder: str
 def write_coding_sheet(sheet: pd.DataFrame, path: str | Path) -> Path:
     """Write a coding sheet as CSV, UTF-8 with a BOM so that Excel shows accents correctly."""
     path = Path(path)
-    sheet.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    write_csv(sheet, path, encoding="utf-8-sig")
     return path
 
 

@@ -1,8 +1,9 @@
-"""The workshop report: who came, what was said, what people voted for, opinion groups, networks.
+"""The workshop report as data: who came, what was said, what people voted for, opinion
+groups, networks.
 
 One report per workshop, or per sub-region (every workshop whose ``subregion_code`` is the
-sub-region), as a self-contained HTML file (figures embedded as data URIs) or a PDF made
-from it with WeasyPrint. The report never names anyone:
+sub-region); :mod:`lpip.reports.workshop` writes it as a self-contained HTML file (figures
+embedded as data URIs) or a PDF. The report never names anyone:
 
 - who came is counted by sector (registered attendees, and people who joined on a phone);
 - quotes carry no attribution, and attendee names, emails and phone numbers written into
@@ -18,20 +19,15 @@ from __future__ import annotations
 import base64
 import io
 from dataclasses import dataclass, field
-from datetime import date
-from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lpip.errors import ConversationTooSmall, InvalidExport, InvalidVotes, MissingSystemLibrary, NoData, TooFewDocuments
-from lpip.workshops.models import SECTORS, Attendee, Contribution, Dot, Participant, Vote, Workshop
+from lpip.errors import ConversationTooSmall, InvalidVotes, NoData, TooFewDocuments
+from lpip.workshops.models import SECTORS, Attendee, Participant, Workshop
 from lpip.workshops.workshops import get_workshop
 
-DEMO_LABEL = "DEMONSTRATION (made-up data)"
-REPORT_SUFFIXES = (".html", ".pdf")
 
 
 @dataclass
@@ -194,19 +190,15 @@ def what_was_said(contributions: pd.DataFrame, seed: int = 0) -> Section:
 
 def votes_section(session: Session, workshop_ids: list[int]) -> Section:
     """Dots per priority and votes per statement."""
+    from lpip.workshops.tallies import priority_dots
+
     section = Section()
-    dots = pd.DataFrame(session.execute(
-        select(Contribution.workshop_id, Contribution.text, func.coalesce(func.sum(Dot.dots), 0),
-               func.count(Dot.participant_id))
-        .outerjoin(Dot, Dot.contribution_id == Contribution.id)
-        .where(Contribution.workshop_id.in_(workshop_ids), Contribution.kind == "priority",
-               Contribution.status == "visible")
-        .group_by(Contribution.id, Contribution.workshop_id, Contribution.text)).all(),
-        columns=["workshop", "priority", "dots", "people"])
+    dots = priority_dots(session, workshop_ids).rename(columns={"workshop_id": "workshop", "text": "priority"})
     if dots.empty:
         section.notes.append("No priorities were put to a dot vote.")
     else:
-        section.tables["Dots per priority"] = dots.sort_values(["dots", "priority"], ascending=[False, True], ignore_index=True)
+        section.tables["Dots per priority"] = dots[["workshop", "priority", "dots", "people"]].sort_values(
+            ["dots", "priority"], ascending=[False, True], ignore_index=True)
     statement_votes = _statement_votes(session, workshop_ids)
     if statement_votes.empty:
         section.notes.append("No statements were put to a vote.")
@@ -216,46 +208,22 @@ def votes_section(session: Session, workshop_ids: list[int]) -> Section:
 
 
 def _statement_votes(session: Session, workshop_ids: list[int]) -> pd.DataFrame:
-    rows = session.execute(
-        select(Contribution.id, Contribution.workshop_id, Contribution.text, Vote.value)
-        .outerjoin(Vote, Vote.contribution_id == Contribution.id)
-        .where(Contribution.workshop_id.in_(workshop_ids), Contribution.kind == "statement",
-               Contribution.status == "visible")).all()
-    frame = pd.DataFrame(rows, columns=["id", "workshop", "statement", "vote"])
-    if frame.empty:
-        return frame
-    counts = frame.assign(
-        agree=frame["vote"].eq(1), disagree=frame["vote"].eq(-1), **{"pass": frame["vote"].eq(0)}
-    ).groupby(["id", "workshop", "statement"], as_index=False)[["agree", "disagree", "pass"]].sum()
-    counts["votes"] = counts[["agree", "disagree", "pass"]].sum(axis=1)
-    counts["agree %"] = (100 * counts["agree"] / counts["votes"].where(counts["votes"] > 0)).round(0)
-    return counts.sort_values(["agree", "id"], ascending=[False, True]).drop(columns="id").reset_index(drop=True)
+    from lpip.workshops.tallies import statement_tallies
+
+    tallies = statement_tallies(session, workshop_ids)
+    counts = tallies.rename(columns={"workshop_id": "workshop", "text": "statement"})
+    counts["agree %"] = (100 * counts["agree_share"]).round(0)
+    counts = counts.sort_values(["agree", "contribution_id"], ascending=[False, True])
+    return counts[["workshop", "statement", "agree", "disagree", "pass", "votes", "agree %"]].reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------- opinion groups
 
 
-def workshop_votes(session: Session, workshop_id: int) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """A workshop's statement votes, statements and each participant's sector, for
-    :func:`lpip.deliberation.opinions.find_opinion_groups`."""
-    votes = pd.DataFrame(session.execute(
-        select(Vote.participant_id, Vote.contribution_id, Vote.value, Vote.voted_at)
-        .join(Contribution, Contribution.id == Vote.contribution_id)
-        .where(Contribution.workshop_id == workshop_id, Contribution.kind == "statement",
-               Contribution.status == "visible").order_by(Vote.voted_at, Vote.id)).all(),
-        columns=["participant", "statement", "vote", "timestamp"])
-    statements = pd.DataFrame(session.execute(
-        select(Contribution.id, Contribution.text).where(
-            Contribution.workshop_id == workshop_id, Contribution.kind == "statement",
-            Contribution.status == "visible")).all(), columns=["statement", "text"])
-    sectors = dict(session.execute(select(Participant.id, Participant.sector)
-                                   .where(Participant.workshop_id == workshop_id)).all())
-    return votes, statements, {k: v for k, v in sectors.items() if v}
-
-
 def opinions_section(session: Session, workshop_id: int, seed: int = 0) -> Section:
     """Opinion groups, representative statements and consensus, or why there are none."""
     from lpip.deliberation.opinions import find_opinion_groups
+    from lpip.deliberation.votes import workshop_votes
 
     votes, statements, sectors = workshop_votes(session, workshop_id)
     section = Section()
@@ -345,46 +313,3 @@ def _percent(value: float) -> str:
 
 def _round(value: float) -> str:
     return "not defined" if value != value else f"{value:.2f}"
-
-
-# ----------------------------------------------------------------------------- writing
-
-
-def report_html(report: WorkshopReport) -> str:
-    """The report as one self-contained HTML document."""
-    environment = Environment(loader=PackageLoader("lpip.deliberation", "templates"),
-                              autoescape=select_autoescape(["html"]))
-    return environment.get_template("report.html").render(report=report, demo_label=DEMO_LABEL,
-                                                          made=date.today().isoformat())
-
-
-def write_report(session: Session, target: str | int, out: str | Path, seed: int = 0) -> Path:
-    """Write the workshop (or sub-region) report as HTML or PDF, chosen by the file's suffix.
-
-    Examples
-    --------
-    >>> write_report(session, 1, "report.html")  # doctest: +SKIP
-    PosixPath('report.html')
-    """
-    out = Path(out)
-    if out.suffix.lower() not in REPORT_SUFFIXES:
-        raise InvalidExport(f"{out}: a report is .html or .pdf; name the file e.g. report.html or report.pdf.")
-    if not out.parent.is_dir():
-        raise InvalidExport(f"{out}: the folder {out.parent} does not exist; create it or choose another path.")
-    weasyprint = _weasyprint() if out.suffix.lower() == ".pdf" else None
-    html = report_html(build_report(session, target, seed=seed))
-    if weasyprint is None:
-        out.write_text(html, encoding="utf-8")
-    else:
-        weasyprint.HTML(string=html).write_pdf(out)
-    return out
-
-
-def _weasyprint():
-    from lpip.workshops.cards import load_weasyprint
-
-    try:
-        return load_weasyprint()
-    except MissingSystemLibrary as exc:
-        raise MissingSystemLibrary(exc.message.replace("Printing table cards", "Writing a PDF report")
-                                   + " Or write HTML instead: --out report.html.") from None

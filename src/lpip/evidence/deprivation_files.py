@@ -21,6 +21,7 @@ from lpip.evidence.deprivation import (
 from lpip.geography.codes import suggestion
 from lpip.geography.load import read_lsoa_lookup
 from lpip.geography.models import LEVELS, Area, AreaLink
+from lpip.spreadsheets import write_csv
 
 BUNDLED_INPUT = "bundled IoD2019 LSOA data (File 2 ranks and deciles, File 5 scores, File 6 denominators)"
 RANK_COLUMNS = tuple(domain.rank for domain in DOMAINS)
@@ -209,7 +210,7 @@ def write_deprivation_summary(
     frame = summarise_deprivation(lsoas, membership)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(out, index=False, lineterminator="\n")
+    write_csv(frame, out)
     warnings = list(frame.attrs.get("warnings", []))
     meta = summary_metadata(out.name, BUNDLED_INPUT if input is None else str(input), areas, warnings)
     metadata_path(out).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -23,6 +23,7 @@ from lpip.evidence.catalogue import get_indicator
 from lpip.evidence.models import Indicator, IndicatorValue
 from lpip.geography.areas import check_level, descendants, get_area
 from lpip.geography.models import Area
+from lpip.spreadsheets import write_csv, write_xlsx
 
 EXPORT_COLUMNS = ["areacd", "areanm", "period", "value", "lci", "uci", "status"]
 COUNT_COLUMNS = ["numerator", "denominator"]
@@ -135,7 +136,7 @@ def write_export(frame: pd.DataFrame, fmt: str | None = "csv", out: str | Path |
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "xlsx":
-            frame.to_excel(out, index=False, sheet_name="data")
+            write_xlsx({"data": frame}, out)
         else:
             with open(out, "w", encoding="utf-8", newline="") as handle:
                 _write_text(frame, fmt, handle)
@@ -149,7 +150,7 @@ def write_export(frame: pd.DataFrame, fmt: str | None = "csv", out: str | Path |
 
 def _write_text(frame: pd.DataFrame, fmt: str, handle: TextIO) -> None:
     if fmt == "csv":
-        frame.to_csv(handle, index=False, lineterminator="\n")
+        write_csv(frame, handle)
     else:
         handle.write(frame.to_json(orient="records", force_ascii=False, indent=2) + "\n")
 

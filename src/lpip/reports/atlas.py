@@ -39,12 +39,15 @@ from lpip.evidence.catalogue import get_indicator
 from lpip.evidence.models import Indicator
 from lpip.geography.areas import get_area, list_areas
 from lpip.geography.models import Area, AreaLink
-from lpip.reports.benchmarks import DEFAULT_REGION, district_indicators
-from lpip.reports.datapack import build_datapack, datapack_figures, datapack_page
+from lpip.evidence.benchmarks import DEFAULT_REGION, district_indicators
+from lpip.evidence.datapack import build_datapack
+from lpip.evidence.profile import ProfileContext, build_profile, gather_context
+from lpip.reports.datapack import datapack_figures, datapack_page
 from lpip.reports.indicators import indicator_page, map_assets
-from lpip.reports.profile import ProfileContext, build_profile, gather_context, profile_figures, profile_page
+from lpip.reports.profile import profile_figures, profile_page
 from lpip.reports.render import figure_sources, render_page
 from lpip.reports.site import MARKER, MARKER_KIND, copy_assets, is_atlas, prepare_folder, serve_atlas
+from lpip.spreadsheets import write_csv
 
 # The IoD2019 index and the domains that the bundle has at LSOA level, mapped by score.
 LSOA_INDICATORS = (
@@ -223,8 +226,8 @@ def write_lists(site: Path, region: Area, districts: list[Area], subregions: lis
 
 def write_tables(site: Path, context: ProfileContext) -> None:
     """The profiles' numbers as CSV: every area's indicators against England, and deprivation."""
-    context.benchmarks.to_csv(site / "downloads" / "profiles-indicators.csv", index=False, lineterminator="\n")
-    context.deprivation.to_csv(site / "downloads" / "profiles-deprivation.csv", index=False, lineterminator="\n")
+    write_csv(context.benchmarks, site / "downloads" / "profiles-indicators.csv")
+    write_csv(context.deprivation, site / "downloads" / "profiles-deprivation.csv")
 
 
 # --- the build ---------------------------------------------------------------------------
@@ -327,7 +330,7 @@ def _pool(session: Session, count: int, settings: JobSettings):
 def context_codes(session: Session, districts: list[Area], subregions: list[Area]) -> list[str]:
     """The areas whose figures the pages need: the profiled ones and the districts of each
     sub-region (its data pack compares them)."""
-    from lpip.reports.profile import district_members
+    from lpip.evidence.profile import district_members
 
     codes = [a.code for a in districts + subregions]
     for area in subregions:

@@ -69,7 +69,7 @@ def histogram(table: pd.DataFrame, indicator: Indicator, where: str) -> Figure:
 
 
 def england_value(session: Session, indicator: Indicator, period: str) -> float | None:
-    from lpip.reports.benchmarks import _england_value
+    from lpip.evidence.benchmarks import _england_value
 
     value = _england_value(session, indicator, period)
     return None if np.isnan(value) else value

@@ -3,12 +3,15 @@
 The page size, margins and greyscale-safe print rules live in ``assets/atlas.css`` (its
 ``@media print`` and ``@page`` rules), so that the HTML and the PDF are one document. Two
 things can stop a PDF, and each gets a message naming the Debian package to install:
-WeasyPrint's system libraries (Pango, HarfBuzz...; the check is the one the table cards
-use, :func:`lpip.workshops.cards.load_weasyprint`) and a font to print with.
+WeasyPrint's system libraries (Pango, HarfBuzz...) and a font to print with. Every PDF lpip
+writes (profiles, data packs, table cards, workshop and programme reports) loads WeasyPrint
+here.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 from functools import cache
 from pathlib import Path
 
@@ -19,14 +22,39 @@ FONT_PACKAGE = "fonts-dejavu-core"
 FONT_FILES = ("DejaVuSans", "LiberationSans")
 
 
-def load_weasyprint():
-    """The weasyprint module, or :class:`MissingSystemLibrary` naming the Debian package."""
-    from lpip.workshops.cards import load_weasyprint as load
+# WeasyPrint loads these with ctypes/cffi; the Debian package that ships each one.
+DEBIAN_PACKAGES = {
+    "gobject": "libglib2.0-0", "pangoft2": "libpangoft2-1.0-0", "pango": "libpango-1.0-0",
+    "harfbuzz": "libharfbuzz0b", "fontconfig": "libfontconfig1",
+}
+ALL_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
 
-    try:
-        return load()
-    except MissingSystemLibrary as exc:
-        raise MissingSystemLibrary(exc.message.replace("Printing table cards", "Writing PDF reports")) from None
+
+def load_weasyprint(purpose: str = "Writing PDF reports", hint: str = ""):
+    """The weasyprint module; :class:`MissingSystemLibrary` naming the Debian package if a
+    system library it needs (Pango, GLib, HarfBuzz, Fontconfig) cannot be loaded.
+
+    ``purpose`` starts the message ("Printing table cards needs ..."); ``hint`` ends it
+    (e.g. "Or write HTML instead: --out report.html.").
+    """
+    # WeasyPrint prints its own troubleshooting banner to stdout before raising; keep it quiet.
+    with contextlib.redirect_stdout(io.StringIO()):
+        try:
+            import weasyprint
+        except OSError as exc:
+            message = missing_library_message(str(exc), purpose)
+            raise MissingSystemLibrary(f"{message} {hint}".strip()) from None
+    return weasyprint
+
+
+def missing_library_message(error: str, purpose: str = "Writing PDF reports") -> str:
+    library = next((name for name in DEBIAN_PACKAGES if name in error.lower()), None)
+    package = DEBIAN_PACKAGES.get(library, ALL_PACKAGES)
+    return (
+        f"{purpose} needs WeasyPrint's system libraries, and one could not be loaded ({error.splitlines()[0]}). "
+        f"On Debian or Ubuntu install it with: sudo apt-get install {package} "
+        f"(WeasyPrint needs all of: {ALL_PACKAGES})."
+    )
 
 
 def installed_fonts() -> list[str]:

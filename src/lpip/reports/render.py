@@ -8,12 +8,13 @@ data URIs so that the one file is complete; the atlas writes them as files besid
 from __future__ import annotations
 
 import base64
-import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+
+from lpip.evidence.formatting import format_number
 
 ASSETS = Path(__file__).parent / "assets"
 ATTRIBUTION = ("Contains National Statistics data © Crown copyright and database right. "
@@ -61,23 +62,6 @@ def figure_sources(figures: dict[str, Figure | None], folder: Path | None, prefi
             figure.write(folder)
             sources[key] = {"src": prefix + figure.filename, "alt": figure.alt}
     return sources
-
-
-def format_number(value, unit: str | None = None) -> str:
-    """A value as people read it: thousands separators, sensible decimals, the unit where short.
-
-    Examples
-    --------
-    >>> format_number(1140300.0, "persons"), format_number(66.2, "%"), format_number(None)
-    ('1,140,300', '66.2%', '–')
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    value = float(value)
-    size = abs(value)
-    decimals = 0 if size >= 1000 or value.is_integer() else (1 if size >= 10 else 2)
-    text = f"{value:,.{decimals}f}"
-    return text + "%" if unit and unit.strip().startswith("%") else text
 
 
 @cache

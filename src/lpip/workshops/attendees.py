@@ -29,6 +29,7 @@ from lpip.workshops.imports import (
 )
 from lpip.workshops.models import SECTORS, Attendee, Workshop, utcnow
 from lpip.workshops.workshops import get_workshop
+from lpip.spreadsheets import write_csv, write_xlsx
 
 REQUIRED_COLUMNS = ("name", "sector")
 OPTIONAL_COLUMNS = ("email", "organisation", "home_area", "host_table", "consent_contact", "consent_deposit")
@@ -284,7 +285,7 @@ def export_attendees(session: Session, workshop_id: int, path: str | Path) -> pd
     if not path.parent.is_dir():
         raise InvalidExport(f"{path}: the folder {path.parent} does not exist; create it or choose another path.")
     if suffix == ".csv":
-        frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+        write_csv(frame, path)
     else:
-        frame.to_excel(path, index=False, sheet_name="attendees")
+        write_xlsx({"attendees": frame}, path)
     return frame

@@ -18,14 +18,16 @@ from lpip.workshops.models import (
     SECTORS, VOTE_VALUES, Contribution, Dot, HostLink, Participant, Round, Vote, Workshop, utcnow,
 )
 from lpip.workshops.workshops import current_round, get_workshop, workshop_by_code
+from lpip.text import clean_text
 
 MAX_TEXT = 1000
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
-def clean_text(text: str) -> str:
-    """Trimmed text of an acceptable length; :class:`InvalidContribution` otherwise."""
-    text = (text or "").strip()
+def check_contribution_text(text: str) -> str:
+    """The text cleaned (:func:`lpip.text.clean_text`) and of an acceptable length;
+    :class:`InvalidContribution` otherwise."""
+    text = clean_text(text or "")
     if not text:
         raise InvalidContribution("The note is empty: write one idea, then send it.")
     if len(text) > MAX_TEXT:
@@ -79,7 +81,7 @@ def add_note(
         raise WorkshopClosed("No round is open: wait for the facilitator to open the next round.")
     note = Contribution(
         workshop_id=workshop.id, round_number=round_.number, table_number=link.table_number,
-        kind="note", text=clean_text(text), host_link_id=link.id, client_id=check_client_id(client_id),
+        kind="note", text=check_contribution_text(text), host_link_id=link.id, client_id=check_client_id(client_id),
     )
     return _insert_once(session, note)
 
@@ -103,7 +105,7 @@ def _own_note(session: Session, link: HostLink, note_id: int) -> Contribution:
 
 def edit_note(session: Session, link: HostLink, note_id: int, text: str) -> Contribution:
     note = _own_note(session, link, note_id)
-    note.text = clean_text(text)
+    note.text = check_contribution_text(text)
     note.updated_at = utcnow()
     return note
 
@@ -148,7 +150,7 @@ def participant_by_token(session: Session, token: str | None) -> Participant:
 def add_statement(session: Session, participant: Participant, text: str, client_id: str) -> tuple[Contribution, bool]:
     """A participant's statement for others to vote on."""
     statement = Contribution(
-        workshop_id=participant.workshop_id, kind="statement", text=clean_text(text),
+        workshop_id=participant.workshop_id, kind="statement", text=check_contribution_text(text),
         participant_id=participant.id, sector=participant.sector, client_id=check_client_id(client_id),
     )
     return _insert_once(session, statement)
@@ -208,7 +210,7 @@ def spend_dots(session: Session, participant: Participant, allocation: dict[int,
 def add_priority(session: Session, workshop_id: int, text: str, client_id: str | None = None) -> Contribution:
     """A priority for the harvest, written by the facilitator from what the room said."""
     priority = Contribution(
-        workshop_id=workshop_id, kind="priority", text=clean_text(text), source="live",
+        workshop_id=workshop_id, kind="priority", text=check_contribution_text(text), source="live",
         client_id=check_client_id(client_id or secrets.token_urlsafe(12)),
     )
     return _insert_once(session, priority)[0]

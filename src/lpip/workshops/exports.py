@@ -46,6 +46,7 @@ from lpip.workshops.models import (
     Attendee, Contribution, Dot, Participant, Round, TableSeat, Vote, Workshop,
 )
 from lpip.workshops.workshops import get_workshop, rounds_of
+from lpip.spreadsheets import write_csv, write_xlsx
 
 FORMATS = ("csv", "xlsx", "json", "polis")
 EMAIL_IN_TEXT = re.compile(r"[^@\s<>()\[\],;:]+@[^@\s<>()\[\],;:]+\.[A-Za-z]{2,}")
@@ -491,15 +492,13 @@ def _write_csv_folder(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:
     paths = []
     for name, frame in tables.items():
         path = out / f"{name}.csv"
-        frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+        write_csv(frame, path)
         paths.append(path)
     return paths
 
 
 def _write_xlsx(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:
-    with pd.ExcelWriter(out, engine="openpyxl") as writer:
-        for name, frame in tables.items():
-            frame.to_excel(writer, sheet_name=name, index=False)
+    write_xlsx(tables, out)
     return [out]
 
 
@@ -514,9 +513,9 @@ def _write_polis(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:
     paths = []
     for name in ("comments", "votes", "participants-votes"):
         path = out / f"{name}.csv"
-        tables[name].to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+        write_csv(tables[name], path)
         paths.append(path)
     summary = out / "summary.csv"
     # summary.csv is key,value pairs with no header row, as pol.is writes it.
-    tables["summary"].to_csv(summary, index=False, header=False, lineterminator="\n", encoding="utf-8")
+    write_csv(tables["summary"], summary, header=False)
     return [*paths, summary]

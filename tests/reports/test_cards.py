@@ -10,11 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from lpip.errors import InvalidExport, MissingSystemLibrary, NoData
+from lpip.reports.cards import card_names, cards_html, render_table_cards, table_cards, write_table_cards
+from lpip.reports.pdf import load_weasyprint, missing_library_message
 from lpip.workshops.attendees import import_attendees, register_attendee
-from lpip.workshops.cards import (
-    _missing_library_message, card_names, cards_html, load_weasyprint, render_table_cards, table_cards,
-    write_table_cards,
-)
 from lpip.workshops.models import TableSeat
 from lpip.workshops.planning import plan_workshop
 from lpip.workshops.workshops import RoundSpec, create_workshop
@@ -123,8 +121,8 @@ def test_a_missing_system_library_names_the_debian_package(monkeypatch):
 
     monkeypatch.delitem(__import__("sys").modules, "weasyprint", raising=False)
     monkeypatch.setattr(builtins, "__import__", failing_import)
-    with pytest.raises(MissingSystemLibrary, match="sudo apt-get install libpango-1.0-0"):
-        load_weasyprint()
+    with pytest.raises(MissingSystemLibrary, match="Printing table cards needs.*sudo apt-get install libpango-1.0-0"):
+        load_weasyprint("Printing table cards")
 
 
 @pytest.mark.parametrize(
@@ -138,4 +136,4 @@ def test_a_missing_system_library_names_the_debian_package(monkeypatch):
     ids=["glib", "pangoft2", "fontconfig", "unknown"],
 )
 def test_each_library_maps_to_its_package(error, package):
-    assert f"apt-get install {package} " in _missing_library_message(error)
+    assert f"apt-get install {package} " in missing_library_message(error)

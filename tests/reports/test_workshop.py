@@ -7,7 +7,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from lpip.deliberation.report import build_report, report_html, write_report
+from lpip.deliberation.report import build_report
+from lpip.reports.workshop import report_html, write_report
 from lpip.errors import InvalidExport, MissingSystemLibrary, NoData, UnknownWorkshop
 from lpip.workshops.attendees import register_attendee
 from lpip.workshops.capture import add_note, add_statement, cast_vote, join_workshop

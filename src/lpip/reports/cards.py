@@ -16,8 +16,6 @@ on every page.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,16 +24,11 @@ from jinja2 import Environment
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lpip.errors import InvalidExport, MissingSystemLibrary, NoData
+from lpip.errors import InvalidExport, NoData
+from lpip.reports.pdf import load_weasyprint
 from lpip.workshops.models import Attendee, TableSeat
 from lpip.workshops.workshops import get_workshop, rounds_of
 
-# WeasyPrint loads these with ctypes/cffi; the Debian package that ships each one.
-DEBIAN_PACKAGES = {
-    "gobject": "libglib2.0-0", "pangoft2": "libpangoft2-1.0-0", "pango": "libpango-1.0-0",
-    "harfbuzz": "libharfbuzz0b", "fontconfig": "libfontconfig1",
-}
-ALL_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
 DEMO_LABEL = "DEMONSTRATION (made-up data)"
 
 TEMPLATE = """<!doctype html>
@@ -150,31 +143,10 @@ def cards_html(card_set: CardSet) -> str:
     )
 
 
-def load_weasyprint():
-    """The weasyprint module; :class:`MissingSystemLibrary` naming the Debian package if a
-    system library it needs (Pango, GLib, HarfBuzz, Fontconfig) cannot be loaded."""
-    # WeasyPrint prints its own troubleshooting banner to stdout before raising; keep it quiet.
-    with contextlib.redirect_stdout(io.StringIO()):
-        try:
-            import weasyprint
-        except OSError as exc:
-            raise MissingSystemLibrary(_missing_library_message(str(exc))) from None
-    return weasyprint
-
-
-def _missing_library_message(error: str) -> str:
-    library = next((name for name in DEBIAN_PACKAGES if name in error.lower()), None)
-    package = DEBIAN_PACKAGES.get(library, ALL_PACKAGES)
-    return (
-        f"Printing table cards needs WeasyPrint's system libraries, and one could not be loaded ({error.splitlines()[0]}). "
-        f"On Debian or Ubuntu install it with: sudo apt-get install {package} "
-        f"(WeasyPrint needs all of: {ALL_PACKAGES})."
-    )
-
 
 def render_table_cards(session: Session, workshop_id: int):
     """The cards laid out as a ``weasyprint.Document`` (pages with sizes, ready to write)."""
-    weasyprint = load_weasyprint()
+    weasyprint = load_weasyprint("Printing table cards")
     return weasyprint.HTML(string=cards_html(table_cards(session, workshop_id))).render()
 
 
