@@ -18,8 +18,9 @@ $(BIN)/python:
 
 VENDORED := src/lpip/web/static/vendor/htmx.min.js
 
+# --ignore-scripts: the assets are plain files; no package needs to run code at install.
 $(VENDORED): package.json package-lock.json scripts/vendor_assets.py
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	$(PYTHON) scripts/vendor_assets.py
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml $(VENDORED)

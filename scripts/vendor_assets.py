@@ -21,6 +21,11 @@ ASSETS = {
     "leaflet/dist/leaflet.css": "leaflet/leaflet.css",
     "leaflet/dist/images": "leaflet/images",
     "leaflet/LICENSE": "leaflet/LICENSE.txt",
+    # The API's documentation page (/api/v1/docs), served from here, not from a CDN.
+    "swagger-ui-dist/swagger-ui-bundle.js": "swagger-ui/swagger-ui-bundle.js",
+    "swagger-ui-dist/swagger-ui.css": "swagger-ui/swagger-ui.css",
+    "swagger-ui-dist/LICENSE": "swagger-ui/LICENSE.txt",
+    "swagger-ui-dist/NOTICE": "swagger-ui/NOTICE.txt",
 }
 
 

@@ -206,3 +206,26 @@ class TooFewDocuments(LpipError):
 
 class MissingExtra(LpipError):
     """An optional feature needs an install extra that is not installed."""
+
+
+# ---- workshop server: sign-in, joining, ownership (issue 9) ----------------------------------
+
+
+class TooManyAttempts(LpipError):
+    """Too many sign-in attempts or joins in a short time: wait, then try again."""
+
+    def __init__(self, message: str, retry_after: int = 60, errors: list[str] | None = None):
+        super().__init__(message, errors)
+        self.retry_after = max(int(retry_after), 1)
+
+
+class NotConfirmed(LpipError):
+    """Something that cannot be undone was asked for without the confirmation it needs."""
+
+
+class ClientIdTaken(LpipError):
+    """A client id is already used for another author's note or statement."""
+
+
+class UnknownAccount(LpipError):
+    """No facilitator account has this email address."""

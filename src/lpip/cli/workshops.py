@@ -59,21 +59,24 @@ def create_workshop(
     rounds: Annotated[list[str] | None, typer.Option("--round", metavar="'QUESTION|MINUTES'", help="A round: its question and minutes; repeat for each round.")] = None,
     dots: Annotated[int, typer.Option("--dots", help="Dots each participant spends in the harvest vote.")] = 5,
     from_file: Annotated[Path | None, typer.Option("--from", metavar="FILE.toml", help="Read everything from a TOML file instead (title, tables, [[round]] ...).")] = None,
+    owner: Annotated[str | None, typer.Option("--owner", metavar="EMAIL", help="The facilitator account that owns it: sees it on the web pages and adds other facilitators. Without it only admins see it there.")] = None,
     database: DatabaseOption = None,
 ) -> None:
     """Create a workshop with its rounds and one host link per table."""
     from lpip.workshops import workshops
+    from lpip.workshops.accounts import user_by_email
     from lpip.workshops.imports import create_workshop_from_file
 
     with database_session(database) as session:
+        created_by = user_by_email(session, owner).id if owner else None
         if from_file is not None:
-            workshop = create_workshop_from_file(session, from_file)
+            workshop = create_workshop_from_file(session, from_file, created_by=created_by)
         else:
             if not title:
                 raise InvalidContribution("Give --title (and --round for each round), or --from FILE.toml.")
             workshop = workshops.create_workshop(
                 session, title, [parse_round(r) for r in rounds or []], tables=tables, subregion_code=subregion,
-                on=_date(on), venue=venue, dots_per_participant=dots,
+                on=_date(on), venue=venue, dots_per_participant=dots, created_by=created_by,
             )
         console.print(f"Created workshop {workshop.id}: {workshop.title} (join code {workshop.join_code}).",
                       highlight=False, soft_wrap=True)

@@ -1,9 +1,17 @@
-"""One error shape for the API and one error page for browsers.
+"""One error shape for the API and one error page for browsers, whatever went wrong.
 
-JSON: ``{"ok": false, "error": message, "errors": [details], "status": N}``.
+JSON (every path under ``/api/``, and requests that ask for JSON):
+``{"ok": false, "error": message, "errors": [details], "status": N}``. Browsers get the
+message in a page (or, for htmx, in a fragment). That holds for user errors
+(:class:`~lpip.errors.LpipError`), HTTP errors (404, 405), invalid requests (malformed JSON,
+a lone surrogate, a number too big for an id) and for bugs: :class:`CatchAllMiddleware` turns
+any other exception into a 500 in the same shape, logs it with its traceback, and keeps the
+connection open.
 """
 
 from __future__ import annotations
+
+import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,19 +19,29 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from lpip.errors import (
-    AuthenticationFailed, InvalidContribution, InvalidWorkshopFile, LpipError, PermissionDenied,
-    UnknownAreaCode, UnknownWorkshop, WorkshopClosed,
+    AuthenticationFailed, ClientIdTaken, InvalidContribution, InvalidWorkshopFile, LpipError, NotConfirmed,
+    PermissionDenied, TooManyAttempts, UnknownAccount, UnknownAreaCode, UnknownWorkshop, WorkshopClosed,
 )
+
+log = logging.getLogger("lpip.web")
 
 STATUS = {
     AuthenticationFailed: 401,
     PermissionDenied: 403,
     UnknownWorkshop: 404,
+    UnknownAccount: 404,
     WorkshopClosed: 409,
+    ClientIdTaken: 409,
     InvalidContribution: 422,
     InvalidWorkshopFile: 422,
     UnknownAreaCode: 422,
+    NotConfirmed: 422,
+    TooManyAttempts: 429,
 }
+SERVER_ERROR = (
+    "Something went wrong on the server, and what you sent was not stored. Try again; if it keeps "
+    "happening, tell the facilitator."
+)
 
 
 def status_for(exc: LpipError) -> int:
@@ -39,33 +57,86 @@ def status_for(exc: LpipError) -> int:
     return 400
 
 
+def printable(text) -> str:
+    """``text`` as a string that can be sent as UTF-8 (a lone surrogate typed into a form
+    becomes "?" rather than a second error while reporting the first)."""
+    return str(text).encode("utf-8", "replace").decode("utf-8")
+
+
 def error_body(message: str, status: int, errors: list | None = None) -> dict:
-    return {"ok": False, "error": message, "errors": list(errors or []), "status": status}
+    return {"ok": False, "error": printable(message), "errors": [printable(e) for e in errors or []], "status": status}
 
 
 def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
 
 
-def render_error(request: Request, message: str, status: int, errors: list | None = None):
+def render_error(request: Request, message: str, status: int, errors: list | None = None, headers: dict | None = None):
     if wants_json(request):
-        return JSONResponse(error_body(message, status, errors), status_code=status)
+        return JSONResponse(error_body(message, status, errors), status_code=status, headers=headers)
     from lpip.web.templating import render
 
     template = "errors/fragment.html" if request.headers.get("hx-request") else "errors/error.html"
-    return render(request, template, {"message": message, "errors": errors or [], "status": status}, status_code=status)
+    context = {"message": printable(message), "errors": [printable(e) for e in errors or []], "status": status}
+    response = render(request, template, context, status_code=status)
+    response.headers.update(headers or {})
+    return response
+
+
+def retry_headers(exc: LpipError) -> dict:
+    seconds = getattr(exc, "retry_after", None)
+    return {"Retry-After": str(seconds)} if seconds else {}
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LpipError)
     async def lpip_error(request: Request, exc: LpipError):
-        return render_error(request, exc.message, status_for(exc), exc.errors)
+        return render_error(request, exc.message, status_for(exc), exc.errors, retry_headers(exc))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
-        return render_error(request, str(exc.detail), exc.status_code)
+        return render_error(request, str(exc.detail), exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
-        details = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        return render_error(request, "The request is not valid.", 422, details)
+        return render_error(request, "The request is not valid.", 422, [describe(e) for e in exc.errors()])
+
+
+def describe(error: dict) -> str:
+    """One line per invalid field: where (``body.dots.12``) and what is wrong."""
+    where = ".".join(str(part)[:40] for part in error.get("loc", ()))
+    return f"{where}: {error.get('msg', 'invalid')}"
+
+
+class CatchAllMiddleware:
+    """Any exception no handler took becomes a 500 in the one error shape (JSON under /api,
+    a page elsewhere), logged with its traceback; the client never sees the traceback."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception:
+            log.exception("Unexpected error answering %s %s", scope.get("method"), _path(scope))
+            if started:
+                raise
+            response = render_error(Request(scope, receive), SERVER_ERROR, 500)
+            await response(scope, receive, send)
+
+
+def _path(scope) -> str:
+    from lpip.web.security import redact
+
+    return redact(scope.get("path", ""))

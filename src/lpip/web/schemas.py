@@ -1,29 +1,51 @@
 """Input and output shapes of the JSON API (``/api/v1``), one pair per entity.
 
 Inputs (``*Create``, ``*Update``, ``DotsSpend`` ...) refuse unknown fields, so a misspelt
-field is a 422 rather than silently ignored. Texts are checked by the library (one idea of 1 to
-1000 characters) so that the API and the pages give the same message. Outputs meant for
-participants and table hosts carry no personal data and no author identity: names, emails and
-organisations appear only in :class:`AttendeePublic`, which facilitators alone can read.
+field is a 422 rather than silently ignored. Their limits are the library's
+(:mod:`lpip.workshops.limits`), which the pages apply too: text is cleaned of control,
+zero-width and bidi-control characters before it is measured, and ids fit the database's
+integers. Notes and statements are measured by the library itself, so that the API and the
+pages give the same message. Outputs meant for participants and table hosts carry no personal
+data and no author identity: names, emails and organisations appear only in
+:class:`AttendeePublic` and :class:`MemberPublic`, which facilitators alone can read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from lpip.workshops.capture import MAX_TEXT
+from lpip.text import MAX_ID, clean_text
+from lpip.workshops.limits import CLIENT_ID_RULE, DOTS, MAX_CODE, MAX_TEXT, MAX_TITLE, MAX_VENUE, MINUTES, ROUNDS, TABLES
 from lpip.workshops.models import SECTORS
 
 VoteName = Literal["agree", "disagree", "pass"]
 Sector = Literal[SECTORS]
 TEXT = f"One idea, 1 to {MAX_TEXT} characters (spaces at either end are trimmed)."
 CLIENT_ID = (
-    "An id the client makes (8-64 letters, digits, '-' or '_'), unique within the workshop: "
+    f"An id the client makes ({CLIENT_ID_RULE}), unique to you within the workshop: "
     "sending the same id again returns the stored item and stores nothing new."
 )
+
+
+def _cleaned(value):
+    return clean_text(value) if isinstance(value, str) else value
+
+
+def _one_line(value):
+    return clean_text(value, single_line=True) if isinstance(value, str) else value
+
+
+ItemId = Annotated[int, Field(ge=1, le=MAX_ID, description="An id (1 to 2,147,483,647).")]
+# Measured by the library (for its message); the limit is stated here for the OpenAPI document.
+Text = Annotated[str, Field(description=TEXT, json_schema_extra={"maxLength": MAX_TEXT})]
+Title = Annotated[str, BeforeValidator(_one_line), Field(min_length=1, max_length=MAX_TITLE)]
+Question = Annotated[str, BeforeValidator(_cleaned), Field(min_length=1, max_length=MAX_TEXT)]
+ShortText = Annotated[str, BeforeValidator(_one_line), Field(max_length=MAX_VENUE)]
+ClientId = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$", description=CLIENT_ID)]
+Email = Annotated[str, BeforeValidator(_one_line), Field(min_length=3, max_length=254)]
 
 
 class Input(BaseModel):
@@ -47,8 +69,8 @@ class ErrorBody(BaseModel):
 
 
 class TokenRequest(Input):
-    email: str
-    password: str
+    email: Email
+    password: str = Field(min_length=1, max_length=1000)
 
 
 class TokenPublic(Output):
@@ -74,8 +96,8 @@ class SessionPublic(Output):
 
 
 class RoundCreate(Input):
-    question: str = Field(min_length=1, max_length=MAX_TEXT)
-    minutes: int = Field(25, ge=1, le=240)
+    question: Question
+    minutes: int = Field(25, ge=MINUTES[0], le=MINUTES[1])
 
 
 class RoundPublic(Output):
@@ -86,13 +108,43 @@ class RoundPublic(Output):
 
 
 class WorkshopCreate(Input):
-    title: str = Field(min_length=1, max_length=300)
-    rounds: list[RoundCreate] = Field(min_length=1, max_length=20)
-    tables: int = Field(6, ge=1, le=50)
-    subregion_code: str | None = Field(None, description="GSS code or custom set name of the sub-region.")
+    title: Title
+    rounds: list[RoundCreate] = Field(min_length=ROUNDS[0], max_length=ROUNDS[1])
+    tables: int = Field(6, ge=TABLES[0], le=TABLES[1])
+    subregion_code: Annotated[str, BeforeValidator(_one_line), Field(max_length=64)] | None = Field(
+        None, description="GSS code or custom set name of the sub-region.")
     date: dt.date | None = None
-    venue: str | None = Field(None, max_length=300)
-    dots_per_participant: int = Field(5, ge=1, le=100)
+    venue: ShortText | None = None
+    dots_per_participant: int = Field(5, ge=DOTS[0], le=DOTS[1])
+
+
+class WorkshopDelete(Input):
+    confirm_title: Title = Field(description="The workshop's title, typed again: nothing is deleted unless it matches.")
+
+
+class WorkshopDeleted(Output):
+    id: int
+    title: str
+    participants: int = Field(description="How many participants were deleted with it.")
+    contributions: int = Field(description="How many notes, statements and priorities were deleted with it.")
+
+
+class RotateLinks(Input):
+    tables: list[Annotated[int, Field(ge=TABLES[0], le=TABLES[1])]] | None = Field(
+        None, max_length=TABLES[1], description="The tables that get a new link; all of them if left out.")
+
+
+class MemberCreate(Input):
+    email: Email = Field(description="The email of a facilitator account (`lpip users list`).")
+
+
+class MemberPublic(Output):
+    """Someone who runs the workshop: its owner or a member. For its facilitators only."""
+
+    id: int
+    email: str
+    name: str
+    owner: bool
 
 
 class WorkshopUpdate(Input):
@@ -169,7 +221,8 @@ class AttendeePublic(Output):
 
 
 class JoinRequest(Input):
-    code: str = Field(min_length=1, max_length=12, description="The workshop's join code, as shown on the screen.")
+    code: Annotated[str, BeforeValidator(_one_line)] = Field(
+        min_length=1, max_length=MAX_CODE, description="The workshop's join code, as shown on the screen.")
     sector: Sector | None = Field(None, description="The sector you come from, if you want to say.")
 
 
@@ -185,12 +238,12 @@ class TablePublic(Output):
 
 
 class NoteCreate(Input):
-    text: str = Field(description=TEXT)
-    client_id: str = Field(description=CLIENT_ID)
+    text: Text
+    client_id: ClientId
 
 
 class NoteUpdate(Input):
-    text: str = Field(description=TEXT)
+    text: Text
 
 
 class NotePublic(Output):
@@ -206,8 +259,8 @@ class NotePublic(Output):
 
 
 class StatementCreate(Input):
-    text: str = Field(description=TEXT)
-    client_id: str = Field(description=CLIENT_ID)
+    text: Text
+    client_id: ClientId
 
 
 class StatementPublic(Output):
@@ -230,7 +283,7 @@ class StatementTally(Output):
 
 
 class VoteCreate(Input):
-    statement_id: int
+    statement_id: ItemId
     vote: VoteName
 
 
@@ -240,8 +293,8 @@ class VotePublic(Output):
 
 
 class PriorityCreate(Input):
-    text: str = Field(description=TEXT)
-    client_id: str | None = Field(None, description=CLIENT_ID)
+    text: Text
+    client_id: ClientId | None = None
 
 
 class PriorityPublic(Output):
@@ -251,7 +304,8 @@ class PriorityPublic(Output):
 
 
 class DotsSpend(Input):
-    dots: dict[int, int] = Field(description="Dots per priority id; replaces your earlier spend.")
+    dots: dict[ItemId, Annotated[int, Field(ge=0, le=DOTS[1])]] = Field(
+        max_length=200, description="Dots per priority id; replaces your earlier spend.")
 
 
 class DotsPublic(Output):

@@ -12,6 +12,9 @@ from lpip.web.security import csrf_token
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.autoescape = True
+# What people typed is shown back (a join code, an email): a lone surrogate in it must not stop
+# the page being sent as UTF-8.
+templates.env.finalize = lambda value: value.encode("utf-8", "replace").decode("utf-8") if isinstance(value, str) else value
 templates.env.globals["lpip_version"] = __version__
 
 

@@ -6,22 +6,26 @@ contribution already stored, so a retry after a dropped connection never duplica
 
 from __future__ import annotations
 
-import re
 import secrets
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lpip.errors import InvalidContribution, PermissionDenied, WorkshopClosed
+from lpip.errors import ClientIdTaken, InvalidContribution, PermissionDenied, TooManyAttempts, WorkshopClosed
+from lpip.text import clean_text
+from lpip.workshops.limits import CLIENT_ID, CLIENT_ID_RULE, DOTS, MAX_TEXT, check_item_id
 from lpip.workshops.models import (
     SECTORS, VOTE_VALUES, Contribution, Dot, HostLink, Participant, Round, Vote, Workshop, utcnow,
 )
-from lpip.workshops.workshops import current_round, get_workshop, workshop_by_code
-from lpip.text import clean_text
+from lpip.workshops.workshops import plausible_token, current_round, get_workshop, workshop_by_code
 
-MAX_TEXT = 1000
-CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# Joins allowed per workshop code in JOIN_WINDOW. A venue puts every phone behind one router,
+# so joins are not limited per address; this stops a script making hundreds of participants
+# a second with one code. (Personal and walk-in codes, with their own caps, build on it.)
+JOIN_BURST = 60
+JOIN_WINDOW = timedelta(seconds=10)
 
 
 def check_contribution_text(text: str) -> str:
@@ -39,20 +43,33 @@ def check_contribution_text(text: str) -> str:
 
 
 def check_client_id(client_id: str) -> str:
-    if not CLIENT_ID.match(client_id or ""):
-        raise InvalidContribution("Each submission needs a client id of 8-64 letters, digits, '-' or '_'.")
+    if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
+        raise InvalidContribution(f"Each submission needs a client id of {CLIENT_ID_RULE}.")
     return client_id
 
 
-def _existing(session: Session, workshop_id: int, client_id: str) -> Contribution | None:
-    return session.scalar(
-        select(Contribution).where(Contribution.workshop_id == workshop_id, Contribution.client_id == client_id)
-    )
+def _existing(session: Session, contribution: Contribution) -> Contribution | None:
+    """The item stored before under the same client id, if its author is this one.
+
+    A client id is its author's: a table link, a participant, or the facilitators (priorities).
+    Another author's item under the same id is never returned (it could be another table's
+    note): :class:`~lpip.errors.ClientIdTaken` instead.
+    """
+    existing = session.scalar(select(Contribution).where(
+        Contribution.workshop_id == contribution.workshop_id, Contribution.client_id == contribution.client_id))
+    if existing is None:
+        return None
+    if (existing.kind, existing.host_link_id, existing.participant_id) != (
+            contribution.kind, contribution.host_link_id, contribution.participant_id):
+        raise ClientIdTaken(
+            "This client id is already used for something else in this workshop; send the item again with a new one."
+        )
+    return existing
 
 
 def _insert_once(session: Session, contribution: Contribution) -> tuple[Contribution, bool]:
-    """Insert, or return the row another request stored first with the same client id."""
-    existing = _existing(session, contribution.workshop_id, contribution.client_id)
+    """Insert, or return the row another request of the same author stored first with the same client id."""
+    existing = _existing(session, contribution)
     if existing is not None:
         return existing, False
     try:
@@ -61,7 +78,7 @@ def _insert_once(session: Session, contribution: Contribution) -> tuple[Contribu
             session.flush()
     except IntegrityError:
         # Two retries raced; the other one won.
-        return _existing(session, contribution.workshop_id, contribution.client_id), False
+        return _existing(session, contribution), False
     return contribution, True
 
 
@@ -97,7 +114,7 @@ def _written_in(session: Session, workshop_id: int, round_number) -> Round | Non
 
 
 def _own_note(session: Session, link: HostLink, note_id: int) -> Contribution:
-    note = session.get(Contribution, note_id)
+    note = session.get(Contribution, check_item_id(note_id, "note id"))
     if note is None or note.host_link_id != link.id:
         raise PermissionDenied("You can only change notes written with your own table link.")
     return note
@@ -126,19 +143,35 @@ def table_notes(session: Session, workshop_id: int, table_number: int) -> list[C
     ))
 
 
-def join_workshop(session: Session, code: str, sector: str | None = None) -> Participant:
-    """A new anonymous participant in the open workshop with this code."""
+def join_workshop(
+    session: Session, code: str, sector: str | None = None, burst: int = JOIN_BURST, now: datetime | None = None,
+) -> Participant:
+    """A new anonymous participant in the open workshop with this code.
+
+    At most ``burst`` people join with one code in ten seconds (:data:`JOIN_BURST`): more is
+    :class:`~lpip.errors.TooManyAttempts`, whatever address they come from.
+    """
     workshop = workshop_by_code(session, code)
     if sector is not None and sector not in SECTORS:
-        raise InvalidContribution(f"Sector {sector!r} is not one of: {', '.join(SECTORS)}.")
-    participant = Participant(workshop_id=workshop.id, token=secrets.token_urlsafe(24), sector=sector)
+        shown = clean_text(str(sector), single_line=True)[:40]
+        raise InvalidContribution(f"Sector {shown!r} is not one of: {', '.join(SECTORS)}.")
+    now = now or utcnow()
+    recent = session.scalar(select(func.count()).select_from(Participant).where(
+        Participant.workshop_id == workshop.id, Participant.created_at > now - JOIN_WINDOW))
+    if recent >= burst:
+        raise TooManyAttempts(
+            f"{recent} people joined with this code in the last {JOIN_WINDOW.seconds} seconds, the most allowed: "
+            "wait a few seconds, then join again.", retry_after=JOIN_WINDOW.seconds,
+        )
+    participant = Participant(workshop_id=workshop.id, token=secrets.token_urlsafe(24), sector=sector, created_at=now)
     session.add(participant)
     session.flush()
     return participant
 
 
 def participant_by_token(session: Session, token: str | None) -> Participant:
-    participant = session.scalar(select(Participant).where(Participant.token == (token or "")))
+    found = plausible_token(token)
+    participant = session.scalar(select(Participant).where(Participant.token == token)) if found else None
     if participant is None:
         raise PermissionDenied("Join the workshop with its code first.")
     workshop = session.get(Workshop, participant.workshop_id)
@@ -162,10 +195,12 @@ def cast_vote(session: Session, participant: Participant, statement_id: int, vot
     if not workshop.voting_open:
         raise WorkshopClosed("Voting is not open at the moment.")
     if vote not in VOTE_VALUES:
-        raise InvalidContribution(f"A vote is agree, disagree or pass, not {vote!r}.")
-    statement = session.get(Contribution, statement_id)
+        raise InvalidContribution(f"A vote is agree, disagree or pass, not {clean_text(str(vote))[:20]!r}.")
+    statement = session.get(Contribution, check_item_id(statement_id, "statement id"))
     if statement is None or statement.workshop_id != workshop.id or statement.kind != "statement" or statement.status != "visible":
         raise InvalidContribution(f"There is no statement {statement_id} to vote on in this workshop.")
+    if statement.participant_id == participant.id:
+        raise PermissionDenied("You wrote this statement: the others vote on it, you do not.")
     existing = session.scalar(
         select(Vote).where(Vote.contribution_id == statement_id, Vote.participant_id == participant.id)
     )
@@ -184,9 +219,8 @@ def spend_dots(session: Session, participant: Participant, allocation: dict[int,
     workshop = get_workshop(session, participant.workshop_id)
     if not workshop.harvest_open:
         raise WorkshopClosed("The harvest vote is not open at the moment.")
-    allocation = {int(k): int(v) for k, v in allocation.items() if int(v) != 0}
-    if any(v < 0 for v in allocation.values()):
-        raise InvalidContribution("Dots cannot be negative.")
+    allocation = {check_item_id(k, "priority id"): _dots(v) for k, v in allocation.items()}
+    allocation = {k: v for k, v in allocation.items() if v != 0}
     total = sum(allocation.values())
     if total > workshop.dots_per_participant:
         raise InvalidContribution(
@@ -207,6 +241,19 @@ def spend_dots(session: Session, participant: Participant, allocation: dict[int,
     return allocation
 
 
+def _dots(value) -> int:
+    """A number of dots from a form or JSON: a whole number from 0 to the largest allowance."""
+    if isinstance(value, str) and value.strip().isascii() and value.strip().lstrip("-").isdigit() and len(value) < 6:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidContribution(f"Dots are whole numbers, not {clean_text(str(value))[:20]!r}.")
+    if value < 0:
+        raise InvalidContribution("Dots cannot be negative.")
+    if value > DOTS[1]:
+        raise InvalidContribution(f"Nobody has more than {DOTS[1]} dots; {value} is too many.")
+    return value
+
+
 def add_priority(session: Session, workshop_id: int, text: str, client_id: str | None = None) -> Contribution:
     """A priority for the harvest, written by the facilitator from what the room said."""
     priority = Contribution(
@@ -220,7 +267,7 @@ def moderate(session: Session, contribution_id: int, status: str) -> Contributio
     """Hide or show a contribution (facilitators only; the route checks the role)."""
     if status not in ("visible", "hidden"):
         raise InvalidContribution(f"Moderation sets visible or hidden, not {status!r}.")
-    contribution = session.get(Contribution, contribution_id)
+    contribution = session.get(Contribution, check_item_id(contribution_id, "contribution id"))
     if contribution is None:
         raise InvalidContribution(f"There is no contribution {contribution_id}.")
     contribution.status = status

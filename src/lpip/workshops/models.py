@@ -50,6 +50,8 @@ class UserAccount(Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(20), default="facilitator")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set by `lpip users disable`: the account can no longer sign in and its sessions end.
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Workshop(Base):
@@ -194,3 +196,59 @@ class Dot(Base):
     dots: Mapped[int] = mapped_column(Integer)
 
 
+
+
+class WorkshopMember(Base):
+    """A facilitator the workshop's owner (``Workshop.created_by``) lets run the workshop too."""
+
+    __tablename__ = "workshop_member"
+
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True)
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SignInSession(Base):
+    """A facilitator's sign-in, held on the server so that it can be ended: the page session
+    cookie and the API's bearer token carry only a random secret, stored here as its SHA-256."""
+
+    __tablename__ = "signin_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="page")  # page (cookie) or api (bearer token)
+    # A prefix of the SHA-256 of the password hash: a new password ends the session even if
+    # it was set without lpip (straight in the database).
+    password_fingerprint: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SignInFailure(Base):
+    """A wrong password, kept for ten minutes to throttle guessing per account and per address."""
+
+    __tablename__ = "signin_failure"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account: Mapped[str] = mapped_column(String(254), index=True)  # the email as typed, lower-cased
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class AuditEvent(Base):
+    """Who did something that cannot be undone or that changes who may do what: deleting a
+    workshop, new host links, members added or removed, passwords and disabled accounts."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    # Copied, so that the record still names who did it after the account is gone.
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(40))
+    # No foreign key: the record outlives a deleted workshop.
+    workshop_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    detail: Mapped[str] = mapped_column(Text, default="")

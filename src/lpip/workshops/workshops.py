@@ -6,11 +6,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from lpip.errors import InvalidContribution, UnknownWorkshop, WorkshopClosed
-from lpip.workshops.models import HostLink, Round, Workshop
+from lpip.errors import InvalidContribution, NotConfirmed, UnknownWorkshop, WorkshopClosed
+from lpip.text import clean_text
+from lpip.workshops.limits import (
+    DOTS, MAX_CODE, MAX_TEXT, MAX_TITLE, MAX_VENUE, MINUTES, ROUNDS, TABLES, check_item_id, check_text, check_whole,
+)
+from lpip.workshops.models import Contribution, HostLink, Participant, Round, Workshop
 
 # No 0/O or 1/I/L: join codes are read aloud and typed on phones.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -44,33 +48,50 @@ def create_workshop(
     created_by: int | None = None,
     is_demo: bool = False,
 ) -> Workshop:
-    """Create a workshop with its rounds and one secret host link per table."""
-    if not title.strip():
+    """Create a workshop with its rounds and one secret host link per table.
+
+    Texts are cleaned and checked against :mod:`lpip.workshops.limits`, as on every way in.
+    """
+    if not clean_text(title or ""):
         raise InvalidContribution("A workshop needs a title.")
-    if not 1 <= tables <= 50:
-        raise InvalidContribution(f"A workshop has 1 to 50 tables, not {tables}.")
+    title = check_text(title, "The title", MAX_TITLE, single_line=True)
+    venue = check_text(venue, "The venue", MAX_VENUE, single_line=True, required=False) or None
+    if isinstance(tables, int) and not isinstance(tables, bool) and not TABLES[0] <= tables <= TABLES[1]:
+        raise InvalidContribution(f"A workshop has {TABLES[0]} to {TABLES[1]} tables, not {tables}.")
+    check_whole(tables, "tables", TABLES)
+    check_whole(dots_per_participant, "dots per participant", DOTS)
     if not rounds:
         raise InvalidContribution("A workshop needs at least one round with a question.")
+    if len(rounds) > ROUNDS[1]:
+        raise InvalidContribution(f"A workshop has at most {ROUNDS[1]} rounds, not {len(rounds)}.")
+    questions = [_check_round(number, spec) for number, spec in enumerate(rounds, start=1)]
     if subregion_code is not None:
         from lpip.geography.areas import get_area
 
         get_area(session, subregion_code)
     workshop = Workshop(
-        title=title.strip(), tables=tables, subregion_code=subregion_code, date=on, venue=venue,
+        title=title, tables=tables, subregion_code=subregion_code, date=on, venue=venue,
         join_code=new_join_code(session), dots_per_participant=dots_per_participant,
         created_by=created_by, is_demo=is_demo, status="draft",
     )
     session.add(workshop)
     session.flush()
-    for number, spec in enumerate(rounds, start=1):
-        session.add(Round(workshop_id=workshop.id, number=number, question=spec.question.strip(), minutes=spec.minutes))
+    for number, (spec, question) in enumerate(zip(rounds, questions), start=1):
+        session.add(Round(workshop_id=workshop.id, number=number, question=question, minutes=spec.minutes))
     for table in range(1, tables + 1):
         session.add(HostLink(workshop_id=workshop.id, table_number=table, token=secrets.token_urlsafe(24)))
     session.flush()
     return workshop
 
 
+def _check_round(number: int, spec: RoundSpec) -> str:
+    question = check_text(spec.question, f"Round {number}'s question", MAX_TEXT)
+    check_whole(spec.minutes, f"minutes in round {number}", MINUTES)
+    return question
+
+
 def get_workshop(session: Session, workshop_id: int) -> Workshop:
+    workshop_id = check_item_id(workshop_id, "workshop id")
     workshop = session.get(Workshop, workshop_id)
     if workshop is None:
         raise UnknownWorkshop(f"There is no workshop {workshop_id}. See `lpip workshops list`.")
@@ -78,13 +99,24 @@ def get_workshop(session: Session, workshop_id: int) -> Workshop:
 
 
 def workshop_by_code(session: Session, code: str) -> Workshop:
-    """The open workshop with this join code; closed workshops' codes have expired."""
-    workshop = session.scalar(select(Workshop).where(Workshop.join_code == code.strip().upper()))
+    """The open workshop with this join code: a draft's code does not work yet, and a closed
+    workshop's code has expired."""
+    code = normalise_code(code)
+    workshop = session.scalar(select(Workshop).where(Workshop.join_code == code)) if code else None
     if workshop is None:
-        raise UnknownWorkshop(f"No workshop has the code {code.strip().upper()!r}. Check the code on the screen.")
+        raise UnknownWorkshop(f"No workshop has the code {code!r}. Check the code on the screen.")
     if workshop.status == "closed":
         raise WorkshopClosed(f"The workshop '{workshop.title}' has closed; its code no longer works.")
+    if workshop.status == "draft":
+        raise WorkshopClosed(f"The workshop '{workshop.title}' has not opened yet: wait for the facilitator to open it.")
     return workshop
+
+
+def normalise_code(code: str) -> str:
+    """A join code as typed, in the form codes are stored: upper case, without spaces, dashes or
+    invisible characters; anything longer than a code could be is cut (it cannot match)."""
+    typed = clean_text(code or "", single_line=True).upper().replace(" ", "").replace("-", "")
+    return typed[:MAX_CODE]
 
 
 def rounds_of(session: Session, workshop_id: int) -> list[Round]:
@@ -149,7 +181,56 @@ def set_voting(session: Session, workshop_id: int, voting_open: bool | None = No
 
 
 def host_link_by_token(session: Session, token: str) -> HostLink:
-    link = session.scalar(select(HostLink).where(HostLink.token == token))
+    link = session.scalar(select(HostLink).where(HostLink.token == token)) if plausible_token(token) else None
     if link is None:
         raise UnknownWorkshop("This table link is not valid. Ask the facilitator for your table's link.")
     return link
+
+
+def plausible_token(token: str | None) -> bool:
+    """Tokens are URL-safe base64 (what ``secrets.token_urlsafe`` makes): anything else,
+    a NUL byte or a lone surrogate, cannot be one and is not sent to the database."""
+    return bool(token) and len(token) <= 64 and token.isascii() and all(c.isalnum() or c in "-_" for c in token)
+
+
+def rotate_host_links(session: Session, workshop_id: int, tables: list[int] | None = None) -> list[HostLink]:
+    """New secret host links for the given tables (all when None): the old links stop working at
+    once, and the notes written with them stay with their tables."""
+    workshop = get_workshop(session, workshop_id)
+    links = list(session.scalars(select(HostLink).where(HostLink.workshop_id == workshop.id).order_by(HostLink.table_number)))
+    chosen = set(tables) if tables else {link.table_number for link in links}
+    unknown = sorted(chosen - {link.table_number for link in links})
+    if unknown:
+        raise InvalidContribution(f"Workshop {workshop_id} has no table {unknown[0]}; it has tables 1 to {workshop.tables}.")
+    for link in links:
+        if link.table_number in chosen:
+            link.token = secrets.token_urlsafe(24)
+    session.flush()
+    return [link for link in links if link.table_number in chosen]
+
+
+def delete_workshop(session: Session, workshop_id: int, confirm_title: str) -> dict[str, int]:
+    """Delete a workshop and everything in it (rounds, attendees, seats, host links, participants,
+    notes, statements, votes, dots, codes); returns how many of each went.
+
+    ``confirm_title`` must repeat the workshop's title (spaces at either end and case aside):
+    nothing is deleted on a mismatch. The caller records who did it
+    (:func:`lpip.workshops.audit.record_event`).
+    """
+    workshop = get_workshop(session, workshop_id)
+    if clean_text(confirm_title or "", single_line=True).casefold() != workshop.title.casefold():
+        raise NotConfirmed(
+            f"To delete workshop {workshop_id}, type its title exactly: {workshop.title!r}. Nothing was deleted."
+        )
+    counts = {
+        "participants": _count(session, Participant, Participant.workshop_id == workshop_id),
+        "contributions": _count(session, Contribution, Contribution.workshop_id == workshop_id),
+    }
+    # The database removes the rest (ON DELETE CASCADE on every table that names the workshop).
+    session.execute(delete(Workshop).where(Workshop.id == workshop_id))
+    session.expunge(workshop)
+    return counts
+
+
+def _count(session: Session, model, *where) -> int:
+    return session.scalar(select(func.count()).select_from(model).where(*where))

@@ -15,42 +15,41 @@ Every submission counts against the client's rate limit; every error has the one
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import hmac
-import threading
-from collections.abc import Callable
-from contextlib import contextmanager, nullcontext
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lpip.errors import AuthenticationFailed, PermissionDenied
-from lpip.web.deps import DbSession, client_key, optional_user, require_facilitator
+from lpip.errors import AuthenticationFailed, PermissionDenied, UnknownWorkshop
+from lpip.text import MAX_ID
+from lpip.web.deps import (
+    DbSession, IdPath, Route, client_address, client_key, facilitator_workshop, require_facilitator, write,
+)
 from lpip.web.schemas import (
     AttendeePublic, ContributionPublic, CountsPublic, DotsPublic, DotsSpend, ErrorBody, HostLinkPublic,
-    JoinPublic, JoinRequest, ModerationUpdate, NoteCreate, NotePublic, NoteUpdate, PriorityCreate,
-    PriorityPublic, RoundPublic, SessionPublic, StatementCreate, StatementPublic, StatementTally,
-    TablePublic, TokenPublic, TokenRequest, UserPublic, VoteCreate, VotePublic, WorkshopCreate,
-    WorkshopCreated, WorkshopLinks, WorkshopPublic, WorkshopUpdate,
+    JoinPublic, JoinRequest, MemberCreate, MemberPublic, ModerationUpdate, NoteCreate, NotePublic, NoteUpdate,
+    PriorityCreate, PriorityPublic, RotateLinks, RoundPublic, SessionPublic, StatementCreate, StatementPublic,
+    StatementTally, TablePublic, TokenPublic, TokenRequest, UserPublic, VoteCreate, VotePublic, WorkshopCreate,
+    WorkshopCreated, WorkshopDelete, WorkshopDeleted, WorkshopLinks, WorkshopPublic, WorkshopUpdate,
 )
 from lpip.web.security import CsrfFailed, check_csrf, csrf_token
-from lpip.workshops.accounts import authenticate
+from lpip.web.signin import sign_in, sign_out_token
+from lpip.workshops.access import add_member, members_of, owner_of, remove_member, visible_workshops
+from lpip.workshops.audit import record_event
 from lpip.workshops.capture import (
     add_note, add_priority, add_statement, cast_vote, edit_note, join_workshop, live_counts, moderate,
     participant_by_token, spend_dots, table_notes, withdraw_note,
 )
 from lpip.workshops.models import (
-    VOTE_VALUES, Attendee, Contribution, Dot, HostLink, Participant, UserAccount, Vote, Workshop,
+    VOTE_VALUES, Attendee, Contribution, Dot, HostLink, Participant, UserAccount, Workshop,
 )
+from lpip.workshops.signin import SESSION_HOURS, session_user
+from lpip.workshops.tallies import statement_tallies as tally_statements
 from lpip.workshops.workshops import (
-    RoundSpec, close_round, create_workshop, current_round, get_workshop, host_link_by_token, open_round,
-    rounds_of, set_voting, set_workshop_status,
+    RoundSpec, close_round, create_workshop, current_round, delete_workshop, get_workshop, host_link_by_token,
+    open_round, rotate_host_links, rounds_of, set_voting, set_workshop_status,
 )
 
 ERRORS = {
@@ -65,13 +64,11 @@ ERRORS = {
         (429, "Too many submissions from this client: wait a moment."),
     ]
 }
-router = APIRouter(prefix="/api/v1", responses=ERRORS)
+router = APIRouter(prefix="/api/v1", responses=ERRORS, route_class=Route)
 
-TOKEN_SALT = "lpip.api.bearer-token"
-TOKEN_SECONDS = 12 * 3600
+TOKEN_SECONDS = SESSION_HOURS * 3600
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 VOTE_NAMES = {value: name for name, value in VOTE_VALUES.items()}
-T = TypeVar("T")
 
 bearer_scheme = HTTPBearer(
     auto_error=False, scheme_name="FacilitatorToken", description="A facilitator's token from POST /api/v1/token.",
@@ -96,32 +93,12 @@ ParticipantToken = Annotated[str | None, Depends(participant_scheme)]
 # ---- credentials -------------------------------------------------------------------------------
 
 
-def _serializer(request: Request) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(request.app.state.settings.secret_key, salt=TOKEN_SALT)
-
-
-def _fingerprint(user: UserAccount) -> str:
-    """Changes with the password, so a new password revokes every token issued before it."""
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
-
-
-def issue_token(request: Request, user: UserAccount) -> str:
-    """A signed, time-limited bearer token for a facilitator (nothing stored server-side)."""
-    return _serializer(request).dumps({"user": user.id, "pw": _fingerprint(user)})
-
-
-def user_from_token(request: Request, db: Session, token: str) -> UserAccount:
-    """The facilitator a bearer token was issued to; :class:`AuthenticationFailed` if it is not valid."""
-    refused = AuthenticationFailed(
-        "The bearer token has expired or is not valid. Get a new one from POST /api/v1/token."
-    )
-    try:
-        data = _serializer(request).loads(token, max_age=TOKEN_SECONDS)
-    except BadSignature:  # also SignatureExpired
-        raise refused from None
-    user = db.get(UserAccount, data.get("user")) if isinstance(data, dict) else None
-    if user is None or not hmac.compare_digest(_fingerprint(user), str(data.get("pw"))):
-        raise refused
+def user_from_token(db: Session, token: str) -> UserAccount:
+    """The facilitator a bearer token was issued to; :class:`AuthenticationFailed` if it has
+    expired, was revoked (DELETE /api/v1/token, a new password, a disabled account) or is forged."""
+    user = session_user(db, token, kind="api")
+    if user is None:
+        raise AuthenticationFailed("The bearer token has expired or is not valid. Get a new one from POST /api/v1/token.")
     return user
 
 
@@ -134,13 +111,21 @@ def _limit(request: Request, key: str) -> None:
 def _facilitator(request: Request, db: Session, credentials: HTTPAuthorizationCredentials | None) -> UserAccount:
     """A facilitator by bearer token, or by session cookie plus X-CSRF-Token on unsafe methods."""
     if credentials is not None:
-        user = user_from_token(request, db, credentials.credentials)
+        user = user_from_token(db, credentials.credentials)
     else:
         user = require_facilitator(request, db)
         if request.method not in SAFE_METHODS:
             _check_csrf_header(request)
     _limit(request, f"user:{user.id}")
     return user
+
+
+def _facilitators_workshop(
+    request: Request, db: Session, credentials: HTTPAuthorizationCredentials | None, workshop_id: int, manage: bool = False,
+) -> tuple[UserAccount, Workshop]:
+    """The facilitator and the workshop, if they own it, are a member or are an admin (404 otherwise)."""
+    user = _facilitator(request, db, credentials)
+    return user, facilitator_workshop(db, user, workshop_id, manage=manage)
 
 
 def _check_csrf_header(request: Request) -> None:
@@ -182,41 +167,10 @@ def _check_viewer(
     elif host_token:
         owner = host_link_by_token(db, host_token).workshop_id
     else:
-        _facilitator(request, db, credentials)
+        _facilitators_workshop(request, db, credentials, workshop_id)
         return
     if owner != workshop_id:
         raise PermissionDenied(f"Your token is for another workshop, not workshop {workshop_id}.")
-
-
-def _in_one_thread(route: Callable[..., T]) -> Callable[..., T]:
-    """Use the database inside the route's own thread only, and give the connection back there.
-
-    FastAPI runs a sync route, each sync dependency and the session dependency's teardown as
-    separate trips to its pool of 40 threads. A connection taken in one trip and given back in
-    a later one can deadlock under load: every thread waits for a connection from SQLAlchemy's
-    pool (15 at most), and every connection belongs to a request waiting for a thread (seen at
-    300 simultaneous joins). So credentials are looked up in the route, not in dependencies,
-    and the session is closed before the route returns.
-    """
-
-    @functools.wraps(route)
-    def run(*args, **kwargs):
-        try:
-            return route(*args, **kwargs)
-        finally:
-            kwargs["db"].close()
-
-    return run
-
-
-def _once_more_if_raced(db: Session, operation: Callable[[], T]) -> T:
-    """Run ``operation``; if a concurrent request of the same client inserted the same row
-    first (a unique constraint fails), run it again: it then updates that row."""
-    try:
-        with db.begin_nested():
-            return operation()
-    except IntegrityError:
-        return operation()
 
 
 # ---- shapes ----------------------------------------------------------------------------------
@@ -244,44 +198,6 @@ def _statement(statement: Contribution, participant: Participant, vote: int | No
                            mine=mine, my_vote=VOTE_NAMES.get(vote))
 
 
-_SQLITE_WRITERS: dict[str, threading.Lock] = {}
-_SQLITE_WRITERS_GUARD = threading.Lock()
-
-
-def _writer_lock(db: Session):
-    """One lock per SQLite database in this process; none for PostgreSQL (it locks rows)."""
-    engine = db.get_bind()
-    if engine.dialect.name != "sqlite":
-        return nullcontext()
-    with _SQLITE_WRITERS_GUARD:
-        return _SQLITE_WRITERS.setdefault(str(engine.url), threading.Lock())
-
-
-@contextmanager
-def _writing(db: Session):
-    """Make the request's changes and commit them, one writer at a time on SQLite.
-
-    SQLite lets one connection write at a time, and a transaction that read before it writes
-    (a savepoint, then "is there a vote already?", then the insert) fails at once with
-    "database is locked" if another write landed in between: with 100 simulated phones on one
-    worker, up to one vote in four failed so, and the median latency doubled while writers polled
-    SQLite's lock. Queueing here instead gave no failures (bench/bench_load.py). Committing
-    here, in the route's thread, also matters: the session dependency would commit in its
-    teardown, which needs a free thread of the pool, and under load every thread can be
-    waiting for the lock that this commit releases.
-    """
-    # Take a connection before queueing: the lock's holder must never wait for the pool while
-    # the pool's connections belong to requests queueing for the lock.
-    db.connection()
-    with _writer_lock(db):
-        try:
-            yield
-            db.commit()
-        except BaseException:
-            db.rollback()
-            raise
-
-
 def _saved(response: Response, created: bool) -> None:
     """201 for a new item, 200 for one already stored under the same client id."""
     response.status_code = 201 if created else 200
@@ -292,25 +208,36 @@ def _repeat(shape: type) -> dict:
     return {200: {"model": shape, "description": "Already stored under this client_id: the stored item; nothing new stored."}}
 
 
+
 # ---- sign-in ---------------------------------------------------------------------------------
 
 
 @router.post("/token", tags=["facilitators"])
-@_in_one_thread
 def token(request: Request, db: DbSession, body: TokenRequest) -> TokenPublic:
-    """Sign in with email and password and get a bearer token (for scripts)."""
-    request.app.state.rate_limiter.check(client_key(request))
-    user = authenticate(db, body.email, body.password)
-    with _writing(db):  # the password's hash may have been upgraded (outside the lock: argon2 is slow)
-        pass
-    return TokenPublic(access_token=issue_token(request, user), expires_in=TOKEN_SECONDS)
+    """Sign in with email and password and get a bearer token (for scripts).
+
+    Wrong passwords are throttled per account and per address: after five, each further try
+    waits longer; the eleventh within ten minutes is refused (429, with Retry-After)."""
+    _, secret = sign_in(request, db, body.email, body.password, kind="api")
+    return TokenPublic(access_token=secret, expires_in=TOKEN_SECONDS)
+
+
+@router.delete("/token", tags=["facilitators"])
+def token_revoke(request: Request, db: DbSession, credentials: Bearer) -> SessionPublic:
+    """Revoke the bearer token sent with this request (sign a script out)."""
+    if credentials is None:
+        raise AuthenticationFailed("Send the token to revoke as `Authorization: Bearer <token>`.")
+    user_from_token(db, credentials.credentials)
+    sign_out_token(db, credentials.credentials)
+    return SessionPublic(authenticated=False, user=None, csrf_token=csrf_token(request))
 
 
 @router.get("/session", tags=["facilitators"])
-@_in_one_thread
 def session(request: Request, db: DbSession, _cookie: SessionCookie) -> SessionPublic:
     """Who the session cookie signs in, and the CSRF token its unsafe requests must send."""
-    user = optional_user(request, db)
+    from lpip.web.deps import signed_in_user
+
+    user = signed_in_user(request, db)
     shown = UserPublic.model_validate(user) if user else None
     return SessionPublic(authenticated=user is not None, user=shown, csrf_token=csrf_token(request))
 
@@ -319,34 +246,30 @@ def session(request: Request, db: DbSession, _cookie: SessionCookie) -> SessionP
 
 
 @router.get("/workshops", tags=["facilitators"])
-@_in_one_thread
 def workshop_list(request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie) -> list[WorkshopPublic]:
-    """Every workshop, newest first."""
-    _facilitator(request, db, credentials)
-    workshops = db.scalars(select(Workshop).order_by(Workshop.id.desc()))
+    """Your workshops (those you own or are a member of; every workshop for admins), newest first."""
+    user = _facilitator(request, db, credentials)
+    workshops = db.scalars(select(Workshop).where(visible_workshops(user)).order_by(Workshop.id.desc()))
     return [_workshop(db, w) for w in workshops]
 
 
 @router.post("/workshops", status_code=201, tags=["facilitators"])
-@_in_one_thread
 def workshop_create(
     request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie, body: WorkshopCreate,
 ) -> WorkshopCreated:
-    """Create a workshop with its rounds and one host link per table."""
+    """Create a workshop with its rounds and one host link per table; you are its owner."""
     user = _facilitator(request, db, credentials)
     rounds = [RoundSpec(r.question, r.minutes) for r in body.rounds]
-    with _writing(db):
-        workshop = create_workshop(
-            db, body.title, rounds, tables=body.tables, subregion_code=body.subregion_code, on=body.date,
-            venue=body.venue, dots_per_participant=body.dots_per_participant, created_by=user.id,
-        )
+    workshop = write(db, lambda: create_workshop(
+        db, body.title, rounds, tables=body.tables, subregion_code=body.subregion_code, on=body.date,
+        venue=body.venue, dots_per_participant=body.dots_per_participant, created_by=user.id,
+    ))
     return _workshop(db, workshop, WorkshopCreated, join_code=workshop.join_code, host_links=_host_links(db, workshop.id))
 
 
 @router.get("/workshops/{workshop_id}", tags=["participants", "table hosts", "facilitators"])
-@_in_one_thread
 def workshop_view(
-    request: Request, db: DbSession, workshop_id: int,
+    request: Request, db: DbSession, workshop_id: IdPath,
     credentials: Bearer, host_token: HostToken, participant_token: ParticipantToken,
 ) -> WorkshopPublic:
     """The workshop's title, status and rounds (no personal data), for anyone taking part."""
@@ -355,53 +278,112 @@ def workshop_view(
 
 
 @router.patch("/workshops/{workshop_id}", tags=["facilitators"])
-@_in_one_thread
 def workshop_update(
-    request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie, workshop_id: int, body: WorkshopUpdate,
+    request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie, workshop_id: IdPath, body: WorkshopUpdate,
 ) -> WorkshopPublic:
     """Open or close the workshop, statement voting and the dot-voting harvest."""
-    _facilitator(request, db, credentials)
-    with _writing(db):
+    _facilitators_workshop(request, db, credentials, workshop_id)
+
+    def change() -> None:
         if body.status is not None:
             set_workshop_status(db, workshop_id, body.status)
         if body.voting_open is not None or body.harvest_open is not None:
             set_voting(db, workshop_id, body.voting_open, body.harvest_open)
+
+    write(db, change)
     return _workshop(db, get_workshop(db, workshop_id))
 
 
+@router.delete("/workshops/{workshop_id}", tags=["facilitators"])
+def workshop_delete(
+    request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie, workshop_id: IdPath, body: WorkshopDelete,
+) -> WorkshopDeleted:
+    """Delete the workshop and everything in it, for good (its owner or an admin; the body repeats
+    the title to confirm). Who did it is recorded."""
+    user, workshop = _facilitators_workshop(request, db, credentials, workshop_id, manage=True)
+    title = workshop.title
+
+    def remove() -> dict:
+        counts = delete_workshop(db, workshop_id, body.confirm_title)
+        record_event(db, user, "workshop deleted", workshop_id, title=title, **counts)
+        return counts
+
+    counts = write(db, remove)
+    return WorkshopDeleted(id=workshop_id, title=title, **counts)
+
+
 @router.get("/workshops/{workshop_id}/links", tags=["facilitators"])
-@_in_one_thread
 def workshop_links(
-    request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie, workshop_id: int,
+    request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie, workshop_id: IdPath,
 ) -> WorkshopLinks:
     """The join code and the secret host link of every table."""
-    _facilitator(request, db, credentials)
-    workshop = get_workshop(db, workshop_id)
+    _, workshop = _facilitators_workshop(request, db, credentials, workshop_id)
     return WorkshopLinks(join_code=workshop.join_code, host_links=_host_links(db, workshop_id))
 
 
+@router.post("/workshops/{workshop_id}/links/rotate", tags=["facilitators"])
+def workshop_links_rotate(
+    request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie, workshop_id: IdPath, body: RotateLinks,
+) -> WorkshopLinks:
+    """New secret host links for some tables (all if none are named): the old ones stop working."""
+    user, workshop = _facilitators_workshop(request, db, credentials, workshop_id)
+
+    def rotate() -> None:
+        links = rotate_host_links(db, workshop_id, body.tables)
+        record_event(db, user, "host links replaced", workshop_id, tables=[link.table_number for link in links])
+
+    write(db, rotate)
+    return WorkshopLinks(join_code=workshop.join_code, host_links=_host_links(db, workshop_id))
+
+
+@router.get("/workshops/{workshop_id}/members", tags=["facilitators"])
+def member_list(
+    request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie, workshop_id: IdPath,
+) -> list[MemberPublic]:
+    """Who runs the workshop: its owner and the facilitators the owner added."""
+    _, workshop = _facilitators_workshop(request, db, credentials, workshop_id)
+    owner = owner_of(db, workshop)
+    people = ([MemberPublic(id=owner.id, email=owner.email, name=owner.name, owner=True)] if owner else [])
+    return people + [MemberPublic(id=m.id, email=m.email, name=m.name, owner=False) for m in members_of(db, workshop_id)]
+
+
+@router.post("/workshops/{workshop_id}/members", status_code=201, tags=["facilitators"])
+def member_add(
+    request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie, workshop_id: IdPath, body: MemberCreate,
+) -> MemberPublic:
+    """Let another facilitator run the workshop (its owner or an admin only)."""
+    user, _ = _facilitators_workshop(request, db, credentials, workshop_id, manage=True)
+    member = write(db, lambda: add_member(db, workshop_id, body.email, user))
+    return MemberPublic(id=member.id, email=member.email, name=member.name, owner=False)
+
+
+@router.delete("/workshops/{workshop_id}/members/{user_id}", tags=["facilitators"])
+def member_remove(
+    request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie, workshop_id: IdPath, user_id: IdPath,
+) -> list[MemberPublic]:
+    """Stop a facilitator running the workshop (its owner or an admin only)."""
+    user, _ = _facilitators_workshop(request, db, credentials, workshop_id, manage=True)
+    write(db, lambda: remove_member(db, workshop_id, user_id, user))
+    return member_list(request, db, credentials, None, workshop_id)
+
+
 @router.post("/workshops/{workshop_id}/rounds/{number}/open", tags=["facilitators"])
-@_in_one_thread
 def round_open(
-    request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie, workshop_id: int, number: int,
+    request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie, workshop_id: IdPath, number: IdPath,
 ) -> RoundPublic:
     """Open a round (closing any other); the workshop opens with it."""
-    _facilitator(request, db, credentials)
-    with _writing(db):
-        opened = open_round(db, workshop_id, number)
+    _facilitators_workshop(request, db, credentials, workshop_id)
+    opened = write(db, lambda: open_round(db, workshop_id, number))
     return RoundPublic.model_validate(opened)
 
 
 @router.post("/workshops/{workshop_id}/rounds/{number}/close", tags=["facilitators"])
-@_in_one_thread
 def round_close(
-    request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie, workshop_id: int, number: int,
+    request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie, workshop_id: IdPath, number: IdPath,
 ) -> RoundPublic:
     """Close a round."""
-    _facilitator(request, db, credentials)
-    get_workshop(db, workshop_id)
-    with _writing(db):
-        closed = close_round(db, workshop_id, number)
+    _facilitators_workshop(request, db, credentials, workshop_id)
+    closed = write(db, lambda: close_round(db, workshop_id, number))
     return RoundPublic.model_validate(closed)
 
 
@@ -410,16 +392,13 @@ def _count(db: Session, model, *where) -> int:
 
 
 @router.get("/workshops/{workshop_id}/counts", tags=["facilitators"])
-@_in_one_thread
 def workshop_counts(
-    request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie, workshop_id: int,
+    request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie, workshop_id: IdPath,
 ) -> CountsPublic:
     """Live counts: participants, visible notes and statements, votes, notes per round and table."""
-    _facilitator(request, db, credentials)
-    get_workshop(db, workshop_id)
+    _facilitators_workshop(request, db, credentials, workshop_id)
     visible = (Contribution.workshop_id == workshop_id, Contribution.status == "visible")
-    votes = db.scalar(select(func.count()).select_from(Vote).join(Contribution, Vote.contribution_id == Contribution.id)
-                      .where(Contribution.workshop_id == workshop_id))
+    votes = int(tally_statements(db, [workshop_id], visible_only=False)["votes"].sum())
     return CountsPublic(
         workshop_id=workshop_id, participants=_count(db, Participant, Participant.workshop_id == workshop_id),
         notes=_count(db, Contribution, *visible, Contribution.kind == "note"),
@@ -429,57 +408,48 @@ def workshop_counts(
 
 
 @router.get("/workshops/{workshop_id}/attendees", tags=["facilitators"])
-@_in_one_thread
 def attendee_list(
-    request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie, workshop_id: int,
+    request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie, workshop_id: IdPath,
 ) -> list[AttendeePublic]:
-    """Attendees with their names, emails and organisations: facilitators only."""
-    _facilitator(request, db, credentials)
-    get_workshop(db, workshop_id)
+    """Attendees with their names, emails and organisations: the workshop's facilitators only."""
+    _facilitators_workshop(request, db, credentials, workshop_id)
     attendees = db.scalars(select(Attendee).where(Attendee.workshop_id == workshop_id).order_by(Attendee.name, Attendee.id))
     return [AttendeePublic.model_validate(a) for a in attendees]
 
 
 @router.get("/workshops/{workshop_id}/statements", tags=["facilitators"])
-@_in_one_thread
 def statement_tallies(
-    request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie, workshop_id: int,
+    request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie, workshop_id: IdPath,
 ) -> list[StatementTally]:
     """Every statement (hidden ones too) with its votes, for moderation."""
-    _facilitator(request, db, credentials)
-    get_workshop(db, workshop_id)
-    counted = {name: func.count().filter(Vote.value == value) for name, value in VOTE_VALUES.items()}
-    rows = db.execute(
-        select(Contribution, counted["agree"], counted["disagree"], counted["pass"])
-        .outerjoin(Vote, Vote.contribution_id == Contribution.id)
-        .where(Contribution.workshop_id == workshop_id, Contribution.kind == "statement")
-        .group_by(Contribution.id).order_by(Contribution.id)
-    ).all()
-    return [StatementTally(id=c.id, text=c.text, status=c.status, agree=a, disagree=d, passed=p) for c, a, d, p in rows]
+    _facilitators_workshop(request, db, credentials, workshop_id)
+    frame = tally_statements(db, [workshop_id], visible_only=False)
+    return [StatementTally(id=row["contribution_id"], text=row["text"], status=row["status"], agree=row["agree"],
+                           disagree=row["disagree"], passed=row["pass"]) for row in frame.to_dict("records")]
 
 
 @router.post("/workshops/{workshop_id}/priorities", status_code=201, tags=["facilitators"])
-@_in_one_thread
 def priority_add(
-    request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie, workshop_id: int, body: PriorityCreate,
+    request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie, workshop_id: IdPath, body: PriorityCreate,
 ) -> PriorityPublic:
     """Add a priority for the harvest's dot vote."""
-    _facilitator(request, db, credentials)
-    get_workshop(db, workshop_id)
-    with _writing(db):
-        priority = add_priority(db, workshop_id, body.text, body.client_id)
+    _facilitators_workshop(request, db, credentials, workshop_id)
+    priority = write(db, lambda: add_priority(db, workshop_id, body.text, body.client_id))
     return PriorityPublic(id=priority.id, text=priority.text)
 
 
 @router.patch("/contributions/{contribution_id}", tags=["facilitators"])
-@_in_one_thread
 def contribution_moderate(
-    request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie, contribution_id: int, body: ModerationUpdate,
+    request: Request, db: DbSession, credentials: Bearer, _cookie: SessionCookie, contribution_id: IdPath,
+    body: ModerationUpdate,
 ) -> ContributionPublic:
-    """Hide or show a note, statement or priority."""
-    _facilitator(request, db, credentials)
-    with _writing(db):
-        contribution = moderate(db, contribution_id, body.status)
+    """Hide or show a note, statement or priority of one of your workshops."""
+    user = _facilitator(request, db, credentials)
+    found = db.get(Contribution, contribution_id)
+    if found is None:
+        raise UnknownWorkshop(f"There is no contribution {contribution_id} in your workshops.")
+    facilitator_workshop(db, user, found.workshop_id)
+    contribution = write(db, lambda: moderate(db, contribution_id, body.status))
     return ContributionPublic.model_validate(contribution)
 
 
@@ -487,12 +457,16 @@ def contribution_moderate(
 
 
 @router.post("/join", status_code=201, tags=["participants"])
-@_in_one_thread
 def join(request: Request, db: DbSession, body: JoinRequest) -> JoinPublic:
-    """Join an open workshop with its code; the participant token is returned this once."""
-    request.app.state.rate_limiter.check(client_key(request))
-    with _writing(db):
-        participant = join_workshop(db, body.code, body.sector)
+    """Join an open workshop with its code; the participant token is returned this once.
+
+    Not limited per address (a venue's phones share one router); at most a burst of joins per
+    code in ten seconds (429 beyond it), and wrong codes are limited per address."""
+    try:
+        participant = write(db, lambda: join_workshop(db, body.code, body.sector, burst=request.app.state.join_burst))
+    except UnknownWorkshop:
+        request.app.state.join_guesses.check(f"join:{client_address(request)}")
+        raise
     return JoinPublic(participant_token=participant.token, workshop=_workshop(db, get_workshop(db, participant.workshop_id)))
 
 
@@ -500,7 +474,6 @@ def join(request: Request, db: DbSession, body: JoinRequest) -> JoinPublic:
 
 
 @router.get("/table", tags=["table hosts"])
-@_in_one_thread
 def table(request: Request, db: DbSession, host_token: HostToken) -> TablePublic:
     """Which workshop and table the host token is for, and the open round's question."""
     link = _host(request, db, host_token)
@@ -510,8 +483,7 @@ def table(request: Request, db: DbSession, host_token: HostToken) -> TablePublic
 
 
 @router.get("/tables/{table_number}/notes", tags=["table hosts"])
-@_in_one_thread
-def note_list(request: Request, db: DbSession, host_token: HostToken, table_number: int) -> list[NotePublic]:
+def note_list(request: Request, db: DbSession, host_token: HostToken, table_number: IdPath) -> list[NotePublic]:
     """The table's visible notes, oldest round first."""
     link = _host(request, db, host_token)
     if table_number != link.table_number:
@@ -520,46 +492,39 @@ def note_list(request: Request, db: DbSession, host_token: HostToken, table_numb
 
 
 @router.post("/notes", status_code=201, responses=_repeat(NotePublic), tags=["table hosts"])
-@_in_one_thread
 def note_add(request: Request, db: DbSession, host_token: HostToken, body: NoteCreate, response: Response) -> NotePublic:
     """Add a note in the open round; a repeated client_id returns the note already stored."""
     link = _host(request, db, host_token)
-    with _writing(db):
-        note, created = add_note(db, link, body.text, body.client_id)
+    note, created = write(db, lambda: add_note(db, link, body.text, body.client_id))
     _saved(response, created)
     return _note(note)
 
 
 @router.patch("/notes/{note_id}", tags=["table hosts"])
-@_in_one_thread
-def note_edit(request: Request, db: DbSession, host_token: HostToken, note_id: int, body: NoteUpdate) -> NotePublic:
+def note_edit(request: Request, db: DbSession, host_token: HostToken, note_id: IdPath, body: NoteUpdate) -> NotePublic:
     """Change the text of one of your table's notes."""
     link = _host(request, db, host_token)
-    with _writing(db):
-        note = edit_note(db, link, note_id, body.text)
-    return _note(note)
+    return _note(write(db, lambda: edit_note(db, link, note_id, body.text)))
 
 
 @router.delete("/notes/{note_id}", tags=["table hosts"])
-@_in_one_thread
-def note_withdraw(request: Request, db: DbSession, host_token: HostToken, note_id: int) -> NotePublic:
+def note_withdraw(request: Request, db: DbSession, host_token: HostToken, note_id: IdPath) -> NotePublic:
     """Withdraw one of your table's notes (it is kept, marked withdrawn)."""
     link = _host(request, db, host_token)
-    with _writing(db):
-        note = withdraw_note(db, link, note_id)
-    return _note(note)
+    return _note(write(db, lambda: withdraw_note(db, link, note_id)))
 
 
 # ---- participants: statements, votes, dots -----------------------------------------------------
 
 
 @router.get("/statements", tags=["participants"])
-@_in_one_thread
 def statement_list(
     request: Request, db: DbSession, participant_token: ParticipantToken,
-    after: Annotated[int, Query(ge=0, description="Only statements with a larger id: the new ones since your last look.")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ID, description="Only statements with a larger id: the new ones since your last look.")] = 0,
 ) -> list[StatementPublic]:
     """The workshop's visible statements with your vote on each; never who wrote them."""
+    from lpip.workshops.models import Vote
+
     participant = _participant(request, db, participant_token)
     mine = (Vote.contribution_id == Contribution.id) & (Vote.participant_id == participant.id)
     rows = db.execute(
@@ -572,28 +537,23 @@ def statement_list(
 
 
 @router.post("/statements", status_code=201, responses=_repeat(StatementPublic), tags=["participants"])
-@_in_one_thread
 def statement_add(request: Request, db: DbSession, participant_token: ParticipantToken, body: StatementCreate, response: Response) -> StatementPublic:
     """Add a statement for the room to vote on; a repeated client_id returns the one stored."""
     participant = _participant(request, db, participant_token)
-    with _writing(db):
-        statement, created = add_statement(db, participant, body.text, body.client_id)
+    statement, created = write(db, lambda: add_statement(db, participant, body.text, body.client_id))
     _saved(response, created)
     return _statement(statement, participant)
 
 
 @router.post("/votes", tags=["participants"])
-@_in_one_thread
 def vote(request: Request, db: DbSession, participant_token: ParticipantToken, body: VoteCreate) -> VotePublic:
-    """Agree, disagree or pass on a statement; voting again replaces your earlier vote."""
+    """Agree, disagree or pass on someone else's statement; voting again replaces your earlier vote."""
     participant = _participant(request, db, participant_token)
-    with _writing(db):
-        stored = _once_more_if_raced(db, lambda: cast_vote(db, participant, body.statement_id, body.vote))
+    stored = write(db, lambda: cast_vote(db, participant, body.statement_id, body.vote))
     return VotePublic(statement_id=body.statement_id, vote=VOTE_NAMES[stored.value])
 
 
 @router.get("/priorities", tags=["participants"])
-@_in_one_thread
 def priority_list(request: Request, db: DbSession, participant_token: ParticipantToken) -> list[PriorityPublic]:
     """The harvest's priorities with the dots you put on each."""
     participant = _participant(request, db, participant_token)
@@ -608,11 +568,9 @@ def priority_list(request: Request, db: DbSession, participant_token: Participan
 
 
 @router.post("/dots", tags=["participants"])
-@_in_one_thread
 def dots_spend(request: Request, db: DbSession, participant_token: ParticipantToken, body: DotsSpend) -> DotsPublic:
     """Spend your dots on the priorities (replaces your earlier spend); no more than your allowance."""
     participant = _participant(request, db, participant_token)
-    with _writing(db):
-        spent = _once_more_if_raced(db, lambda: spend_dots(db, participant, body.dots))
+    spent = write(db, lambda: spend_dots(db, participant, body.dots))
     allowance = get_workshop(db, participant.workshop_id).dots_per_participant
     return DotsPublic(dots=spent, spent=sum(spent.values()), allowance=allowance)

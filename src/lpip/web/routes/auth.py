@@ -1,4 +1,4 @@
-"""Sign in and out (facilitators)."""
+"""Sign in and out (facilitators): sessions held on the server, wrong passwords throttled."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from lpip.errors import AuthenticationFailed
-from lpip.web.deps import CurrentUser, DbSession
+from lpip.errors import AuthenticationFailed, TooManyAttempts
+from lpip.web.deps import CurrentUser, DbSession, Route
+from lpip.web.errors import retry_headers
 from lpip.web.security import check_csrf
+from lpip.web.signin import sign_in_page, sign_out_page
 from lpip.web.templating import render
-from lpip.workshops.accounts import authenticate
 
-router = APIRouter()
+router = APIRouter(route_class=Route)
 
 
 @router.get("/login", include_in_schema=False)
@@ -30,17 +31,18 @@ def login(
     """Check the credentials and start a session."""
     check_csrf(request, csrf_token)
     try:
-        user = authenticate(db, email, password)
-    except AuthenticationFailed as exc:
-        return render(request, "auth/login.html", {"error": exc.message, "email": email}, status_code=401)
-    request.session.clear()  # a new session on sign-in: no fixation
-    request.session["user_id"] = user.id
+        sign_in_page(request, db, email, password)
+    except (AuthenticationFailed, TooManyAttempts) as exc:
+        status = 429 if isinstance(exc, TooManyAttempts) else 401
+        response = render(request, "auth/login.html", {"error": exc.message, "email": email[:254]}, status_code=status)
+        response.headers.update(retry_headers(exc))
+        return response
     return RedirectResponse("/workshops", status_code=303)
 
 
 @router.post("/logout", include_in_schema=False)
-def logout(request: Request, csrf_token: Annotated[str, Form()] = ""):
-    """End the session."""
+def logout(request: Request, db: DbSession, csrf_token: Annotated[str, Form()] = ""):
+    """End the session, on the server too: a copy of the cookie no longer signs anyone in."""
     check_csrf(request, csrf_token)
-    request.session.clear()
+    sign_out_page(request, db)
     return RedirectResponse("/", status_code=303)

@@ -15,21 +15,24 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lpip.errors import InvalidContribution, LpipError
-from lpip.web.deps import DbSession, client_key
-from lpip.web.errors import status_for, wants_json
+from lpip.errors import InvalidContribution, LpipError, UnknownWorkshop
+from lpip.web.deps import DbSession, IdPath, Route, client_address, client_key, release, write
+from lpip.web.errors import retry_headers, status_for, wants_json
 from lpip.web.security import check_csrf, csrf_token
 from lpip.web.templating import render, templates
 from lpip.workshops.capture import (
     add_note, add_statement, cast_vote, edit_note, join_workshop, participant_by_token, spend_dots,
     table_notes, withdraw_note,
 )
+from lpip.workshops.limits import check_item_id
 from lpip.workshops.models import (
     SECTORS, VOTE_VALUES, Contribution, Dot, HostLink, Participant, Vote,
 )
 from lpip.workshops.workshops import current_round, get_workshop, host_link_by_token, workshop_by_code
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=Route)
+# A form or JSON body bigger than this is not a note: refuse it before reading it all.
+MAX_FIELDS = 100
 
 PARTICIPANT_COOKIE = "lpip_participant"
 PARTICIPANT_COOKIE_SECONDS = 24 * 3600
@@ -50,9 +53,13 @@ async def submitted(request: Request) -> dict[str, str]:
             ) from None
         if not isinstance(data, dict):
             raise InvalidContribution("The request body must be a JSON object such as {\"text\": \"...\"}.")
-        return {str(k): str(v) for k, v in data.items() if isinstance(v, str | int | float)}
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+        fields = {str(k): str(v) for k, v in data.items() if isinstance(v, str | int | float) and not isinstance(v, bool)}
+    else:
+        form = await request.form(max_fields=MAX_FIELDS, max_files=0)
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    if len(fields) > MAX_FIELDS:
+        raise InvalidContribution(f"The request has {len(fields)} fields; a form here has at most {MAX_FIELDS}.")
+    return fields
 
 
 Submitted = Annotated[dict[str, str], Depends(submitted)]
@@ -62,12 +69,6 @@ def _check_submission(request: Request, data: dict[str, str], key: str | None) -
     """CSRF first (a forged request stores nothing), then the client's rate limit."""
     check_csrf(request, data.get("csrf_token"))
     request.app.state.rate_limiter.check(client_key(request, key))
-
-
-def _commit(db: Session) -> None:
-    """Commit before answering: an acknowledged submission is in the database. (The session
-    dependency's own commit runs only after FastAPI has sent the response.)"""
-    db.commit()
 
 
 def _is_htmx(request: Request) -> bool:
@@ -137,27 +138,25 @@ def note_add(request: Request, db: DbSession, token: str, data: Submitted):
     """Add a note (form or JSON ``{text, client_id}``); a repeated client id stores nothing new."""
     _check_submission(request, data, token)
     link = host_link_by_token(db, token)
-    note, created = add_note(db, link, data.get("text", ""), data.get("client_id", ""), data.get("round_number"))
-    _commit(db)
+    note, created = write(db, lambda: add_note(db, link, data.get("text", ""), data.get("client_id", ""), data.get("round_number")))
     return _saved(request, "note", note, created, _note_html(request, note, link, token), f"/t/{token}#notes")
 
 
 @router.post("/t/{token}/notes/{note_id}")
-def note_edit(request: Request, db: DbSession, token: str, note_id: int, data: Submitted):
+def note_edit(request: Request, db: DbSession, token: str, note_id: IdPath, data: Submitted):
     """Change the text of one of this table's notes."""
     _check_submission(request, data, token)
     link = host_link_by_token(db, token)
-    note = edit_note(db, link, note_id, data.get("text", ""))
-    _commit(db)
+    note = write(db, lambda: edit_note(db, link, note_id, data.get("text", "")))
     return _changed(request, _note_html(request, note, link, token), token)
 
 
 @router.post("/t/{token}/notes/{note_id}/withdraw")
-def note_withdraw(request: Request, db: DbSession, token: str, note_id: int, data: Submitted):
+def note_withdraw(request: Request, db: DbSession, token: str, note_id: IdPath, data: Submitted):
     """Withdraw one of this table's notes."""
     _check_submission(request, data, token)
-    withdraw_note(db, host_link_by_token(db, token), note_id)
-    _commit(db)
+    link = host_link_by_token(db, token)
+    write(db, lambda: withdraw_note(db, link, note_id))
     return _changed(request, '<li class="muted" role="status">Note withdrawn.</li>', token)
 
 
@@ -180,18 +179,24 @@ def join_page(request: Request, code: str = ""):
 
 @router.post("/join")
 def join(request: Request, db: DbSession, data: Submitted):
-    """Join with the workshop code: a participant cookie, no account and no name."""
-    _check_submission(request, data, None)
-    code, sector = data.get("code", ""), data.get("sector") or None
+    """Join with the workshop code: a participant cookie, no account and no name.
+
+    No limit per address (a venue's phones share one router): at most a burst of joins per
+    code, and wrong codes limited per address."""
+    check_csrf(request, data.get("csrf_token"))
+    code, sector = data.get("code", "")[:100], data.get("sector") or None
     try:
-        participant = _rejoin(db, request, code) or join_workshop(db, code, sector)
+        participant = _rejoin(db, request, code) or write(
+            db, lambda: join_workshop(db, code, sector, burst=request.app.state.join_burst))
     except LpipError as exc:
+        if isinstance(exc, UnknownWorkshop):
+            request.app.state.join_guesses.check(f"join:{client_address(request)}")
         if wants_json(request):
             raise
-        db.rollback()
         context = dict(code=code, sectors=SECTORS, error=exc.message)
-        return render(request, "capture/join.html", context, status_code=status_for(exc))
-    _commit(db)
+        response = render(request, "capture/join.html", context, status_code=status_for(exc))
+        response.headers.update(retry_headers(exc))
+        return response
     response = RedirectResponse("/p", status_code=303)
     response.set_cookie(
         PARTICIPANT_COOKIE, participant.token, max_age=PARTICIPANT_COOKIE_SECONDS, path="/",
@@ -213,7 +218,11 @@ def _rejoin(db: Session, request: Request, code: str) -> Participant | None:
 
 
 def current_participant(request: Request, db: DbSession) -> Participant:
-    return participant_by_token(db, request.cookies.get(PARTICIPANT_COOKIE))
+    """The participant this phone's cookie names (gives its connection back: see :func:`release`)."""
+    try:
+        return participant_by_token(db, request.cookies.get(PARTICIPANT_COOKIE))
+    finally:
+        release(db)
 
 
 CurrentParticipant = Annotated[Participant, Depends(current_participant)]
@@ -281,10 +290,9 @@ def statement_add(request: Request, db: DbSession, participant: CurrentParticipa
     """Add a statement for the room to vote on (form or JSON ``{text, client_id}``)."""
     _check_submission(request, data, participant.token)
     try:
-        statement, created = add_statement(db, participant, data.get("text", ""), data.get("client_id", ""))
+        statement, created = write(db, lambda: add_statement(db, participant, data.get("text", ""), data.get("client_id", "")))
     except LpipError as exc:
         return _participant_error(request, db, participant, exc)
-    _commit(db)
     return _saved(request, "statement", statement, created, _statement_html(request, statement), "/p#statements")
 
 
@@ -292,7 +300,6 @@ def _participant_error(request: Request, db: Session, participant: Participant, 
     """JSON and htmx callers get the usual error shape; a plain form gets its page back with the message."""
     if wants_json(request) or _is_htmx(request):
         raise exc
-    db.rollback()
     context = dict(_participant_context(db, participant), error=exc.message)
     return render(request, "capture/participant.html", context, status_code=422)
 
@@ -301,9 +308,8 @@ def _participant_error(request: Request, db: Session, participant: Participant, 
 def vote(request: Request, db: DbSession, participant: CurrentParticipant, data: Submitted):
     """Agree, disagree or pass on a statement; voting again replaces the earlier vote."""
     _check_submission(request, data, participant.token)
-    statement_id = _whole(data.get("statement_id", ""), "statement_id")
-    cast = cast_vote(db, participant, statement_id, data.get("vote", ""))
-    _commit(db)
+    statement_id = check_item_id(data.get("statement_id", ""), "statement_id")
+    cast = write(db, lambda: cast_vote(db, participant, statement_id, data.get("vote", "")))
     if wants_json(request):
         return JSONResponse({"ok": True, "vote": {"statement_id": statement_id, "vote": VOTE_NAMES[cast.value]}})
     if _is_htmx(request):
@@ -313,22 +319,15 @@ def vote(request: Request, db: DbSession, participant: CurrentParticipant, data:
     return RedirectResponse(back, status_code=303)
 
 
-def _whole(value: str, field: str) -> int:
-    if not value.strip().isdigit():
-        raise InvalidContribution(f"The field {field} must be a whole number, not {value!r}.")
-    return int(value)
-
-
 @router.post("/p/dots")
 def dots_spend(request: Request, db: DbSession, participant: CurrentParticipant, data: Submitted):
     """Spend your dots on the harvest priorities (this replaces your earlier spend)."""
     _check_submission(request, data, participant.token)
     try:
-        allocation = {_whole(k[5:], k): _whole(v or "0", k) for k, v in data.items() if k.startswith("dots-")}
-        spent = spend_dots(db, participant, allocation)
+        allocation = {check_item_id(k[5:], "priority id"): v or "0" for k, v in data.items() if k.startswith("dots-")}
+        spent = write(db, lambda: spend_dots(db, participant, allocation))
     except LpipError as exc:
         return _participant_error(request, db, participant, exc)
-    _commit(db)
     if wants_json(request):
         return JSONResponse({"ok": True, "dots": {str(k): v for k, v in spent.items()}})
     return RedirectResponse("/p#harvest", status_code=303)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import pandas as pd
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from lpip.deliberation.codebook import code_paths, load_codebook
 from lpip.deliberation.coding import load_assignments, load_contributions, store_assignments
-from lpip.web.deps import DbSession, Facilitator
+from lpip.errors import InvalidCodingSheet
+from lpip.web.deps import DbSession, Facilitator, IdPath, Route, facilitator_workshop, write
 from lpip.web.security import check_csrf
 from lpip.web.templating import render
-from lpip.workshops.workshops import get_workshop
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=Route)
 
 
 def coder_name(user) -> str:
@@ -22,9 +24,9 @@ def coder_name(user) -> str:
 
 
 @router.get("/workshops/{workshop_id}/coding")
-def coding_page(request: Request, db: DbSession, user: Facilitator, workshop_id: int):
+def coding_page(request: Request, db: DbSession, user: Facilitator, workshop_id: IdPath):
     """Every visible contribution with the codebook's codes as tick boxes (this analyst's codes ticked)."""
-    workshop = get_workshop(db, workshop_id)
+    workshop = facilitator_workshop(db, user, workshop_id)
     codebook = load_codebook(db)
     contributions = load_contributions(db, workshop_id)
     mine = load_assignments(db, workshop_id, coder=coder_name(user), method="hand")
@@ -41,18 +43,17 @@ def coding_page(request: Request, db: DbSession, user: Facilitator, workshop_id:
 
 
 @router.post("/workshops/{workshop_id}/coding/{contribution_id}")
-async def code_contribution(request: Request, db: DbSession, user: Facilitator, workshop_id: int, contribution_id: int):
+def code_contribution(
+    request: Request, db: DbSession, user: Facilitator, workshop_id: IdPath, contribution_id: IdPath,
+    code: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
+    csrf_token: Annotated[str, Form()] = "",
+):
     """Store this analyst's codes for one contribution (none ticked: read, no code applies)."""
-    form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
-    get_workshop(db, workshop_id)
+    check_csrf(request, csrf_token)
+    facilitator_workshop(db, user, workshop_id)
     if contribution_id not in set(load_contributions(db, workshop_id)["contribution_id"]):
-        from lpip.errors import InvalidCodingSheet
-
         raise InvalidCodingSheet(f"Workshop {workshop_id} has no visible contribution {contribution_id}.")
-    codes = form.getlist("code") or [None]
     assignments = pd.DataFrame({"contribution_id": contribution_id, "coder": coder_name(user),
-                                "code": codes, "method": "hand"})
-    store_assignments(db, assignments)
-    db.commit()
+                                "code": code[:200] or [None], "method": "hand"})
+    write(db, lambda: store_assignments(db, assignments))
     return RedirectResponse(f"/workshops/{workshop_id}/coding#c{contribution_id}", status_code=303)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from lpip.web.deps import CurrentUser
+from lpip.web.deps import CurrentUser, Route
 from lpip.web.templating import render
 
-router = APIRouter()
+router = APIRouter(route_class=Route)
 
 
 @router.get("/", include_in_schema=False)

@@ -1,7 +1,9 @@
-"""Facilitators' pages: workshops, rounds, host links, attendees, moderation, the live dashboard.
+"""Facilitators' pages: workshops, rounds, host links, attendees, members, moderation, deletion,
+the live dashboard.
 
-Every page here is for signed-in facilitators only (the ``Facilitator`` dependency answers 403
-to anyone else); attendee names and organisations are shown on no other page.
+Every page here is for signed-in facilitators, and each workshop's pages for its owner, its
+members and admins only: anybody else gets 403 (not signed in as a facilitator) or 404 (not
+their workshop). Attendee names and organisations are shown on no other page.
 """
 
 from __future__ import annotations
@@ -13,27 +15,32 @@ from datetime import date
 from typing import Annotated
 
 import pandas as pd
-from fastapi import APIRouter, Form, Header, Request
+from fastapi import APIRouter, Form, Header, Query, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from lpip.errors import InvalidContribution, LpipError, UnknownWorkshop
 from lpip.geography.areas import list_areas
-from lpip.web.deps import DbSession, Facilitator, client_key, require_facilitator
+from lpip.text import MAX_ID
+from lpip.web.deps import DbSession, Facilitator, IdPath, Route, client_key, facilitator_workshop, require_facilitator, write
 from lpip.web.security import check_csrf
 from lpip.web.templating import render
+from lpip.workshops.access import add_member, may_manage, members_of, owner_of, remove_member, visible_workshop_ids
 from lpip.workshops.attendees import list_attendees
+from lpip.workshops.audit import record_event
 from lpip.workshops.capture import add_priority, live_counts, moderate
 from lpip.workshops.exports import list_workshops
-from lpip.workshops.models import Contribution, Dot, HostLink, UserAccount, Vote, Workshop
+from lpip.workshops.limits import DOTS, MINUTES, TABLES
+from lpip.workshops.models import Contribution, HostLink, UserAccount, Workshop
+from lpip.workshops.tallies import priority_dots, statement_tallies
 from lpip.workshops.workshops import (
-    RoundSpec, close_round, create_workshop, get_workshop, open_round, rounds_of, set_voting,
+    RoundSpec, close_round, create_workshop, delete_workshop, open_round, rotate_host_links, rounds_of, set_voting,
     set_workshop_status,
 )
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=Route)
 
 
 # The event stream polls the database (not an in-process queue) so that it sees writes made
@@ -46,8 +53,7 @@ HEARTBEAT_SECONDS = 10.0
 # this many ids; the ids already sent are skipped, and the page ignores repeats too.
 LOOKBACK_IDS = 200
 FEED_LENGTH = 50
-
-
+Csrf = Annotated[str, Form()]
 
 
 # ---- reading what the pages show -------------------------------------------------------
@@ -60,37 +66,6 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 def _host_links(db: Session, workshop_id: int) -> list[HostLink]:
     return list(db.scalars(select(HostLink).where(HostLink.workshop_id == workshop_id).order_by(HostLink.table_number)))
-
-
-def _statements(db: Session, workshop_id: int) -> list[dict]:
-    """Every statement with its vote tallies, for moderation."""
-    tally = (
-        select(
-            Vote.contribution_id,
-            func.sum(case((Vote.value == 1, 1), else_=0)).label("agree"),
-            func.sum(case((Vote.value == -1, 1), else_=0)).label("disagree"),
-            func.sum(case((Vote.value == 0, 1), else_=0)).label("pass_"),
-        ).group_by(Vote.contribution_id).subquery()
-    )
-    rows = db.execute(
-        select(Contribution, tally.c.agree, tally.c.disagree, tally.c.pass_)
-        .outerjoin(tally, tally.c.contribution_id == Contribution.id)
-        .where(Contribution.workshop_id == workshop_id, Contribution.kind == "statement")
-        .order_by(Contribution.id)
-    ).all()
-    return [dict(item=c, agree=a or 0, disagree=d or 0, passed=p or 0) for c, a, d, p in rows]
-
-
-def _priorities(db: Session, workshop_id: int) -> list[dict]:
-    """Harvest priorities with the dots spent on each, most dots first."""
-    dots = func.coalesce(func.sum(Dot.dots), 0)
-    rows = db.execute(
-        select(Contribution, dots.label("dots"))
-        .outerjoin(Dot, Dot.contribution_id == Contribution.id)
-        .where(Contribution.workshop_id == workshop_id, Contribution.kind == "priority")
-        .group_by(Contribution.id).order_by(dots.desc(), Contribution.id)
-    ).all()
-    return [dict(item=c, dots=int(n)) for c, n in rows]
 
 
 def _visible(workshop_id: int):
@@ -118,10 +93,12 @@ def _count_grid(db: Session, workshop: Workshop, rounds: list) -> dict:
     return grid
 
 
-def _workshop_context(db: Session, workshop_id: int) -> dict:
-    workshop = get_workshop(db, workshop_id)
+def _workshop_context(db: Session, user: UserAccount, workshop_id: int) -> dict:
+    """The workshop (404 unless the user may run it), its rounds and which is open."""
+    workshop = facilitator_workshop(db, user, workshop_id)
     rounds = rounds_of(db, workshop.id)
-    return dict(workshop=workshop, rounds=rounds, open_round=next((r for r in rounds if r.status == "open"), None))
+    return dict(workshop=workshop, rounds=rounds, open_round=next((r for r in rounds if r.status == "open"), None),
+                may_manage=may_manage(user, workshop))
 
 
 # ---- parsing forms -----------------------------------------------------------------------
@@ -134,30 +111,33 @@ def _parse_date(value: str) -> date | None:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise InvalidContribution(
-            f"The date {value!r} is not a date: use the form YYYY-MM-DD, e.g. 2025-03-14."
+            f"The date {value[:40]!r} is not a date: use the form YYYY-MM-DD, e.g. 2025-03-14."
         ) from None
 
 
 def _round_specs(questions: list[str], minutes: list[str]) -> list[RoundSpec]:
     """Rounds from the form's question and minutes boxes; empty question boxes are skipped."""
     specs = []
+    low, high = MINUTES
     for number, question in enumerate(questions, start=1):
         if not question.strip():
             continue
         given = minutes[number - 1].strip() if number <= len(minutes) else ""
-        if given and not (given.isdigit() and 5 <= int(given) <= 120):
-            raise InvalidContribution(f"Round {number}: minutes must be a whole number from 5 to 120, not {given!r}.")
+        if given and not (given.isascii() and given.isdigit() and len(given) < 4 and low <= int(given) <= high):
+            raise InvalidContribution(f"Round {number}: minutes must be a whole number from {low} to {high}, not {given[:20]!r}.")
         specs.append(RoundSpec(question=question, minutes=int(given) if given else 25))
     return specs
 
 
-def _back(db: Session, workshop_id: int, back: str) -> RedirectResponse:
-    """Commit, then back to the page the form was on (only the workshop page or its dashboard).
+def _whole(value: str, what: str, low: int, high: int) -> int:
+    value = value.strip()
+    if not (value.isascii() and value.isdigit() and len(value) < 6 and low <= int(value) <= high):
+        raise InvalidContribution(f"The number of {what} must be a whole number from {low} to {high}, not {value[:20]!r}.")
+    return int(value)
 
-    The commit comes here, not in the session dependency's teardown: FastAPI runs that after
-    the response has gone, and the browser's next page must already see the change.
-    """
-    db.commit()
+
+def _back(workshop_id: int, back: str) -> RedirectResponse:
+    """Back to the page the form was on (only the workshop page or its dashboard)."""
     suffix = "/dashboard" if back == "dashboard" else ""
     return RedirectResponse(f"/workshops/{workshop_id}{suffix}", status_code=303)
 
@@ -172,14 +152,16 @@ def _check_submission(request: Request, user: UserAccount, csrf_token: str) -> N
 
 @router.get("/workshops")
 def workshop_list(request: Request, db: DbSession, user: Facilitator):
-    """The facilitator's workshops and a form to create one."""
-    return _list_page(request, db)
+    """Your workshops (every workshop for admins) and a form to create one."""
+    return _list_page(request, db, user)
 
 
-def _list_page(request: Request, db: Session, error: LpipError | None = None, form: dict | None = None):
+def _list_page(request: Request, db: Session, user: UserAccount, error: LpipError | None = None, form: dict | None = None):
+    frame = list_workshops(db)
+    frame = frame[frame["id"].isin(visible_workshop_ids(db, user))]
     context = dict(
-        workshops=_records(list_workshops(db)), subregions=_records(list_areas(db, level="subregion")),
-        error=error, form=form or {},
+        workshops=_records(frame), subregions=_records(list_areas(db, level="subregion")),
+        error=error, form=form or {}, minutes=MINUTES, tables=TABLES, dots=DOTS,
     )
     return render(request, "workshops/list.html", context, status_code=422 if error else 200)
 
@@ -195,61 +177,68 @@ def workshop_create(
     subregion_code: Annotated[str, Form()] = "",
     on: Annotated[str, Form()] = "",
     venue: Annotated[str, Form()] = "",
-    csrf_token: Annotated[str, Form()] = "",
+    csrf_token: Csrf = "",
 ):
-    """Create a workshop, then show its page."""
+    """Create a workshop (you are its owner), then show its page."""
     _check_submission(request, user, csrf_token)
-    form = dict(title=title, question=question, minutes=minutes, tables=tables, dots=dots,
-                subregion_code=subregion_code, on=on, venue=venue)
+    form = dict(title=title[:1000], question=[q[:2000] for q in question[:20]], minutes=minutes[:20], tables=tables[:10],
+                dots=dots[:10], subregion_code=subregion_code[:64], on=on[:20], venue=venue[:1000])
     try:
-        workshop = create_workshop(
-            db, title, _round_specs(question, minutes), tables=_whole(tables, "tables", 1, 50),
-            subregion_code=subregion_code or None, on=_parse_date(on), venue=venue.strip() or None,
-            dots_per_participant=_whole(dots, "dots per participant", 1, 20), created_by=user.id,
-        )
+        workshop = write(db, lambda: create_workshop(
+            db, title, _round_specs(question, minutes), tables=_whole(tables, "tables", *TABLES),
+            subregion_code=subregion_code.strip() or None, on=_parse_date(on), venue=venue,
+            dots_per_participant=_whole(dots, "dots per participant", *DOTS), created_by=user.id,
+        ))
     except LpipError as exc:
-        db.rollback()
-        return _list_page(request, db, exc, form)
-    db.commit()
+        return _list_page(request, db, user, exc, form)
     return RedirectResponse(f"/workshops/{workshop.id}", status_code=303)
 
 
-def _whole(value: str, what: str, low: int, high: int) -> int:
-    value = value.strip()
-    if not (value.isdigit() and low <= int(value) <= high):
-        raise InvalidContribution(f"The number of {what} must be a whole number from {low} to {high}, not {value!r}.")
-    return int(value)
-
-
 @router.get("/workshops/{workshop_id}")
-def workshop_page(request: Request, db: DbSession, user: Facilitator, workshop_id: int):
-    """One workshop: join code, host links, rounds, voting, statements and harvest."""
-    context = _workshop_context(db, workshop_id)
+def workshop_page(request: Request, db: DbSession, user: Facilitator, workshop_id: IdPath):
+    """One workshop: join code, host links, rounds, voting, statements, harvest and who runs it."""
+    context = _workshop_context(db, user, workshop_id)
     context.update(
-        host_links=_host_links(db, workshop_id), statements=_statements(db, workshop_id),
-        priorities=_priorities(db, workshop_id), base_url=str(request.base_url).rstrip("/"),
+        host_links=_host_links(db, workshop_id),
+        statements=_records(statement_tallies(db, [workshop_id], visible_only=False)),
+        priorities=_records(priority_dots(db, [workshop_id], visible_only=False)),
+        base_url=str(request.base_url).rstrip("/"), owner=owner_of(db, context["workshop"]),
+        members=members_of(db, workshop_id),
     )
     return render(request, "workshops/workshop.html", context)
 
 
 @router.get("/workshops/{workshop_id}/attendees")
-def attendee_list(request: Request, db: DbSession, user: Facilitator, workshop_id: int):
-    """Registered attendees (names and organisations: facilitators only)."""
-    context = _workshop_context(db, workshop_id)
+def attendee_list(request: Request, db: DbSession, user: Facilitator, workshop_id: IdPath):
+    """Registered attendees (names and organisations: the workshop's facilitators only)."""
+    context = _workshop_context(db, user, workshop_id)
     context["attendees"] = _records(list_attendees(db, workshop_id))
     return render(request, "workshops/attendees.html", context)
 
 
 @router.get("/workshops/{workshop_id}/dashboard")
-def dashboard(request: Request, db: DbSession, user: Facilitator, workshop_id: int):
+def dashboard(request: Request, db: DbSession, user: Facilitator, workshop_id: IdPath):
     """Live counts per table and round, and the notes as they arrive."""
-    context = _workshop_context(db, workshop_id)
+    context = _workshop_context(db, user, workshop_id)
     feed = _feed(db, workshop_id)
     context.update(
         grid=_count_grid(db, context["workshop"], context["rounds"]), feed=feed,
-        last_id=max((c.id for c in feed), default=0), statements=_statements(db, workshop_id),
+        last_id=max((c.id for c in feed), default=0),
     )
     return render(request, "workshops/dashboard.html", context)
+
+
+@router.get("/workshops/{workshop_id}/delete")
+def delete_page(request: Request, db: DbSession, user: Facilitator, workshop_id: IdPath):
+    """Ask for the workshop's title before deleting it and everything in it."""
+    workshop = facilitator_workshop(db, user, workshop_id, manage=True)
+    return render(request, "workshops/delete.html", dict(workshop=workshop, counts=_contents(db, workshop_id)))
+
+
+def _contents(db: Session, workshop_id: int) -> dict:
+    from lpip.workshops.exports import describe_workshop
+
+    return describe_workshop(db, workshop_id)["counts"]
 
 
 # ---- actions -----------------------------------------------------------------------------
@@ -257,68 +246,136 @@ def dashboard(request: Request, db: DbSession, user: Facilitator, workshop_id: i
 
 @router.post("/workshops/{workshop_id}/status")
 def workshop_status(
-    request: Request, db: DbSession, user: Facilitator, workshop_id: int,
-    status: Annotated[str, Form()], back: Annotated[str, Form()] = "", csrf_token: Annotated[str, Form()] = "",
+    request: Request, db: DbSession, user: Facilitator, workshop_id: IdPath,
+    status: Annotated[str, Form()], back: Annotated[str, Form()] = "", csrf_token: Csrf = "",
 ):
     """Open or close the workshop (closing expires the join code)."""
     _check_submission(request, user, csrf_token)
-    set_workshop_status(db, workshop_id, status)
-    return _back(db, workshop_id, back)
+    facilitator_workshop(db, user, workshop_id)
+    write(db, lambda: set_workshop_status(db, workshop_id, status))
+    return _back(workshop_id, back)
 
 
 @router.post("/workshops/{workshop_id}/rounds/{number}")
 def round_action(
-    request: Request, db: DbSession, user: Facilitator, workshop_id: int, number: int,
-    action: Annotated[str, Form()], back: Annotated[str, Form()] = "", csrf_token: Annotated[str, Form()] = "",
+    request: Request, db: DbSession, user: Facilitator, workshop_id: IdPath, number: IdPath,
+    action: Annotated[str, Form()], back: Annotated[str, Form()] = "", csrf_token: Csrf = "",
 ):
     """Open or close a round."""
     _check_submission(request, user, csrf_token)
+    facilitator_workshop(db, user, workshop_id)
     if action not in ("open", "close"):
-        raise InvalidContribution(f"A round can be opened or closed, not {action!r}.")
-    (open_round if action == "open" else close_round)(db, workshop_id, number)
-    return _back(db, workshop_id, back)
+        raise InvalidContribution(f"A round can be opened or closed, not {action[:20]!r}.")
+    write(db, lambda: (open_round if action == "open" else close_round)(db, workshop_id, number))
+    return _back(workshop_id, back)
 
 
 @router.post("/workshops/{workshop_id}/voting")
 def voting_action(
-    request: Request, db: DbSession, user: Facilitator, workshop_id: int,
+    request: Request, db: DbSession, user: Facilitator, workshop_id: IdPath,
     what: Annotated[str, Form()], action: Annotated[str, Form()],
-    back: Annotated[str, Form()] = "", csrf_token: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "", csrf_token: Csrf = "",
 ):
     """Open or close statement voting or the harvest's dot vote."""
     _check_submission(request, user, csrf_token)
+    facilitator_workshop(db, user, workshop_id)
     if what not in ("voting", "harvest") or action not in ("open", "close"):
         raise InvalidContribution("Choose voting or harvest, and open or close.")
     flag = action == "open"
-    set_voting(db, workshop_id, **({"voting_open": flag} if what == "voting" else {"harvest_open": flag}))
-    return _back(db, workshop_id, back)
+    write(db, lambda: set_voting(db, workshop_id, **({"voting_open": flag} if what == "voting" else {"harvest_open": flag})))
+    return _back(workshop_id, back)
 
 
 @router.post("/workshops/{workshop_id}/contributions/{contribution_id}/status")
 def moderate_contribution(
-    request: Request, db: DbSession, user: Facilitator, workshop_id: int, contribution_id: int,
-    status: Annotated[str, Form()], back: Annotated[str, Form()] = "", csrf_token: Annotated[str, Form()] = "",
+    request: Request, db: DbSession, user: Facilitator, workshop_id: IdPath, contribution_id: IdPath,
+    status: Annotated[str, Form()], back: Annotated[str, Form()] = "", csrf_token: Csrf = "",
 ):
     """Hide a statement or note from participants, or show it again."""
     _check_submission(request, user, csrf_token)
+    facilitator_workshop(db, user, workshop_id)
     contribution = db.get(Contribution, contribution_id)
     if contribution is None or contribution.workshop_id != workshop_id:
         raise UnknownWorkshop(f"Workshop {workshop_id} has no contribution {contribution_id}.")
-    moderate(db, contribution_id, status)
-    return _back(db, workshop_id, back)
+    write(db, lambda: moderate(db, contribution_id, status))
+    return _back(workshop_id, back)
 
 
 @router.post("/workshops/{workshop_id}/priorities")
 def priority_add(
-    request: Request, db: DbSession, user: Facilitator, workshop_id: int,
+    request: Request, db: DbSession, user: Facilitator, workshop_id: IdPath,
     text: Annotated[str, Form()] = "", client_id: Annotated[str, Form()] = "",
-    back: Annotated[str, Form()] = "", csrf_token: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "", csrf_token: Csrf = "",
 ):
     """Add a priority for the harvest's dot vote."""
     _check_submission(request, user, csrf_token)
-    get_workshop(db, workshop_id)
-    add_priority(db, workshop_id, text, client_id or None)
-    return _back(db, workshop_id, back)
+    facilitator_workshop(db, user, workshop_id)
+    write(db, lambda: add_priority(db, workshop_id, text, client_id or None))
+    return _back(workshop_id, back)
+
+
+@router.post("/workshops/{workshop_id}/links")
+def links_rotate(
+    request: Request, db: DbSession, user: Facilitator, workshop_id: IdPath,
+    table: Annotated[str, Form()] = "", csrf_token: Csrf = "",
+):
+    """A new host link for one table (or every table): the old link stops working at once."""
+    _check_submission(request, user, csrf_token)
+    workshop = facilitator_workshop(db, user, workshop_id)
+    tables = [_whole(table, "the table", 1, workshop.tables)] if table.strip() else None
+
+    def rotate() -> None:
+        links = rotate_host_links(db, workshop_id, tables)
+        record_event(db, user, "host links replaced", workshop_id, tables=[link.table_number for link in links])
+
+    write(db, rotate)
+    return RedirectResponse(f"/workshops/{workshop_id}#hosts-heading", status_code=303)
+
+
+@router.post("/workshops/{workshop_id}/members")
+def member_add(
+    request: Request, db: DbSession, user: Facilitator, workshop_id: IdPath,
+    email: Annotated[str, Form()] = "", csrf_token: Csrf = "",
+):
+    """Let another facilitator run this workshop (its owner or an admin only)."""
+    _check_submission(request, user, csrf_token)
+    facilitator_workshop(db, user, workshop_id, manage=True)
+    write(db, lambda: add_member(db, workshop_id, email[:300], user))
+    return RedirectResponse(f"/workshops/{workshop_id}#members-heading", status_code=303)
+
+
+@router.post("/workshops/{workshop_id}/members/{member_id}/remove")
+def member_remove(
+    request: Request, db: DbSession, user: Facilitator, workshop_id: IdPath, member_id: IdPath, csrf_token: Csrf = "",
+):
+    """Stop a facilitator running this workshop (its owner or an admin only)."""
+    _check_submission(request, user, csrf_token)
+    facilitator_workshop(db, user, workshop_id, manage=True)
+    write(db, lambda: remove_member(db, workshop_id, member_id, user))
+    return RedirectResponse(f"/workshops/{workshop_id}#members-heading", status_code=303)
+
+
+@router.post("/workshops/{workshop_id}/delete")
+def workshop_delete(
+    request: Request, db: DbSession, user: Facilitator, workshop_id: IdPath,
+    confirm_title: Annotated[str, Form()] = "", csrf_token: Csrf = "",
+):
+    """Delete the workshop and everything in it, once its title has been typed to confirm."""
+    _check_submission(request, user, csrf_token)
+    workshop = facilitator_workshop(db, user, workshop_id, manage=True)
+    title = workshop.title
+
+    def remove() -> None:
+        counts = delete_workshop(db, workshop_id, confirm_title[:1000])
+        record_event(db, user, "workshop deleted", workshop_id, title=title, **counts)
+
+    try:
+        write(db, remove)
+    except LpipError as exc:
+        context = dict(workshop=facilitator_workshop(db, user, workshop_id, manage=True),
+                       counts=_contents(db, workshop_id), error=exc.message)
+        return render(request, "workshops/delete.html", context, status_code=422)
+    return RedirectResponse("/workshops?deleted=1", status_code=303)
 
 
 # ---- the live event stream ---------------------------------------------------------------
@@ -327,8 +384,8 @@ def priority_add(
 def _authorise(request: Request, workshop_id: int) -> None:
     """Check the facilitator with a short-lived session: the stream must not hold one open."""
     with request.app.state.sessions() as db:
-        require_facilitator(request, db)
-        get_workshop(db, workshop_id)
+        user = require_facilitator(request, db)
+        facilitator_workshop(db, user, workshop_id)
 
 
 def _contribution_event(c: Contribution) -> dict:
@@ -374,7 +431,7 @@ async def _event_stream(request: Request, workshop_id: int, after: int, once: bo
 
 @router.get("/workshops/{workshop_id}/events")
 async def workshop_events(
-    request: Request, workshop_id: int, after: int = 0, once: bool = False,
+    request: Request, workshop_id: IdPath, after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0, once: bool = False,
     last_event_id: Annotated[str | None, Header()] = None,
 ):
     """Server-sent events: each new note or statement, and the counts when they change.
@@ -382,8 +439,8 @@ async def workshop_events(
     ``once=true`` sends what is new and ends (for clients that poll instead of streaming).
     """
     await run_in_threadpool(_authorise, request, workshop_id)
-    if last_event_id and last_event_id.isdigit():
-        after = max(after, int(last_event_id))
+    if last_event_id and last_event_id.isascii() and last_event_id.isdigit() and len(last_event_id) <= 10:
+        after = min(max(after, int(last_event_id)), MAX_ID)
     return StreamingResponse(
         _event_stream(request, workshop_id, after, once), media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},

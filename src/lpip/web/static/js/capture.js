@@ -104,6 +104,7 @@
     li.dataset.clientId = item.client_id;
     var text = document.createElement('span');
     text.className = 'text';
+    text.dir = 'auto';
     text.textContent = item.text;  // textContent: what people type is never read as HTML
     var state = document.createElement('span');
     state.className = 'queue-state muted';

@@ -30,6 +30,7 @@
       (c.round ? ' · round ' + c.round : '') + (c.table ? ' · table ' + c.table : '');
     var text = document.createElement('span');
     text.className = 'text';
+    text.dir = 'auto';  // keeps its own direction, isolated from the label beside it
     text.textContent = c.text;
     var form = document.createElement('form');
     form.method = 'post';
