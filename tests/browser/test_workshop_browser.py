@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from lpip.db import session_scope
 from lpip.workshops.accounts import create_user
 from lpip.workshops.attendees import register_attendee
-from lpip.workshops.models import Contribution, HostLink, Participant, Vote, Workshop
+from lpip.workshops.models import Contribution, HostLink, Participant, UserAccount, Vote, Workshop
 from lpip.workshops.workshops import RoundSpec, create_workshop, open_round, set_voting
 
 pytestmark = pytest.mark.slow
@@ -113,7 +113,9 @@ def running(live_server, accounts):
     """A workshop made through the library, round 1 and voting open, one registered attendee."""
     engine = live_server.engine()
     with session_scope(engine) as s:
-        workshop = create_workshop(s, "Care in Walsall", [RoundSpec("What would make caring easier?", 20)], tables=2)
+        owner = s.scalar(select(UserAccount.id).where(UserAccount.email == EMAIL))
+        workshop = create_workshop(s, "Care in Walsall", [RoundSpec("What would make caring easier?", 20)], tables=2,
+                                   created_by=owner)
         open_round(s, workshop.id, 1)
         set_voting(s, workshop.id, voting_open=True)
         register_attendee(s, workshop.id, PERSON, "voluntary and community", organisation=ORGANISATION)
@@ -324,7 +326,9 @@ def test_a_participant_cannot_reach_facilitator_pages_or_names(live_server, runn
 def test_a_demonstration_workshop_says_so_on_every_page(live_server, accounts, phone):
     engine = live_server.engine()
     with session_scope(engine) as s:
-        demo = create_workshop(s, "Demo: green spaces", [RoundSpec("Which parks need care?")], tables=2, is_demo=True)
+        owner = s.scalar(select(UserAccount.id).where(UserAccount.email == EMAIL))
+        demo = create_workshop(s, "Demo: green spaces", [RoundSpec("Which parks need care?")], tables=2, is_demo=True,
+                               created_by=owner)
         open_round(s, demo.id, 1)
         set_voting(s, demo.id, voting_open=True)
         token = s.scalar(select(HostLink.token).where(HostLink.workshop_id == demo.id, HostLink.table_number == 1))

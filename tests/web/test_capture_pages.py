@@ -287,7 +287,7 @@ def test_dots_within_the_allowance_are_kept_and_too_many_are_refused(app, client
     join(client, workshop.join_code)
     token = csrf(client, "/p")
     page = client.get("/p").text
-    assert f'<label for="dots-{first}">Evening GP hours</label>' in page
+    assert f'<label for="dots-{first}" dir="auto">Evening GP hours</label>' in page
     ok = client.post("/p/dots", data={f"dots-{first}": "2", f"dots-{second}": "1", "csrf_token": token}, follow_redirects=False)
     assert ok.status_code == 303
     too_many = client.post("/p/dots", data={f"dots-{first}": "3", f"dots-{second}": "1", "csrf_token": token})

@@ -22,9 +22,17 @@ def sessions(app):
 
 
 @pytest.fixture
-def workshop_with_notes(app):
+def analyst_account(app) -> int:
+    """The analyst's account (not signed in); workshops are theirs to code (they own them)."""
     with sessions(app) as s, s.begin():
-        workshop = create_workshop(s, "Coding test", [RoundSpec("What gets in the way of work?")], tables=2)
+        return create_user(s, "analyst@example.org", "Ana Lyst", PASSWORD).id
+
+
+@pytest.fixture
+def workshop_with_notes(app, analyst_account):
+    with sessions(app) as s, s.begin():
+        workshop = create_workshop(s, "Coding test", [RoundSpec("What gets in the way of work?")], tables=2,
+                                   created_by=analyst_account)
         open_round(s, workshop.id, 1)
         link = s.scalar(select(HostLink).where(HostLink.workshop_id == workshop.id, HostLink.table_number == 1))
         bus, _ = add_note(s, link, "Buses stop at 7pm so evening shifts are out of reach", "coding-note-001")
@@ -33,9 +41,7 @@ def workshop_with_notes(app):
 
 
 @pytest.fixture
-def analyst(app, client):
-    with sessions(app) as s, s.begin():
-        create_user(s, "analyst@example.org", "Ana Lyst", PASSWORD)
+def analyst(app, client, analyst_account):
     token = CSRF.search(client.get("/login").text).group(1)
     client.post("/login", data={"email": "analyst@example.org", "password": PASSWORD, "csrf_token": token})
     return "analyst@example.org"

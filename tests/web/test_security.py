@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 from lpip.workshops.accounts import create_user
 from lpip.workshops.attendees import register_attendee
 from lpip.workshops.capture import add_note, add_priority, add_statement, join_workshop
-from lpip.workshops.models import HostLink
+from lpip.workshops.models import HostLink, UserAccount
 from lpip.workshops.workshops import RoundSpec, create_workshop, open_round, set_voting
 
 PASSWORD = "correct horse battery"
@@ -48,9 +48,10 @@ def csrf(client, url: str = "/join") -> str:
 @pytest.fixture
 def world(app) -> World:
     with db(app) as s, s.begin():
-        create_user(s, "fac@example.org", "Fran Facilitator", PASSWORD)
+        owner = create_user(s, "fac@example.org", "Fran Facilitator", PASSWORD)
         workshop = create_workshop(s, "Housing in Sandwell", [RoundSpec("What is hardest about housing?"),
-                                                              RoundSpec("What would help?")], tables=2)
+                                                              RoundSpec("What would help?")], tables=2,
+                                   created_by=owner.id)
         open_round(s, workshop.id, 1)
         set_voting(s, workshop.id, voting_open=True, harvest_open=True)
         register_attendee(s, workshop.id, PERSON, "voluntary and community", email="o.adeyemi@example.org",
@@ -297,7 +298,8 @@ def test_a_script_in_a_note_or_statement_is_shown_as_text(app, client, world):
 def test_a_script_in_an_attendee_name_or_workshop_title_is_shown_as_text(app, client, world):
     with db(app) as s, s.begin():
         register_attendee(s, world.workshop_id, XSS, "resident", organisation='"><img src=x onerror=alert(1)>')
-        create_workshop(s, XSS, [RoundSpec("Q")], tables=1)
+        owner = s.scalar(select(UserAccount.id).where(UserAccount.email == "fac@example.org"))
+        create_workshop(s, XSS, [RoundSpec("Q")], tables=1, created_by=owner)
     sign_in(client)
     attendees = client.get(f"/workshops/{world.workshop_id}/attendees").text
     assert ESCAPED in attendees and XSS not in attendees and "<img" not in attendees

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from lpip.workshops.accounts import create_user
 from lpip.workshops.attendees import register_attendee
 from lpip.workshops.capture import add_note, add_statement, join_workshop, live_counts
-from lpip.workshops.models import Contribution, HostLink, Round, Workshop
+from lpip.workshops.models import Contribution, HostLink, Round, UserAccount, Workshop
 from lpip.workshops.workshops import RoundSpec, create_workshop, open_round
 
 PASSWORD = "correct horse battery"
@@ -38,11 +38,13 @@ def facilitator(app, client):
 
 
 def make_workshop(app, tables: int = 3, is_demo: bool = False, opened: bool = True) -> Workshop:
+    """A workshop owned by the test's facilitator (fac@example.org), when there is one."""
     with db(app) as s, s.begin():
+        owner = s.scalar(select(UserAccount.id).where(UserAccount.email == "fac@example.org"))
         workshop = create_workshop(
             s, "Transport in the Black Country", [RoundSpec("What gets in the way of getting to work?", 20),
                                                   RoundSpec("What would help most?", 25)],
-            tables=tables, subregion_code="WM-BC", is_demo=is_demo,
+            tables=tables, subregion_code="WM-BC", is_demo=is_demo, created_by=owner,
         )
         if opened:
             open_round(s, workshop.id, 1)

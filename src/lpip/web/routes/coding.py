@@ -27,7 +27,9 @@ def coder_name(user) -> str:
 def coding_page(request: Request, db: DbSession, user: Facilitator, workshop_id: IdPath):
     """Every visible contribution with the codebook's codes as tick boxes (this analyst's codes ticked)."""
     workshop = facilitator_workshop(db, user, workshop_id)
-    codebook = load_codebook(db)
+    codebook = load_codebook(db, install_default=False)
+    if codebook.empty:  # first use: install the default codebook, through the one write path
+        codebook = write(db, lambda: load_codebook(db))
     contributions = load_contributions(db, workshop_id)
     mine = load_assignments(db, workshop_id, coder=coder_name(user), method="hand")
     ticked = mine.dropna(subset=["code"]).groupby("contribution_id")["code"].apply(set).to_dict()
