@@ -305,3 +305,42 @@ def test_a_script_in_an_attendee_name_or_workshop_title_is_shown_as_text(app, cl
     assert ESCAPED in attendees and XSS not in attendees and "<img" not in attendees
     listing = client.get("/workshops").text
     assert ESCAPED in listing and XSS not in listing
+
+
+# ---- caching, HSTS and secrets in logs --------------------------------------------------------------
+
+
+def test_no_page_or_api_answer_may_be_cached_but_static_assets_may(client, world):
+    sign_in(client)
+    join(client, world)
+    for url in [*PAGES, "/api/v1/session", "/workshops/999999", "/no-such-page"]:
+        assert client.get(fill(url, world)).headers["cache-control"] == "no-store", url
+    assert "no-store" not in client.get("/static/js/capture.js").headers.get("cache-control", "")
+
+
+def test_hsts_only_when_served_over_https(db_url, tmp_path, monkeypatch, client, world):
+    from lpip.config import Settings
+    from lpip.web import create_app
+
+    assert "strict-transport-security" not in client.get("/").headers
+    monkeypatch.setenv("LPIP_DATA_DIR", str(tmp_path / "hsts-data"))
+    app = create_app(Settings(database_url=db_url, secret_key="test-secret-" + "h" * 40), https=True)
+    try:
+        with TestClient(app, base_url="https://testserver") as secure:
+            for url in ("/", "/join", "/api/v1/session", "/static/js/capture.js"):
+                assert secure.get(url).headers["strict-transport-security"] == "max-age=63072000", url
+    finally:
+        app.state.engine.dispose()
+
+
+def test_host_link_tokens_and_join_codes_are_kept_out_of_the_access_log(world):
+    import logging
+
+    from lpip.web.security import RedactSecrets, redact
+
+    assert redact(f"/t/{world.host_token}/notes/3") == "/t/…/notes/3"
+    assert redact(f"/join?code={world.code}&x=1") == "/join?code=…&x=1"
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5000", "GET", f"/t/{world.host_token}", "1.1", 200), None)
+    RedactSecrets().filter(record)
+    assert world.host_token not in record.getMessage() and "/t/…" in record.getMessage()
