@@ -21,7 +21,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import nullcontext
 from typing import Annotated, TypeVar
 
@@ -29,6 +29,7 @@ from fastapi import Depends, Path, Request
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from lpip.errors import PermissionDenied
 from lpip.text import MAX_ID
@@ -49,14 +50,22 @@ IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="An id (1 to 2,147,483
 # ---- sessions and connections ------------------------------------------------------------
 
 
-def get_db(request: Request) -> Iterator[Session]:
+async def get_db(request: Request) -> AsyncIterator[Session]:
     """A session for the request. Changes are committed by :func:`write`; whatever else is
-    left at the end (only reads) is rolled back, and the connection goes back to the pool."""
+    left at the end (only reads) is rolled back, and the connection goes back to the pool.
+
+    Async, although the session is not: making one and closing one that holds no connection
+    (:class:`Route` closed it already) touch no database, and an async dependency costs no trip
+    to the thread pool (a sync one costs two, there and for its teardown).
+    """
     session = request.app.state.sessions()
     try:
         yield session
     finally:
-        session.close()
+        if session.in_transaction():  # an async route, or a route that kept its connection
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 # scope="function": closed before the response is sent.
@@ -128,7 +137,9 @@ def write(db: Session, operation: Callable[[], T]) -> T:
     while it queues. Committing here, in the route's thread, also means the answer is sent
     only once the change is stored.
     """
-    release(db)
+    sqlite = db.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        release(db)
     for attempt in range(1, ATTEMPTS + 1):
         with _writer_lock(db):
             try:
