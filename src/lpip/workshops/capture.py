@@ -10,6 +10,8 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -170,11 +172,12 @@ def join_workshop(
 
 
 def participant_by_token(session: Session, token: str | None) -> Participant:
-    found = plausible_token(token)
-    participant = session.scalar(select(Participant).where(Participant.token == token)) if found else None
-    if participant is None:
+    row = session.execute(
+        select(Participant, Workshop).join(Workshop, Workshop.id == Participant.workshop_id).where(Participant.token == token)
+    ).first() if plausible_token(token) else None
+    if row is None:
         raise PermissionDenied("Join the workshop with its code first.")
-    workshop = session.get(Workshop, participant.workshop_id)
+    participant, workshop = row
     if workshop.status == "closed":
         raise WorkshopClosed(f"The workshop '{workshop.title}' has closed.")
     return participant
@@ -189,8 +192,19 @@ def add_statement(session: Session, participant: Participant, text: str, client_
     return _insert_once(session, statement)
 
 
-def cast_vote(session: Session, participant: Participant, statement_id: int, vote: str) -> Vote:
-    """Agree, disagree or pass on a statement; a later vote replaces the earlier one."""
+def cast_vote(
+    session: Session, participant: Participant, statement_id: int, vote: str, allow_own: bool = True,
+) -> Vote:
+    """Agree, disagree or pass on a statement; a later vote replaces the earlier one.
+
+    The live pages and the API pass ``allow_own=False``: nobody votes on their own statement
+    there. Data replayed from elsewhere (pol.is, where authors agree with what they wrote, or
+    the demonstration) may hold such votes.
+
+    One statement, ``INSERT ... ON CONFLICT DO UPDATE``, writes the vote: two requests of the
+    same phone at once cannot both insert, and no ORM flush is needed (votes are most of what
+    a workshop writes).
+    """
     workshop = get_workshop(session, participant.workshop_id)
     if not workshop.voting_open:
         raise WorkshopClosed("Voting is not open at the moment.")
@@ -199,19 +213,16 @@ def cast_vote(session: Session, participant: Participant, statement_id: int, vot
     statement = session.get(Contribution, check_item_id(statement_id, "statement id"))
     if statement is None or statement.workshop_id != workshop.id or statement.kind != "statement" or statement.status != "visible":
         raise InvalidContribution(f"There is no statement {statement_id} to vote on in this workshop.")
-    if statement.participant_id == participant.id:
+    if not allow_own and statement.participant_id == participant.id:
         raise PermissionDenied("You wrote this statement: the others vote on it, you do not.")
-    existing = session.scalar(
-        select(Vote).where(Vote.contribution_id == statement_id, Vote.participant_id == participant.id)
-    )
-    if existing is None:
-        existing = Vote(contribution_id=statement_id, participant_id=participant.id, value=VOTE_VALUES[vote])
-        session.add(existing)
-    else:
-        existing.value = VOTE_VALUES[vote]
-        existing.voted_at = utcnow()
-    session.flush()
-    return existing
+    now = utcnow()
+    insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[session.get_bind().dialect.name]
+    upsert = (insert(Vote).values(contribution_id=statement.id, participant_id=participant.id, value=VOTE_VALUES[vote],
+                                  voted_at=now)
+              .on_conflict_do_update(index_elements=["contribution_id", "participant_id"],
+                                     set_={"value": VOTE_VALUES[vote], "voted_at": now})
+              .returning(Vote))
+    return session.scalars(upsert, execution_options={"populate_existing": True}).one()
 
 
 def spend_dots(session: Session, participant: Participant, allocation: dict[int, int]) -> dict[int, int]:

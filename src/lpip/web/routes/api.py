@@ -549,7 +549,7 @@ def statement_add(request: Request, db: DbSession, participant_token: Participan
 def vote(request: Request, db: DbSession, participant_token: ParticipantToken, body: VoteCreate) -> VotePublic:
     """Agree, disagree or pass on someone else's statement; voting again replaces your earlier vote."""
     participant = _participant(request, db, participant_token)
-    stored = write(db, lambda: cast_vote(db, participant, body.statement_id, body.vote))
+    stored = write(db, lambda: cast_vote(db, participant, body.statement_id, body.vote, allow_own=False))
     return VotePublic(statement_id=body.statement_id, vote=VOTE_NAMES[stored.value])
 
 

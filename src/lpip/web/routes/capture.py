@@ -309,7 +309,7 @@ def vote(request: Request, db: DbSession, participant: CurrentParticipant, data:
     """Agree, disagree or pass on a statement; voting again replaces the earlier vote."""
     _check_submission(request, data, participant.token)
     statement_id = check_item_id(data.get("statement_id", ""), "statement_id")
-    cast = write(db, lambda: cast_vote(db, participant, statement_id, data.get("vote", "")))
+    cast = write(db, lambda: cast_vote(db, participant, statement_id, data.get("vote", ""), allow_own=False))
     if wants_json(request):
         return JSONResponse({"ok": True, "vote": {"statement_id": statement_id, "vote": VOTE_NAMES[cast.value]}})
     if _is_htmx(request):
