@@ -108,6 +108,7 @@ class Ledger:
     unsure: set[str] = field(default_factory=set)  # tokens or client ids with an unknown outcome
     repeats: Counter = field(default_factory=Counter)  # "same" / "different" stored item on a resend
     tokens: list[str] = field(default_factory=list)
+    pending: dict[str, tuple] = field(default_factory=dict)  # client id -> (phone, kind, text) not yet acknowledged
 
     def record(self, operation: str, status: int | str, seconds: float) -> None:
         self.latencies[operation].append(seconds)
@@ -176,23 +177,61 @@ def lpip_command() -> list[str]:
     return [sys.executable, "-c", "import sys; from lpip.cli import app; sys.argv[0] = 'lpip'; app()"]
 
 
+class Server:
+    """`lpip serve` on 127.0.0.1 in production mode, in its own process group: it can be killed
+    whole (kill -9 of the parent and every worker) and started again on the same port."""
+
+    def __init__(self, url: str, workers: int, folder: Path, join_burst: int):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = folder / "serve.log"
+        self.env = dict(os.environ, LPIP_DATA_DIR=str(folder / "data"), LPIP_ENV="production",
+                        LPIP_SECRET_KEY=secrets.token_urlsafe(48), LPIP_JOIN_BURST=str(join_burst))
+        self.command = [*lpip_command(), "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                        "--workers", str(workers), "--database", url, "--log-level", "warning"]
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        with open(self.log_path, "a") as log:
+            self.process = subprocess.Popen(self.command, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+        self.starts += 1
+        wait_until_up(self.base, self.process, self.log_path)
+
+    def kill(self) -> int:
+        """kill -9 of every process of the server (the parent and its workers); returns how many."""
+        pids = [self.process.pid, *worker_pids(self.process.pid)]
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        return len(pids)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+
+
 @contextmanager
 def running_server(url: str, workers: int, folder: Path, join_burst: int):
     """`lpip serve` on 127.0.0.1 and a free port, in production mode; stopped afterwards."""
-    port = free_port()
-    env = dict(os.environ, LPIP_DATA_DIR=str(folder / "data"), LPIP_ENV="production",
-               LPIP_SECRET_KEY=secrets.token_urlsafe(48), LPIP_JOIN_BURST=str(join_burst))
-    log = open(folder / "serve.log", "w")
-    command = [*lpip_command(), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-               "--database", url, "--log-level", "warning"]
-    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = Server(url, workers, folder, join_burst)
     try:
-        base = f"http://127.0.0.1:{port}"
-        wait_until_up(base, process, folder / "serve.log")
-        yield base, process.pid
+        server.start()
+        yield server
     finally:
-        stop(process)
-        log.close()
+        server.stop()
+
+
+def worker_pids(parent: int) -> list[int]:
+    """The pids of a process's children (uvicorn's workers); Linux only."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                children.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return children
 
 
 def wait_until_up(base: str, process: subprocess.Popen, log: Path, seconds: float = 60) -> None:
@@ -377,9 +416,11 @@ class Phone:
         if response is None or response.status_code not in (200, 201):
             if cid not in ledger.acked:
                 ledger.attempted.add(cid)
+                ledger.pending[cid] = (self, kind, text_)
             if response is None or response.status_code >= 500:
                 ledger.unsure.add(cid)
             return
+        ledger.pending.pop(cid, None)
         stored = self.stored_id(kind, response)
         if cid in ledger.ids:
             ledger.repeats["same" if ledger.ids[cid] == stored and response.status_code == 200 else "different"] += 1
@@ -525,18 +566,22 @@ def phone_client(i: int, base: str, tls: ssl.SSLContext) -> httpx.AsyncClient:
 
 
 async def run_phone(i: int, base: str, workshop: Workshop, ledger: Ledger, options, deadline: float) -> None:
-    rng = random.Random(options.seed * 100_003 + i)
-    loop = asyncio.get_running_loop()
     async with phone_client(i, base, options.tls) as client:
-        phone = make_phone(i, client, ledger, workshop, rng, options.page_share)
-        await asyncio.sleep(rng.uniform(0, options.think_max))  # not all in the same millisecond
-        if not await phone.join():
+        phone = make_phone(i, client, ledger, workshop, random.Random(options.seed * 100_003 + i), options.page_share)
+        await keep_acting(phone, options, deadline)
+
+
+async def keep_acting(phone: Phone, options, deadline: float) -> None:
+    """Join, then act with a think time between actions until the deadline."""
+    loop = asyncio.get_running_loop()
+    await asyncio.sleep(phone.rng.uniform(0, options.think_max))  # not all in the same millisecond
+    if not await phone.join():
+        return
+    while True:
+        await asyncio.sleep(phone.rng.uniform(options.think_min, options.think_max))
+        if loop.time() >= deadline:
             return
-        while True:
-            await asyncio.sleep(rng.uniform(options.think_min, options.think_max))
-            if loop.time() >= deadline:
-                return
-            await phone.act()
+        await phone.act()
 
 
 async def steady(base: str, workshop: Workshop, options) -> tuple[Ledger, float]:
@@ -597,6 +642,40 @@ async def saturate(base: str, workshop: Workshop, options) -> list[dict]:
         for row in rows:
             row["ratio_to_bare"] = row["per_second"] / bare if bare else float("nan")
         return rows
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients))
+
+
+async def faults(server: Server, workshop: Workshop, options) -> tuple[Ledger, float, dict]:
+    """The steady load, with every server process killed (kill -9) a third of the way through and
+    the server started again on the same port; then, as the phones' offline queues do, every note
+    and statement never acknowledged is sent again with its client id."""
+    ledger = Ledger()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    deadline = started + options.seconds
+    clients = [phone_client(i, server.base, options.tls) for i in range(options.participants)]
+    phones = [make_phone(i, c, ledger, workshop, random.Random(options.seed * 100_003 + i), options.page_share)
+              for i, c in enumerate(clients)]
+    crash: dict = {}
+
+    async def kill_and_restart() -> None:
+        await asyncio.sleep(options.seconds / 3)
+        crash["processes_killed"] = server.kill()
+        down = loop.time()
+        await asyncio.to_thread(server.start)  # the same port: fails if any worker still holds it
+        crash["seconds_down"] = loop.time() - down
+
+    try:
+        limit = options.seconds + options.think_max + 2 * REQUEST_TIMEOUT + 120
+        await asyncio.wait_for(asyncio.gather(kill_and_restart(), *(keep_acting(p, options, deadline) for p in phones)),
+                               timeout=limit)
+        seconds = loop.time() - started
+        unacknowledged = list(ledger.pending.items())
+        for cid, (phone, kind, text_) in unacknowledged:
+            phone._acknowledge(kind, cid, text_, await phone.send_contribution(kind, cid, text_, attempt=1))
+        crash.update(resent=len(unacknowledged), still_unacknowledged=len(ledger.pending))
+        return ledger, seconds, crash
     finally:
         await asyncio.gather(*(c.aclose() for c in clients))
 
@@ -731,7 +810,7 @@ def report(label: str, scenario: str, options, ledger: Ledger, seconds: float, c
               if not (isinstance(status, int) and status < 400)}
     print(f"\n{label}, {scenario}: " + (
         f"{options.participants} participants for {options.seconds:g} s (think time {options.think_min:g}-{options.think_max:g} s; "
-        f"{options.page_share:.0%} on the pages)" if scenario == "steady" else
+        f"{options.page_share:.0%} on the pages)" if scenario in ("steady", "faults") else
         f"{BURST_PHONES} phones (half on the pages) casting {BURST_VOTES} votes each at once"))
     print(f"  requests      {len(overall):,} in {seconds:.1f} s = {len(overall) / seconds:,.1f} per second "
           f"({writes:,} acknowledged writes = {writes / seconds:,.1f} per second)")
@@ -752,6 +831,7 @@ def report(label: str, scenario: str, options, ledger: Ledger, seconds: float, c
     print(f"  count check   {'PASS' if check['passed'] else 'FAIL'}")
     result = dict(label=label, scenario=scenario, requests=len(overall), seconds=seconds,
                   throughput=len(overall) / seconds, writes=writes, p50_ms=p50, p95_ms=p95, p99_ms=p99, errors=errors,
+                  operations={op: len(values) for op, values in sorted(ledger.latencies.items())},
                   check=check, machine=vars(machine))
     if scenario == "burst":
         expected = BURST_PHONES * BURST_VOTES
@@ -759,6 +839,8 @@ def report(label: str, scenario: str, options, ledger: Ledger, seconds: float, c
         print(f"  burst         {check['stored_votes']:,} of {expected:,} votes stored, {check['acknowledged_votes']:,} "
               f"acknowledged: {verdict}")
         result["burst_passed"] = verdict == "PASS"
+    elif scenario == "faults":
+        result["target_met"] = None  # errors are expected while the server is down; the count check is what counts
     elif "SQLite" in label:
         result["target_met"] = p95 < TARGET_P95_MS and not errors
         print(f"  p95 {p95:.1f} ms (target {TARGET_P95_MS:.0f} ms) and {sum(errors.values())} errors (target 0): "
@@ -791,16 +873,30 @@ def run_backend(kind: str, options) -> list[dict]:
             place = folder / scenario
             place.mkdir()
             with fresh_database(kind, place) as url:
-                with running_server(url, workers, place, join_burst) as (base, pid):
-                    workshop = asyncio.run(set_up(base))
-                    before = (cpu_seconds(pid), own_cpu_seconds(), os.getloadavg()[0])
+                with running_server(url, workers, place, join_burst) as server:
+                    workshop = asyncio.run(set_up(server.base))
+                    # After a kill -9 the server is another process: its CPU time is not comparable.
+                    server_cpu = None if scenario == "faults" else cpu_seconds(server.process.pid)
+                    before = (server_cpu, own_cpu_seconds(), os.getloadavg()[0])
+                    crash = None
                     if scenario == "saturate":
-                        results.append(report_saturation(label, asyncio.run(saturate(base, workshop, options))))
+                        results.append(report_saturation(label, asyncio.run(saturate(server.base, workshop, options))))
                         continue
-                    ledger, seconds = asyncio.run((steady if scenario == "steady" else burst)(base, workshop, options))
-                    after = (cpu_seconds(pid), own_cpu_seconds(), os.getloadavg()[0])
+                    if scenario == "faults":
+                        ledger, seconds, crash = asyncio.run(faults(server, workshop, options))
+                    else:
+                        run = steady if scenario == "steady" else burst
+                        ledger, seconds = asyncio.run(run(server.base, workshop, options))
+                    server_cpu = None if scenario == "faults" else cpu_seconds(server.process.pid)
+                    after = (server_cpu, own_cpu_seconds(), os.getloadavg()[0])
                 check = check_exactly_once(url, workshop, ledger)
-            results.append(report(label, scenario, options, ledger, seconds, check, Machine(*before, *after)))
+            result = report(label, scenario, options, ledger, seconds, check, Machine(*before, *after))
+            if crash is not None:
+                print(f"  kill -9       {crash['processes_killed']} server processes killed {options.seconds / 3:.0f} s in; "
+                      f"up again on the same port after {crash['seconds_down']:.1f} s; {crash['resent']} unacknowledged "
+                      f"notes and statements sent again, {crash['still_unacknowledged']} still unacknowledged")
+                result["crash"] = crash
+            results.append(result)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return results
@@ -808,7 +904,8 @@ def run_backend(kind: str, options) -> list[dict]:
 
 def parse(argv: list[str] | None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scenario", choices=["steady", "burst", "saturate", "all"], default="all")
+    parser.add_argument("--scenario", choices=["steady", "burst", "saturate", "faults", "all"], default="all",
+                        help="all: steady, burst and saturate (faults kills the server: run it on its own)")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--participants", type=int, default=300)
     parser.add_argument("--database", choices=["sqlite", "postgresql", "all"], default="all",

@@ -89,9 +89,58 @@ def test_users_list_shows_accounts_but_never_passwords(cli):
     result = cli("users", "list", "--format", "csv")
     assert result.exit_code == 0
     lines = result.output.strip().splitlines()
-    assert lines[0] == "id,email,name,role,created_at"
+    assert lines[0] == "id,email,name,role,created_at,disabled_at,sessions"
     assert [line.split(",")[1:4] for line in lines[1:]] == [[EMAIL, "Sam", "facilitator"], ["kim@example.org", "Kim", "admin"]]
     assert "argon2" not in result.output and PASSWORD not in result.output
+
+
+def test_users_passwd_sets_a_new_password_and_ends_sessions(cli, db_url):
+    from lpip.workshops.models import SignInSession
+    from lpip.workshops.signin import start_session
+
+    cli("users", "create", EMAIL, "--name", "Sam", "--password-stdin", input=PASSWORD + "\n")
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        start_session(session, authenticate(session, EMAIL, PASSWORD))
+    result = cli("users", "passwd", EMAIL.upper(), input="a newer long password\na newer long password\n")
+    assert result.exit_code == 0, result.output
+    assert "a newer long password" not in result.output and "ended" in result.output
+    assert sign_in(db_url, EMAIL, "a newer long password")[0] == "Sam"
+    with pytest.raises(AuthenticationFailed):
+        sign_in(db_url, EMAIL, PASSWORD)
+    with session_scope(engine) as session:
+        assert session.query(SignInSession).count() == 0
+    engine.dispose()
+    short = cli("users", "passwd", EMAIL, "--password-stdin", input="short\n")
+    assert short.exit_code == 2 and "at least 10 characters" in short.output
+    unknown = cli("users", "passwd", "nobody@example.org", "--password-stdin", input=PASSWORD + "\n")
+    assert unknown.exit_code == 2 and unknown.output.startswith("Error: There is no account")
+
+
+def test_users_disable_and_enable(cli, db_url):
+    cli("users", "create", EMAIL, "--name", "Sam", "--password-stdin", input=PASSWORD + "\n")
+    result = cli("users", "disable", EMAIL)
+    assert result.exit_code == 0 and "can no longer sign in" in result.output
+    with pytest.raises(AuthenticationFailed, match="disabled"):
+        sign_in(db_url, EMAIL, PASSWORD)
+    listed = cli("users", "list", "--format", "csv").output.strip().splitlines()[1].split(",")
+    assert listed[1] == EMAIL and listed[5]  # disabled_at is filled in
+    assert cli("users", "enable", EMAIL).exit_code == 0
+    assert sign_in(db_url, EMAIL, PASSWORD)[0] == "Sam"
+
+
+def test_workshops_create_with_an_owner(cli, db_url):
+    from lpip.workshops.models import Workshop
+
+    cli("users", "create", EMAIL, "--name", "Sam", "--password-stdin", input=PASSWORD + "\n")
+    result = cli("workshops", "create", "--title", "Owned", "--round", "Q|20", "--owner", EMAIL)
+    assert result.exit_code == 0, result.output
+    refused = cli("workshops", "create", "--title", "Nobody's", "--round", "Q|20", "--owner", "nobody@example.org")
+    assert refused.exit_code == 2 and "There is no account" in refused.output
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        assert [(w.title, w.created_by is not None) for w in session.query(Workshop)] == [("Owned", True)]
+    engine.dispose()
 
 
 # ---- lpip serve: settings checked first, handed to the workers -----------------------------------
@@ -205,3 +254,108 @@ def test_serve_answers_on_loopback(db_url, tmp_path):
     # uvicorn shuts down cleanly, then exits by the signal it was sent.
     assert process.returncode in (0, -signal.SIGTERM)
     assert "Traceback" not in (tmp_path / "serve.log").read_text()
+
+
+def start_server(db_url: str, tmp_path: Path, workers: int, log_level: str = "warning", port: int | None = None):
+    """A real `lpip serve` in its own process group; returns (process, base URL, log path)."""
+    import httpx
+
+    port = port or free_port()
+    env = dict(os.environ, LPIP_DATA_DIR=str(tmp_path), LPIP_ENV="development")
+    command = [*lpip_command(), "serve", "--port", str(port), "--workers", str(workers), "--database", db_url,
+               "--log-level", log_level]
+    log_path = tmp_path / f"serve-{port}-{time.monotonic_ns()}.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        if process.poll() is not None:
+            pytest.fail("lpip serve stopped:\n" + log_path.read_text())
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return process, base, log_path
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)
+    pytest.fail("lpip serve did not start:\n" + log_path.read_text())
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+def test_workers_stop_when_serve_is_killed_and_a_restart_finds_the_port_free(db_url, tmp_path):
+    if not sys.platform.startswith("linux"):
+        pytest.skip("reads /proc")
+    process, base, log = start_server(db_url, tmp_path, workers=2)
+    try:
+        workers = children_of(process.pid)
+        assert workers, "lpip serve --workers 2 started no worker processes"
+        process.send_signal(signal.SIGKILL)  # the parent only: as an out-of-memory kill or `kill -9` would
+        process.wait()
+        deadline = time.monotonic() + 30
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not any(alive(pid) for pid in workers), "workers went on serving after their parent died"
+        port = int(base.rsplit(":", 1)[1])
+        again, _, _ = start_server(db_url, tmp_path, workers=2, port=port)  # "Address already in use" before
+        os.killpg(again.pid, signal.SIGTERM)
+        again.wait(timeout=30)
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+@pytest.mark.slow
+def test_an_error_keeps_the_connection_and_the_access_log_holds_no_secrets(db_url, tmp_path):
+    import http.client
+
+    from lpip.workshops.models import HostLink
+    from lpip.workshops.workshops import RoundSpec, create_workshop
+
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        workshop = create_workshop(session, "Log test", [RoundSpec("Q")], tables=1)
+        token = session.query(HostLink.token).filter(HostLink.workshop_id == workshop.id).scalar()
+        code = workshop.join_code
+    engine.dispose()
+    process, base, log = start_server(db_url, tmp_path, workers=1, log_level="info")
+    connection = http.client.HTTPConnection("127.0.0.1", int(base.rsplit(":", 1)[1]), timeout=10)
+    try:
+        # A lone surrogate and a number too big for an id: answered in the error shape, and the
+        # connection stays open for the next request.
+        connection.request("POST", "/api/v1/votes", body=b'{"statement_id": 99999999999999999999, "vote": "\\ud800"}',
+                           headers={"Content-Type": "application/json", "X-Participant-Token": "x" * 20})
+        first = connection.getresponse()
+        assert first.status in (403, 422) and b'"ok":false' in first.read()
+        connection.request("GET", f"/t/{token}")
+        host_page = connection.getresponse()
+        assert host_page.status == 200 and host_page.read()
+        connection.request("GET", f"/join?code={code}")
+        second = connection.getresponse()
+        second.read()
+        assert second.status == 200 and second.getheader("cache-control") == "no-store"
+    finally:
+        connection.close()
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    written = log.read_text()
+    assert '"GET /t/' in written and token not in written and code not in written
