@@ -71,3 +71,58 @@ def test_voting_closed_is_refused(session, workshop):
     statement, _ = add_statement(session, voter, "A statement", "stmt-00000002")
     with pytest.raises(WorkshopClosed, match="Voting is not open"):
         cast_vote(session, voter, statement.id, "agree")
+
+
+def test_a_vote_on_ones_own_statement_is_refused_when_live(session, workshop):
+    from lpip.errors import PermissionDenied
+
+    set_voting(session, workshop.id, voting_open=True)
+    author = join_workshop(session, workshop.join_code)
+    statement, _ = add_statement(session, author, "Mine", "own-stmt-0001")
+    with pytest.raises(PermissionDenied, match="You wrote this statement"):
+        cast_vote(session, author, statement.id, "agree", allow_own=False)
+    # Replayed data (pol.is records the author agreeing) may hold it.
+    assert cast_vote(session, author, statement.id, "agree").value == 1
+
+
+def test_a_client_id_belongs_to_its_author(session, workshop):
+    from lpip.errors import ClientIdTaken
+
+    add_note(session, link_of(session, workshop, 1), "Table one's", "shared-id-0001")
+    with pytest.raises(ClientIdTaken):
+        add_note(session, link_of(session, workshop, 2), "Table two's", "shared-id-0001")
+    participant = join_workshop(session, workshop.join_code)
+    with pytest.raises(ClientIdTaken):
+        add_statement(session, participant, "A statement", "shared-id-0001")
+
+
+def test_joins_per_code_are_capped_in_ten_seconds(session, workshop):
+    from datetime import datetime, timedelta, timezone
+
+    from lpip.errors import TooManyAttempts
+
+    now = datetime(2025, 3, 14, 10, tzinfo=timezone.utc)
+    for _ in range(3):
+        join_workshop(session, workshop.join_code, burst=3, now=now)
+    with pytest.raises(TooManyAttempts) as refused:
+        join_workshop(session, workshop.join_code, burst=3, now=now + timedelta(seconds=9))
+    assert refused.value.retry_after == 10
+    assert join_workshop(session, workshop.join_code, burst=3, now=now + timedelta(seconds=11)).id
+
+
+@pytest.mark.parametrize("statement_id", [2**31, 2**63, "99999999999", -1, 0, "12a"])
+def test_ids_that_cannot_be_ids_are_refused_before_the_database(session, workshop, statement_id):
+    set_voting(session, workshop.id, voting_open=True)
+    voter = join_workshop(session, workshop.join_code)
+    with pytest.raises(InvalidContribution, match="must be a whole number from 1 to 2,147,483,647"):
+        cast_vote(session, voter, statement_id, "agree")
+
+
+@pytest.mark.parametrize("dots", [{"1": 2**40}, {"1": "lots"}, {"1": True}, {str(2**40): 1}])
+def test_dot_spends_that_are_not_small_whole_numbers_are_refused(session, workshop, dots):
+    set_voting(session, workshop.id, harvest_open=True)
+    priority = add_priority(session, workshop.id, "A priority")
+    voter = join_workshop(session, workshop.join_code)
+    dots = {k.replace("1", str(priority.id)) if k == "1" else k: v for k, v in dots.items()}
+    with pytest.raises(InvalidContribution):
+        spend_dots(session, voter, dots)
