@@ -367,3 +367,48 @@ def test_a_refused_vote_says_why_in_the_page(live_server, running, phone):
     expect(participant.page.locator("#vote-statement")).to_be_visible()  # the card is still there
     assert count_in_db(live_server, Vote) == 0
     assert_clean(participant)
+
+
+def test_the_api_documentation_page_works_offline_within_the_csp(live_server, phone):
+    reader = phone("api-docs")
+    reader.page.goto("/api/v1/docs")
+    expect(reader.page.locator(".swagger-ui .info .title")).to_contain_text("lpip")
+    expect(reader.page.locator(".opblock-summary-path", has_text="/api/v1/join").first).to_be_visible()
+    reader.shot("api-docs")
+    assert_clean(reader)  # no CSP violation, nothing fetched from elsewhere
+
+
+def test_someone_elses_workshop_is_not_found_and_deleting_asks_for_the_title(live_server, accounts, running, phone):
+    engine = live_server.engine()
+    with session_scope(engine) as s:
+        create_user(s, "other@example.org", "Olu Other", PASSWORD)
+    engine.dispose()
+    other = phone("other-facilitator")
+    page = other.page
+    page.goto("/login")
+    page.get_by_label("Email").fill("other@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/workshops$"))
+    assert "Care in Walsall" not in page.content()
+    other.allow_error("404")
+    response = page.goto(f"/workshops/{running['id']}")
+    assert response.status == 404 and PERSON not in page.content()
+
+    owner = phone("owner")
+    sign_in(owner)
+    owner.page.goto(f"/workshops/{running['id']}")
+    owner.page.get_by_role("link", name="Delete this workshop…").click()
+    check_usable(owner)
+    owner.page.get_by_label(re.compile("Type the workshop's title")).fill("Care in Wolverhampton")
+    owner.page.get_by_role("button", name="Delete the workshop and everything in it").click()
+    expect(owner.page.locator(".error")).to_contain_text("type its title exactly")
+    owner.allow_error("422")
+    owner.page.get_by_label(re.compile("Type the workshop's title")).fill("Care in Walsall")
+    owner.page.get_by_role("button", name="Delete the workshop and everything in it").click()
+    expect(owner.page.locator("[role=status]")).to_contain_text("deleted")
+    assert_clean(other, owner)
+    engine = live_server.engine()
+    with session_scope(engine) as s:
+        assert s.get(Workshop, running["id"]) is None
+    engine.dispose()

@@ -114,6 +114,9 @@ def test_another_facilitators_forms_change_nothing(app, owned):
 
 def test_the_owner_adds_a_member_who_then_runs_the_workshop_but_cannot_manage_it(app, owned, accounts):
     owner = signed_in(app, OWNER)
+    own_page = owner.get(f"/workshops/{owned['id']}").text
+    assert "Delete this workshop" in own_page and 'action="/workshops/%d/members"' % owned["id"] in own_page
+    assert re.search(r'<h2 id="members-heading">.*?Ann.*?owner', own_page, re.S)
     response = owner.post(f"/workshops/{owned['id']}/members",
                           data={"email": MEMBER.upper(), "csrf_token": token_of(owner, f"/workshops/{owned['id']}")},
                           follow_redirects=False)
