@@ -32,8 +32,9 @@ def test_kill_9_of_every_server_process_under_load_loses_and_duplicates_nothing(
     check, crash = result["check"], result["crash"]
     assert check["passed"], check
     assert (check["missing"], check["duplicated"], check["unexpected"], check["vote_problems"], check["dot_problems"]) == (0,) * 5
-    # Every process went (SQLite: the one worker; PostgreSQL: the parent and its two workers) ...
-    assert crash["processes_killed"] == (1 if database == "sqlite" else 3)
+    # Every process went (SQLite: the one process; PostgreSQL: the parent and its two workers,
+    # and any helper process of theirs) ...
+    assert crash["processes_killed"] == 1 if database == "sqlite" else crash["processes_killed"] >= 3
     # ... writes were cut off, and sending them again stored each once.
     assert any(not status.isdigit() for status in (key.rsplit(": ", 1)[1] for key in result["errors"]))
     assert crash["resent"] > 0 and crash["still_unacknowledged"] == 0

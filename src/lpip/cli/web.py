@@ -14,6 +14,10 @@ from lpip.cli.common import DatabaseOption, FormatOption, OutputFormat, console,
 # How `lpip serve` hands its options to the app factory in each worker process.
 ENV_HTTPS = "LPIP_HTTPS"
 ENV_PARENT = "LPIP_SERVE_PARENT"  # the pid of `lpip serve`, which its workers watch
+# How long an idle connection is kept open (uvicorn's default is 5 s). A phone that pauses longer
+# than that between taps finds its connection closed, and a request sent on it just as the
+# server closes it fails; 75 s, as nginx keeps them, covers a room's pauses at little cost.
+KEEP_ALIVE_SECONDS = 75
 FACTORY = "lpip.cli.web:create_app_from_environment"
 
 
@@ -85,7 +89,7 @@ def run_server(database_url: str, host: str, port: int, workers: int = 1, https:
     # proxy_headers: behind a proxy on this machine (uvicorn trusts 127.0.0.1, or the addresses
     # in FORWARDED_ALLOW_IPS), the client's own address and scheme come from X-Forwarded-*.
     uvicorn.run(FACTORY, factory=True, host=host, port=port, workers=workers, proxy_headers=True,
-                log_level=log_level, server_header=False)
+                log_level=log_level, server_header=False, timeout_keep_alive=KEEP_ALIVE_SECONDS)
 
 
 def create_app_from_environment():
