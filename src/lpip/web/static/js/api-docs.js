@@ -8,6 +8,7 @@
     url: root.dataset.openapi,
     dom_id: '#swagger-ui',
     deepLinking: true,
-    layout: 'BaseLayout'
+    layout: 'BaseLayout',
+    validatorUrl: null  // no badge fetched from swagger.io: the page stays on this server
   });
 }());
