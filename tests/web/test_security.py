@@ -344,3 +344,19 @@ def test_host_link_tokens_and_join_codes_are_kept_out_of_the_access_log(world):
                                ("127.0.0.1:5000", "GET", f"/t/{world.host_token}", "1.1", 200), None)
     RedactSecrets().filter(record)
     assert world.host_token not in record.getMessage() and "/t/…" in record.getMessage()
+
+
+def test_what_people_typed_keeps_its_own_direction_in_an_isolated_run(client, world):
+    """Right-to-left text reads correctly and cannot reorder the page around it."""
+    sign_in(client)
+    join(client, world)
+    checked = 0
+    for url in PAGES:
+        html = client.get(fill(url, world)).text
+        for tag in re.findall(r'<[a-z0-9]+[^>]*class="text"[^>]*>', html):
+            assert 'dir="auto"' in tag, (url, tag)
+            checked += 1
+    assert checked >= 6
+    assert '<h1 dir="auto">Housing in Sandwell</h1>' in client.get(fill("/workshops/{w}", world)).text
+    css = client.get("/static/css/lpip.css").text
+    assert "unicode-bidi: isolate" in css

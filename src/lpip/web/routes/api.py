@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session
 from lpip.errors import AuthenticationFailed, PermissionDenied, UnknownWorkshop
 from lpip.text import MAX_ID
 from lpip.web.deps import (
-    DbSession, IdPath, Route, client_address, client_key, facilitator_workshop, require_facilitator, write,
+    DbSession, IdPath, Route, client_address, client_key, facilitator_workshop, require_facilitator, signed_in_user,
+    write,
 )
 from lpip.web.schemas import (
     AttendeePublic, ContributionPublic, CountsPublic, DotsPublic, DotsSpend, ErrorBody, HostLinkPublic,
@@ -235,8 +236,6 @@ def token_revoke(request: Request, db: DbSession, credentials: Bearer) -> Sessio
 @router.get("/session", tags=["facilitators"])
 def session(request: Request, db: DbSession, _cookie: SessionCookie) -> SessionPublic:
     """Who the session cookie signs in, and the CSRF token its unsafe requests must send."""
-    from lpip.web.deps import signed_in_user
-
     user = signed_in_user(request, db)
     shown = UserPublic.model_validate(user) if user else None
     return SessionPublic(authenticated=user is not None, user=shown, csrf_token=csrf_token(request))
