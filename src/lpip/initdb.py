@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from lpip.bundled import bundle_fingerprint
 from lpip.config import Settings
-from lpip.db import make_engine, migrate, require_current_schema, session_scope
+from lpip.errors import DatabaseNotReady
+from lpip.db import make_engine, migrate, require_current_schema, session_scope, sqlite_path
 from lpip.evidence.bundle import load_bundled_indicators
 from lpip.evidence.models import Dataset, Indicator, IndicatorValue
 from lpip.geography.load import build_geography
@@ -101,7 +102,12 @@ def summarise_database(session: Session) -> dict:
 
 
 def open_database(settings: Settings):
-    """An engine for an initialised database; :class:`DatabaseNotReady` if `lpip init` is needed."""
+    """An engine for an initialised database; :class:`DatabaseNotReady` if `lpip init` is needed.
+
+    Opening never creates anything: a SQLite file that does not exist is reported, not made
+    (connecting would leave an empty database, and its folder, behind).
+    """
+    require_existing_file(settings)
     engine = make_engine(settings.database_url)
     try:
         require_current_schema(engine)
@@ -109,3 +115,12 @@ def open_database(settings: Settings):
         engine.dispose()
         raise
     return engine
+
+
+def require_existing_file(settings: Settings) -> None:
+    """:class:`DatabaseNotReady` for a SQLite database file that does not exist yet."""
+    path = sqlite_path(settings.database_url)
+    if path is not None and not path.exists():
+        raise DatabaseNotReady(
+            f"The database sqlite:///{path} does not exist yet, so it has no lpip tables. Run `lpip init` first."
+        )
