@@ -7,11 +7,12 @@ from typing import Annotated
 
 import typer
 
-from lpip.cli.common import DatabaseOption, console, database_session, new_app
+from lpip.cli.common import DatabaseOption, EditionChoice, EditionOption, console, database_session, new_app
 
 app = new_app("The evidence atlas: area profiles, sub-regional data packs, a static site.")
 
 RegionOption = Annotated[str, typer.Option("--region", "-r", help="Region whose districts and sub-regions the atlas covers.")]
+
 
 
 @app.command()
@@ -79,13 +80,14 @@ def profile(
     area: Annotated[str, typer.Argument(help="Area code: a district (E08000029), sub-region (WM-BSOL) or custom area.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write: .html (one self-contained file) or .pdf (A4).")],
     region: RegionOption = "E12000005",
+    edition: EditionOption = EditionChoice.iod2025,
     database: DatabaseOption = None,
 ) -> None:
     """Write one area's profile as HTML or PDF."""
     from lpip.reports.profile import write_profile
 
     with database_session(database) as session:
-        path = write_profile(session, area, out, region=region)
+        path = write_profile(session, area, out, region=region, edition=edition.value)
     console.print(f"Wrote the profile of {area} to {path}", highlight=False, soft_wrap=True, markup=False)
 
 
@@ -94,11 +96,12 @@ def datapack(
     subregion: Annotated[str, typer.Argument(help="Sub-region code, e.g. WM-BSOL (see `lpip areas sets`).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write: .html (one self-contained file) or .pdf (A4).")],
     region: RegionOption = "E12000005",
+    edition: EditionOption = EditionChoice.iod2025,
     database: DatabaseOption = None,
 ) -> None:
     """Write a sub-region's data pack as HTML or PDF."""
     from lpip.reports.datapack import write_datapack
 
     with database_session(database) as session:
-        path = write_datapack(session, subregion, out, region=region)
+        path = write_datapack(session, subregion, out, region=region, edition=edition.value)
     console.print(f"Wrote the data pack of {subregion} to {path}", highlight=False, soft_wrap=True, markup=False)

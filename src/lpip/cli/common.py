@@ -44,6 +44,20 @@ class OutputFormat(str, Enum):
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
+class EditionChoice(str, Enum):
+    """An edition of the English Indices of Deprivation."""
+
+    iod2025 = "2025"
+    iod2019 = "2019"
+
+
+EditionOption = Annotated[EditionChoice, typer.Option(
+    "--edition", "-e",
+    help="English Indices of Deprivation edition: 2025 (LSOA 2021, districts 2024; the default) or 2019 "
+    "(LSOA 2011, districts 2019). The two are not directly comparable.",
+)]
+
+
 class LpipGroup(TyperGroup):
     """A command group that turns user errors into ``Error: ...`` and exit code 2."""
 

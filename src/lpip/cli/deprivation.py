@@ -9,7 +9,7 @@ import typer
 
 from enum import Enum
 
-from lpip.cli.common import DatabaseOption, console, database_session, err_console, new_app
+from lpip.cli.common import DatabaseOption, EditionChoice, console, database_session, err_console, new_app
 
 app = new_app("Deprivation summaries (IoD2025, or IoD2019) for local authorities and custom areas.")
 
@@ -25,11 +25,6 @@ SCALE_CAVEAT = (
     "population, unlike File 10's unrounded counts). The CSV's metadata (FILE.csv-metadata.json) records "
     "the method and any warnings."
 )
-
-
-class EditionChoice(str, Enum):
-    iod2025 = "2025"
-    iod2019 = "2019"
 
 
 class RankingChoice(str, Enum):
