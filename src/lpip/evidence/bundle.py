@@ -132,11 +132,27 @@ def els_frame(data: pd.DataFrame, folder: str, name: str) -> pd.DataFrame:
 
 
 def indicator_frame(files: BundleFiles, spec: IndicatorSpec) -> pd.DataFrame:
-    """All series of one indicator, the first series winning where two give the same key."""
+    """All series of one indicator, the first series winning where two give the same key: the
+    same area and period, or the same area and the same span of days written differently
+    ("2021" and "2021-01-01/P1Y")."""
     frames = [series_frame(files, series) for series in spec.series]
     frame = pd.concat(frames, ignore_index=True).drop_duplicates(["area_code", "period"], keep="first")
+    if len(frames) > 1:
+        spans = frame["period"].map(_span_key)
+        frame = frame[~pd.DataFrame({"a": frame["area_code"], "s": spans}).duplicated(keep="first")]
     frame = frame.assign(indicator_id=spec.id)
     return frame[VALUE_COLUMNS]
+
+
+def _span_key(period: str) -> str:
+    from lpip.evidence.periods import period_span
+    from lpip.errors import UnknownPeriod
+
+    try:
+        span = period_span(period)
+    except UnknownPeriod:
+        return f"text:{period}"
+    return f"{span.start}/{span.end}"
 
 
 def iter_indicator_frames(specs: list[IndicatorSpec]) -> Iterator[tuple[IndicatorSpec, pd.DataFrame]]:
