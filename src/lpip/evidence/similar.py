@@ -10,9 +10,10 @@ Default indicators (``DEFAULT_INDICATORS``) are a CIPFA-like profile from the bu
 catalogue: size (population_census), household income (gdhi_per_head), productivity
 (gva_per_hour), labour market (employment_rate), skills (nvq3_plus), health behaviour
 (smoking_prevalence) and connectivity, a proxy for rurality (gigabit_broadband). No LAD
-indicator in the bundle covers all 317 districts of 2019: the 11 districts of
-Buckinghamshire and Northamptonshire merged in 2020-21 have no values in releases after the
-merger. Each of the seven covers 304 to 306 districts and 304 have all seven.
+indicator in the bundle covers all 317 districts of 2019: districts merged since (the 11 of
+Buckinghamshire and Northamptonshire in 2020-21; Cumbria, North Yorkshire and Somerset's in
+2023) have no values in ONS Explore Local Statistics releases after the merger. Each of the
+seven covers 287 to 306 districts and 287 have all seven.
 """
 
 from __future__ import annotations
