@@ -61,8 +61,9 @@ def english_district_values(session: Session, indicator_id: str) -> pd.DataFrame
         .join(Area, Area.code == IndicatorValue.area_code)
         .where(IndicatorValue.indicator_id == indicator_id, Area.level == "lad", Area.code.like("E%"))
     )
-    rows = session.execute(query).all()
-    frame = pd.DataFrame(rows, columns=["area_code", "period", "value", "lower_ci", "upper_ci", "numerator", "denominator"])
+    rows = [tuple(row) for row in session.execute(query)]
+    frame = pd.DataFrame.from_records(
+        rows, columns=["area_code", "period", "value", "lower_ci", "upper_ci", "numerator", "denominator"])
     return frame.astype({c: float for c in ("value", "lower_ci", "upper_ci", "numerator", "denominator")})
 
 
@@ -82,6 +83,9 @@ def choose_benchmark_period(session: Session, indicator: Indicator, districts: p
     """(period, England has a value then): the latest district period England has, else the
     latest district period (None when there are no district values at all)."""
     periods = set(districts["period"])
+    published = periods & set(read_values(session, indicator.id, [ENGLAND])["period"])
+    if published and latest_period(published) == latest_period(periods):
+        return latest_period(published), True  # nothing later to sum from the districts
     shared = periods & set(england_periods(session, indicator))
     if shared:
         return latest_period(shared), True
@@ -205,6 +209,10 @@ def _compared(session: Session, indicator: Indicator, codes: list[str], period: 
 def _aggregated(session: Session, indicator: Indicator, areas: list[Area], period: str, has_england: bool) -> pd.DataFrame:
     """Rows for areas that are not districts: compared with England (aggregating their
     districts) when England has a value, else aggregated only; a note says why not."""
+    rows = _compared_together(session, indicator, areas, period) if has_england and len(areas) > 1 else None
+    if rows is not None:
+        return pd.DataFrame(rows, columns=["area_code", "value", "lower_ci", "upper_ci", "significance", "england_value",
+                                           "note", "comparison_rule", "is_estimate", "weighting_population"])
     rows = []
     for area in areas:
         try:
@@ -227,6 +235,19 @@ def _aggregated(session: Session, indicator: Indicator, areas: list[Area], perio
                              comparison_rule="", is_estimate=False, weighting_population=""))
     return pd.DataFrame(rows, columns=["area_code", "value", "lower_ci", "upper_ci", "significance", "england_value",
                                        "note", "comparison_rule", "is_estimate", "weighting_population"])
+
+
+def _compared_together(session: Session, indicator: Indicator, areas: list[Area], period: str) -> list[dict] | None:
+    """All the areas compared in one call (much quicker for many sub-regions); None when any
+    of them cannot be, so that each is then tried alone and gets its own note."""
+    try:
+        result = compare_to_benchmark(session, [a.code for a in areas], indicator.id, period=period, estimate=True)
+    except LpipError:
+        return None
+    return [dict(area_code=row["area_code"], value=row["value"], lower_ci=row["lower_ci_95"], upper_ci=row["upper_ci_95"],
+                 significance=row["significance"], england_value=row["comparator_value"], note=_estimate_note(row),
+                 comparison_rule=row["comparison_rule"], is_estimate=bool(row["is_estimate"]),
+                 weighting_population=row["weighting_population"]) for _, row in result.iterrows()]
 
 
 def _aggregated_or_estimated(session: Session, indicator: Indicator, area: Area, period: str) -> dict:
