@@ -76,8 +76,8 @@ def test_titles_units_and_sources_come_from_the_els_metadata(shared_data, spec):
     assert spec.source.startswith("ONS Explore Local Statistics: " + meta["dataset_title"].strip())
     assert meta["source_name"].split(" | ")[0] in spec.publisher
     assert spec.polarity in POLARITIES and spec.licence == "OGL-UK-3.0"
-    if meta["unit"] == "%":
-        assert spec.unit == "%"
+    if meta["unit"] == "%" and spec.id != "housing_affordability_ratio":
+        assert spec.unit == "%"  # (ELS labels the house price to earnings ratio "%"; it is a ratio)
 
 
 def test_pay_is_labelled_as_all_employees_not_full_time():
@@ -111,11 +111,12 @@ def test_every_els_indicator_with_english_districts_is_in_the_catalogue(shared_d
 
 
 def test_districts_recoded_in_2025_keep_their_values(session, shared_data):
-    # ELS gives Barnsley's 2025 claimant count under its new code E08000038; lpip's geography has E08000016.
-    new, old = next(iter(RECODED.items()))
-    published = source_rows(shared_data, "claimant-count", "Claimant Count", [new])
-    period, row = max(published.items(), key=lambda item: item[0][1])
+    # ELS gives Barnsley's January 2026 gigabit coverage only under its new code E08000038;
+    # lpip's geography has Barnsley as E08000016 (the boundary did not change).
+    new = next(code for code, old in RECODED.items() if old == "E08000016")
+    published = source_rows(shared_data, "gigabit-capable-broadband", "Gigabit capable broadband", [new, "E08000016"])
+    assert (new, "2026-01-01") in published and ("E08000016", "2026-01-01") not in published
     value = session.scalar(select(IndicatorValue.value).where(
-        IndicatorValue.indicator_id == "claimant_count_rate", IndicatorValue.area_code == old,
-        IndicatorValue.period == period[1]))
-    assert value == float(row["value"])
+        IndicatorValue.indicator_id == "gigabit_broadband", IndicatorValue.area_code == "E08000016",
+        IndicatorValue.period == "2026-01-01"))
+    assert value == float(published[(new, "2026-01-01")]["value"])

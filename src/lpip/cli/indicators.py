@@ -35,6 +35,7 @@ def show(
 ) -> None:
     """Show an indicator's metadata, periods and value counts."""
     from lpip.evidence.catalogue import describe_indicator
+    from lpip.evidence.periods import period_label
 
     with database_session(database) as session:
         info = describe_indicator(session, indicator_id)
@@ -45,4 +46,6 @@ def show(
         if info.get(key):
             console.print(f"[bold]{key}[/bold]: {info[key]}", highlight=False)
     for row in info["values"]:
-        console.print(f"  {row['period']}: {row['count']} values at {row['level']} level", highlight=False)
+        label = period_label(row["period"])
+        shown = row["period"] if label == row["period"] else f"{label} ({row['period']})"
+        console.print(f"  {shown}: {row['count']} values at {row['level']} level", highlight=False)

@@ -144,11 +144,14 @@ def list_indicators(session: Session, theme: str | None = None) -> pd.DataFrame:
 
 
 def _periods_by_indicator(session: Session) -> dict[str, list[str]]:
+    """Each indicator's periods as people write them ("2023", "2024/25"), in time order."""
+    from lpip.evidence.periods import period_label, sort_periods
+
     query = select(IndicatorValue.indicator_id, IndicatorValue.period).distinct()
     result: dict[str, list[str]] = {}
     for indicator_id, period in session.execute(query):
         result.setdefault(indicator_id, []).append(period)
-    return {key: sorted(value) for key, value in result.items()}
+    return {key: [period_label(p) for p in sort_periods(value)] for key, value in result.items()}
 
 
 def describe_indicator(session: Session, indicator_id: str) -> dict:
@@ -164,5 +167,8 @@ def describe_indicator(session: Session, indicator_id: str) -> dict:
         .order_by(IndicatorValue.period, Area.level)
     ).all()
     info = {column.name: getattr(indicator, column.name) for column in Indicator.__table__.columns}
-    info["values"] = [dict(period=p, level=lv, count=n) for p, lv, n in counts]
+    from lpip.evidence.periods import period_sort_key
+
+    rows = sorted(counts, key=lambda row: (period_sort_key(row[0]), row[1]))
+    info["values"] = [dict(period=p, level=lv, count=n) for p, lv, n in rows]
     return info

@@ -8,6 +8,7 @@ Drawing and pages are in :mod:`lpip.reports.profile`.
 
 from __future__ import annotations
 
+import textwrap
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -86,11 +87,28 @@ class AreaProfile:
 
     @property
     def charted(self) -> pd.DataFrame:
-        """Rows on the spine chart: indicators with a value that are not counts; estimates say so."""
+        """Rows on the spine chart: indicators with a value that are not counts. Each label ends
+        with the period, "estimate" where the value is one, and the rule that judged it:
+        [CI] a confidence interval (Fingertips' rule), [0.5 sd] the materiality rule."""
         rows = self.indicators[self.indicators["on_chart"] & self.indicators["value"].notna()]
         periods = rows["period_label"] if "period_label" in rows else rows["period"]
         estimate = rows["is_estimate"].astype(bool).map({True: ", estimate", False: ""}) if "is_estimate" in rows else ""
-        return rows.assign(label=rows["title"] + " (" + periods + estimate + ")")
+        rules = rows["comparison_rule"].map(rule_tag) if "comparison_rule" in rows else ""
+        titles = rows["title"].map(lambda t: textwrap.shorten(str(t), CHART_TITLE_WIDTH, placeholder="…"))
+        return rows.assign(label=titles + " (" + periods + estimate + ")" + rules)
+
+
+CHART_TITLE_WIDTH = 44
+
+
+def rule_tag(rule) -> str:
+    """The spine chart's short mark for a comparison rule."""
+    text = str(rule or "")
+    if text.startswith("Fingertips"):
+        return " [CI]"
+    if text.startswith("materiality"):
+        return " [0.5 sd]"
+    return ""
 
 
 @cache

@@ -202,6 +202,8 @@ def _legend(fig, ax, range_label: str, daggers: bool) -> None:
     ]
     if daggers:
         handles.append(Line2D([0], [0], linestyle="none", label="† no England value: centred on the median English district"))
+    handles.append(Line2D([0], [0], linestyle="none", label="[CI] judged on a 95% confidence interval; [0.5 sd] no interval: "
+                          "similar unless at least half a standard deviation of English districts from England"))
     height = fig.get_figheight()
     # Room below the axes, in inches, for the tick labels and a legend of up to five lines.
     fig.subplots_adjust(bottom=1.75 / height, top=1 - 0.35 / height)
