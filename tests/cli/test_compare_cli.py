@@ -24,7 +24,7 @@ def test_compare_prints_a_table_with_notes(cli):
     assert "Birmingham" in result.output and "Solihull" in result.output
     assert "England (E92000001)" in result.output and ", 2023, against" in result.output
     # The rule each row used, and the sub-region's estimate with its weighting population.
-    assert "published by the source" in result.output and "(estimate)" in result.output
+    assert "Fingertips" in result.output and "(estimate)" in result.output
     assert "Working-age population 18-66" in result.output
 
 
