@@ -148,10 +148,6 @@ class ConversationTooSmall(LpipError):
     """A conversation has too few participants or statements to find opinion groups."""
 
 
-class NotAvailableYet(LpipError):
-    """A feature that lpip has not built yet was asked for."""
-
-
 class NoBoundaries(LpipError):
     """Areas have no boundaries, so a spatial analysis (hotspots) cannot run on them."""
 
