@@ -80,7 +80,7 @@ def kmeans(points: np.ndarray, k: int, *, weights: np.ndarray | None = None,
         nearest = _nearest(points, centres)
         # Members as assigned in this step, renumbered over the clusters that kept any.
         used, labels = np.unique(nearest, return_inverse=True)
-        moved = np.vstack([_weighted_mean(points[labels == c], weights[labels == c]) for c in range(len(used))])
+        moved = _weighted_means(points, weights, labels, len(used))
         converged = _same_clustering(centres, moved)
         centres = moved
         if converged:
@@ -93,8 +93,10 @@ def _nearest(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return distances.argmin(axis=1)
 
 
-def _weighted_mean(points: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    return (points * weights[:, None]).sum(axis=0) / weights.sum()
+def _weighted_means(points: np.ndarray, weights: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    total = np.bincount(labels, weights=weights, minlength=k)
+    return np.column_stack([np.bincount(labels, weights=weights * points[:, d], minlength=k) / total
+                            for d in range(points.shape[1])])
 
 
 def _same_clustering(before: np.ndarray, after: np.ndarray) -> bool:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -406,9 +407,15 @@ def principal_components(filled: np.ndarray, n: int = 2) -> tuple[np.ndarray, np
 
 def _one_thread():
     # These matrices are small: on a busy machine BLAS threads cost 5-10x more than they save.
-    from threadpoolctl import threadpool_limits
+    return _threads().limit(limits=1, user_api="blas")
 
-    return threadpool_limits(limits=1, user_api="blas")
+
+@cache
+def _threads():
+    # Finding the thread pools takes ~10 ms: do it once, not at every projection.
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def bootstrap_stability(
@@ -442,6 +449,9 @@ def bootstrap_stability(
     >>> bootstrap_stability(m, pd.Series(True, index=m.index), (), g, replicates=3)["ari"].tolist()
     [1.0, 1.0, 1.0]
     """
+    if replicates == 0:
+        return pd.DataFrame({"replicate": pd.Series(dtype="int64"), "groups": pd.Series(dtype="Int64"),
+                             "ari": pd.Series(dtype=float), "degenerate": pd.Series(dtype=str)})
     rng = np.random.default_rng(seed)
     rows = []
     for replicate in range(replicates):
@@ -537,6 +547,6 @@ def _statement_table(matrix, moderated_out, statements) -> pd.DataFrame:
 
 
 def _with_text(frame: pd.DataFrame, table: pd.DataFrame, moderated: bool = False) -> pd.DataFrame:
-    extra = ["moderated_out"] if moderated else []
-    extra += ["text"] if "text" in table else []
-    return frame.merge(table[["statement", *extra]], on="statement", how="left") if extra else frame
+    extra = (["moderated_out"] if moderated else []) + (["text"] if "text" in table else [])
+    lookup = table.set_index("statement")
+    return frame.assign(**{column: frame["statement"].map(lookup[column]) for column in extra})
