@@ -310,12 +310,16 @@ def cross_sector_ties(graph: nx.Graph) -> int:
 
 
 def sector_assortativity(graph: nx.Graph) -> float:
-    """``nx.attribute_assortativity_coefficient`` on sector; NaN where it is undefined
-    (no edges, or a single sector, where the coefficient divides zero by zero)."""
-    sectors = set(nx.get_node_attributes(graph, "sector").values())
-    if graph.number_of_edges() == 0 or len(sectors) < 2:
+    """``nx.attribute_assortativity_coefficient`` on sector; NaN where it is undefined (no edges,
+    or edges touching a single sector, where the coefficient divides zero by zero)."""
+    sector = nx.get_node_attributes(graph, "sector")
+    touched = {sector[n] for edge in graph.edges() for n in edge}
+    if graph.number_of_edges() == 0 or len(touched) < 2:
         return float("nan")
-    return float(nx.attribute_assortativity_coefficient(graph, "sector"))
+    import numpy as np
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float(nx.attribute_assortativity_coefficient(graph, "sector"))
 
 
 def _people(graph: nx.Graph, relationships: nx.Graph, measured: bool) -> pd.DataFrame:
