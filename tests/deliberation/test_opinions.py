@@ -19,10 +19,8 @@ import pytest
 from sklearn.decomposition import PCA
 from sklearn.metrics import adjusted_rand_score
 
-from lpip.deliberation.clusters import base_clusters, kmeans
 from lpip.deliberation.consensus import group_informed_consensus, majority_consensus
 from lpip.deliberation.opinions import (
-    bootstrap_stability,
     build_vote_matrix,
     check_votes,
     cluster_participants,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from lpip.cli.common import DatabaseOption, console, database_session, rich_table
 from lpip.spreadsheets import write_csv
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TEXT_WIDTH = 90
 # Best and next-best silhouettes closer than this: pol.is's own k is then a matter of history.
