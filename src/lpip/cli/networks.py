@@ -99,7 +99,7 @@ def _print_themes(measures) -> None:
 
 def _export(graph, graphml: Path | None, kumu: Path | None, figure: Path | None, seed: int) -> None:
     from lpip.deliberation import networks
-    from lpip.reports.networks import draw_network
+    from lpip.reports.network_figures import draw_network
 
     for path, write in ((graphml, networks.write_graphml), (kumu, networks.write_kumu),
                         (figure, lambda g, p: draw_network(g, p, seed=seed))):

@@ -27,7 +27,7 @@ A workshop records three kinds of tie between attendees (:mod:`lpip.workshops.re
 Nodes carry no personal data: a person is ``P01``, ``P02``... (numbered in attendee-id order),
 their organisation ``O01``, ``O02``... (in order of its first attendee); names, emails and
 organisation names never reach the graph, so every export (GraphML, Kumu, figures) is safe to
-deposit. Figures are drawn by :mod:`lpip.reports.networks`.
+deposit. Figures are drawn by :mod:`lpip.reports.network_figures`.
 """
 
 from __future__ import annotations

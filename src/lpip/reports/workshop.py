@@ -5,7 +5,7 @@ Rendering does three things the analysis does not:
 
 - **anonymises every quote** through one wrapper, :func:`anonymise_quote` (names, emails and
   phone numbers written into a note or statement become "[name removed]" and the like);
-- **draws the networks** (:mod:`lpip.reports.networks`);
+- **draws the networks** (:mod:`lpip.reports.network_figures`);
 - **adds wicked problems and quick wins** to the summary when the synthesis exists: if
   ``lpip.synthesis`` can be imported and has :data:`SYNTHESIS_HOOK` (a function
   ``workshop_summary(session, workshop_ids) -> {"wicked problems": [...], "quick wins": [...]}``),
@@ -101,7 +101,7 @@ def _sections(report: WorkshopReport):
 def _figures(graphs: dict, seed: int) -> dict[str, str]:
     import matplotlib.pyplot as plt
 
-    from lpip.reports.networks import network_figure
+    from lpip.reports.network_figures import network_figure
 
     uris = {}
     for title, graph in graphs.items():

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from lpip.errors import InvalidExport
-from lpip.reports.networks import draw_network, network_figure, sector_layout, top_brokers
+from lpip.reports.network_figures import draw_network, network_figure, sector_layout, top_brokers
 from lpip.workshops.models import SECTORS
 
 
