@@ -30,6 +30,7 @@ an error) and, given each participant's sector, counts sectors per group.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -265,12 +266,12 @@ def moderated_out_statements(statements: pd.DataFrame | None, voted: Iterable) -
     """Statements pol.is leaves out of the maths: rejected (``moderated == -1``) or meta."""
     if statements is None:
         return set()
-    out = pd.Series(False, index=statements.index)
+    out = np.zeros(len(statements), dtype=bool)
     if "moderated" in statements:
-        out |= pd.to_numeric(statements["moderated"], errors="coerce").eq(-1)
+        out |= pd.to_numeric(statements["moderated"], errors="coerce").to_numpy() == -1
     if "is_meta" in statements:
-        out |= statements["is_meta"].eq(True)
-    return set(statements.loc[out, "statement"]) & set(voted)
+        out |= statements["is_meta"].to_numpy() == True  # noqa: E712 (a column of flags, maybe object)
+    return set(statements["statement"].to_numpy()[out].tolist()) & set(voted)
 
 
 def select_participants(votes: pd.DataFrame, matrix: pd.DataFrame, *, history: bool = True) -> pd.Series:
@@ -450,8 +451,7 @@ def bootstrap_stability(
     [1.0, 1.0, 1.0]
     """
     if replicates == 0:
-        return pd.DataFrame({"replicate": pd.Series(dtype="int64"), "groups": pd.Series(dtype="Int64"),
-                             "ari": pd.Series(dtype=float), "degenerate": pd.Series(dtype=str)})
+        return _NO_RESAMPLES.copy()
     rng = np.random.default_rng(seed)
     rows = []
     for replicate in range(replicates):
@@ -459,6 +459,10 @@ def bootstrap_stability(
         rows.append({"replicate": replicate, **_replicate(matrix, included, moderated_out, groups, pick)})
     frame = pd.DataFrame(rows, columns=["replicate", "groups", "ari", "degenerate"])
     return frame.astype({"groups": "Int64", "ari": float, "degenerate": str})
+
+
+_NO_RESAMPLES = pd.DataFrame({"replicate": pd.Series(dtype="int64"), "groups": pd.Series(dtype="Int64"),
+                              "ari": pd.Series(dtype=float), "degenerate": pd.Series(dtype=str)})
 
 
 def _replicate(matrix, included, moderated_out, groups, pick: np.ndarray) -> dict:
@@ -497,13 +501,17 @@ def count_sectors(groups: pd.Series, sectors: Mapping | pd.Series | None) -> pd.
     """
     if sectors is None:
         return None
-    sector_of = pd.Series(sectors, dtype=object)
+    sector_of = dict(sectors.items()) if isinstance(sectors, pd.Series) else dict(sectors)
     members = groups.dropna()
-    frame = pd.DataFrame({"group": members.to_numpy(),
-                          "sector": members.index.map(sector_of).fillna("unknown")})
-    counts = frame.groupby(["group", "sector"]).size().rename("participants").reset_index()
-    counts["share"] = counts["participants"] / counts.groupby("group")["participants"].transform("sum")
-    return counts
+    # Plain counting: a live dashboard recomputes this after every vote.
+    counted = Counter((group, _sector_name(sector_of.get(p))) for p, group in zip(members.index, members.to_numpy()))
+    sizes = Counter(members.to_numpy())
+    rows = [(group, sector, n, n / sizes[group]) for (group, sector), n in sorted(counted.items())]
+    return pd.DataFrame(rows, columns=["group", "sector", "participants", "share"])
+
+
+def _sector_name(sector) -> str:
+    return "unknown" if sector is None or (isinstance(sector, float) and sector != sector) else str(sector)
 
 
 def _participant_table(matrix, included, projection, groups) -> pd.DataFrame:
@@ -531,22 +539,23 @@ def sector_mix(by_sector: pd.DataFrame) -> dict:
     >>> sector_mix(counts)
     {0: 'public 4, resident 2', 1: 'public 1'}
     """
-    mix = {}
-    for group, rows in by_sector.groupby("group", sort=True):
-        rows = rows.sort_values(["participants", "sector"], ascending=[False, True], kind="stable")
-        mix[group] = ", ".join(f"{s} {n}" for s, n in zip(rows["sector"], rows["participants"]))
-    return mix
+    by_group: dict = {}
+    for group, sector, n in zip(by_sector["group"], by_sector["sector"], by_sector["participants"]):
+        by_group.setdefault(group, []).append((-int(n), str(sector)))
+    return {group: ", ".join(f"{sector} {-n}" for n, sector in sorted(rows)) for group, rows in sorted(by_group.items())}
 
 
 def _statement_table(matrix, moderated_out, statements) -> pd.DataFrame:
     table = pd.DataFrame({"statement": matrix.columns, "n_votes": matrix.notna().sum(axis=0).to_numpy(),
                           "moderated_out": matrix.columns.isin(list(moderated_out))})
     if statements is not None and "text" in statements:
-        table["text"] = table["statement"].map(statements.drop_duplicates("statement").set_index("statement")["text"])
+        text = dict(zip(statements["statement"].to_numpy()[::-1], statements["text"].to_numpy()[::-1]))  # first wins
+        table["text"] = [text.get(s) for s in table["statement"]]
     return table
 
 
 def _with_text(frame: pd.DataFrame, table: pd.DataFrame, moderated: bool = False) -> pd.DataFrame:
     extra = (["moderated_out"] if moderated else []) + (["text"] if "text" in table else [])
-    lookup = table.set_index("statement")
-    return frame.assign(**{column: frame["statement"].map(lookup[column]) for column in extra})
+    ids = table["statement"].tolist()
+    lookups = {column: dict(zip(ids, table[column].tolist())) for column in extra}
+    return frame.assign(**{column: [lookups[column].get(s) for s in frame["statement"]] for column in extra})
