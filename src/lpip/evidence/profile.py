@@ -83,8 +83,9 @@ class AreaProfile:
 
     @property
     def charted(self) -> pd.DataFrame:
-        """Rows on the spine chart: indicators with a value that are not counts."""
-        rows = self.indicators[self.indicators["on_chart"] & self.indicators["value"].notna()]
+        """Rows on the spine chart: every indicator that is not a count, with or without a
+        value (the chart says "no value" where there is none, so that it lists them all)."""
+        rows = self.indicators[self.indicators["on_chart"].astype(bool)]
         return rows.assign(label=rows["title"] + " (" + rows["period"] + ")")
 
 
