@@ -36,6 +36,9 @@ DOMAIN_NAMES = {
     "crime": "Crime", "barriers": "Barriers to housing and services", "living_environment": "Living environment",
     "idaci": "Income deprivation affecting children", "idaopi": "Income deprivation affecting older people",
 }
+# The Index of Multiple Deprivation that maps, profiles, hotspots and packs show: one place
+# to change when the default edition changes (see :func:`imd_indicator_id`).
+IMD_INDICATOR = "imd_score"
 TREND_SHOWN = ("start_period", "end_period", "start_value", "end_value", "change", "percent_change", "direction")
 SIMILAR_AREAS = 5
 Progress = Callable[[str], None]
@@ -87,6 +90,12 @@ class AreaProfile:
         value (the chart says "no value" where there is none, so that it lists them all)."""
         rows = self.indicators[self.indicators["on_chart"].astype(bool)]
         return rows.assign(label=rows["title"] + " (" + rows["period"] + ")")
+
+
+def imd_indicator_id() -> str:
+    """The id of the IMD indicator (LSOA level) that the profile map, the data pack's hotspots
+    and the atlas's first LSOA page show."""
+    return IMD_INDICATOR
 
 
 @cache

@@ -41,7 +41,7 @@ from lpip.geography.areas import get_area, list_areas
 from lpip.geography.models import Area, AreaLink
 from lpip.evidence.benchmarks import DEFAULT_REGION, district_indicators
 from lpip.evidence.datapack import build_datapack
-from lpip.evidence.profile import ProfileContext, build_profile, gather_context
+from lpip.evidence.profile import ProfileContext, build_profile, gather_context, imd_indicator_id
 from lpip.reports.datapack import datapack_figures, datapack_page
 from lpip.reports.indicators import indicator_page, map_assets
 from lpip.reports.profile import profile_figures, profile_page
@@ -49,12 +49,10 @@ from lpip.reports.render import figure_sources, render_page
 from lpip.reports.site import MARKER, MARKER_KIND, copy_assets, is_atlas, prepare_folder, serve_atlas
 from lpip.spreadsheets import write_csv
 
-# The IoD2019 index and the domains that the bundle has at LSOA level, mapped by score.
-LSOA_INDICATORS = (
-    "imd_score", "income_score", "employment_score", "education_score", "health_score", "crime_score",
-    "barriers_score", "living_environment_score",
-)
-INDEX_INDICATOR = "gdhi_per_head"
+# LSOA indicators of these kinds get no page of their own: ranks and deciles restate a
+# score's order, and counts of people say how big a neighbourhood is, not how it fares.
+LSOA_NOT_MAPPED = ("rank", "decile", "count")
+INDEX_INDICATOR = "gdhi_per_head"  # shown first on the home map when the catalogue has it
 LEVEL_NAMES = {"lad": "districts", "lsoa": "LSOAs"}
 Progress = Callable[[str, int, int], None]
 __all__ = ["MARKER", "AtlasResult", "build_atlas", "is_atlas", "prepare_folder", "serve_atlas"]
@@ -106,35 +104,65 @@ def sub_regions(session: Session, region: str) -> list[Area]:
     return chosen
 
 
-def require_boundaries(session: Session, region: str) -> list[str]:
-    """The region's district codes; :class:`NoBoundaries` when any of its districts or LSOAs
-    has no bundled boundary (the atlas maps both)."""
+def regions_within(session: Session, region: str) -> list[Area]:
+    """The regions inside ``region`` (England's nine; none inside a region), profiled too."""
+    return [get_area(session, code) for code in list_areas(session, level="region", within=region)["code"]
+            if code != region]
+
+
+def require_boundaries(session: Session, region: str) -> tuple[list[str], list[str]]:
+    """(the region's district codes, notes). The district maps need district boundaries:
+    :class:`NoBoundaries` when none of the districts has one; districts without one (e.g.
+    districts newer than the bundled boundaries) are profiled but left off the maps, with a
+    note."""
     from lpip.maps.choropleth import boundaries_for
 
     area = get_area(session, region)
     codes = list_areas(session, level="lad", within=region)["code"].tolist()
     if not codes:
         raise NoBoundaries(f"{area.code} ({area.name}) has no districts inside it, so there is nothing to map. "
-                           "Build the atlas of a region, e.g. --region E12000005.")
-    for level, wanted in (("lad", codes), ("lsoa", list_areas(session, level="lsoa", within=region)["code"])):
-        _, missing = boundaries_for(level, wanted)
-        if missing:
-            raise NoBoundaries(
-                f"{len(missing):,} of the {len(wanted):,} {LEVEL_NAMES[level]} of {area.name} ({area.code}) have no "
-                f"bundled boundary (e.g. {', '.join(missing[:3])}), so the atlas's maps cannot be drawn. lpip ships "
-                "district and LSOA boundaries for the West Midlands: build with --region E12000005."
-            )
-    return codes
+                           "Build the atlas of a region or of England, e.g. --region E12000005.")
+    _, missing = boundaries_for("lad", codes)
+    if len(missing) == len(codes):
+        raise NoBoundaries(
+            f"None of the {len(codes):,} districts of {area.name} ({area.code}) has a bundled boundary (e.g. "
+            f"{', '.join(missing[:3])}), so the atlas's maps cannot be drawn. lpip ships district boundaries for "
+            "England: build with --region E12000005 or --region E92000001."
+        )
+    notes = []
+    if missing:
+        notes.append(f"{len(missing)} of the {len(codes)} districts have no bundled boundary and are not on the maps "
+                     f"(they have profiles and are in every table): {', '.join(missing)}.")
+    return codes, notes
 
 
-def atlas_indicators(session: Session) -> list[tuple[Indicator, str]]:
-    """(indicator, level) for every page: each district indicator, then the IMD and domains by LSOA."""
+def lsoa_maps_note(session: Session, region: Area) -> str | None:
+    """None when every LSOA of the region has a bundled boundary (the LSOA pages can be drawn),
+    else a note saying why the atlas has no LSOA pages."""
+    from lpip.maps.choropleth import boundaries_for
+
+    lsoas = list_areas(session, level="lsoa", within=region.code)["code"]
+    _, missing = boundaries_for("lsoa", lsoas)
+    if not missing:
+        return None
+    return (f"No LSOA maps: {len(missing):,} of the {len(lsoas):,} LSOAs of {region.name} have no bundled boundary "
+            "(lpip ships LSOA boundaries for the West Midlands). The district pages, profiles and packs are complete.")
+
+
+def lsoa_indicators(session: Session) -> list[Indicator]:
+    """LSOA indicators that get a page: the IMD first, then the others in catalogue order,
+    leaving out ranks, deciles and counts (:data:`LSOA_NOT_MAPPED`)."""
+    query = select(Indicator).order_by(Indicator.theme, Indicator.id)
+    chosen = [i for i in session.scalars(query) if "lsoa" in i.level_list and i.value_type not in LSOA_NOT_MAPPED]
+    return sorted(chosen, key=lambda i: i.id != imd_indicator_id())
+
+
+def atlas_indicators(session: Session, lsoa: bool = True) -> list[tuple[Indicator, str]]:
+    """(indicator, level) for every page: each district indicator, then (when ``lsoa``) the
+    LSOA indicators of :func:`lsoa_indicators`."""
     pages = [(i, "lad") for i in district_indicators(session)]
-    for indicator_id in LSOA_INDICATORS:
-        try:
-            pages.append((get_indicator(session, indicator_id), "lsoa"))
-        except LpipError:
-            continue
+    if lsoa:
+        pages += [(i, "lsoa") for i in lsoa_indicators(session)]
     return pages
 
 
@@ -180,20 +208,33 @@ def _pdf(html: str, page: Path, pdf: bool) -> int:
 # --- index, lists, search ----------------------------------------------------------------
 
 
-def index_map(session: Session, site: Path, region: Area) -> str:
-    from lpip.maps import map_frame, write_interactive
+def home_map(session: Session, site: Path, codes: list[str], subregions: list[Area], layers: list[dict]) -> dict:
+    """Write the home map's data script (:mod:`lpip.reports.homemap`) and
+    ``maps/districts.geojson`` (the district shapes); return the index page's map context."""
+    import geopandas as gpd
 
-    indicator = get_indicator(session, INDEX_INDICATOR)
-    frame = map_frame(session, indicator.id, level="lad", within=region.code)
-    fragment = write_interactive(frame, indicator, site / "maps", name="districts", asset_prefix="assets",
-                                 geojson_url="maps/districts.geojson")
-    return fragment.read_text(encoding="utf-8")
+    from lpip.evidence.profile import district_members
+    from lpip.maps.choropleth import boundaries_for
+    from lpip.reports.homemap import shapes, write_home_map
+
+    found, missing = boundaries_for("lad", codes)
+    names = dict(session.execute(select(Area.code, Area.name).where(Area.code.in_(codes))).all())
+    frame = gpd.GeoDataFrame(found.assign(name=found["code"].map(names)).sort_values("code"), geometry="geometry",
+                             crs="EPSG:4326").reset_index(drop=True)
+    frame.attrs["without_boundary"] = missing
+    groups = [(area, district_members(session, area)["code"].tolist()) for area in subregions]
+    context = write_home_map(site, frame, groups, layers, INDEX_INDICATOR)
+    (site / "maps" / "districts.geojson").write_text(json.dumps(shapes(frame), ensure_ascii=False), encoding="utf-8")
+    return context
 
 
-def search_entries(districts: list[Area], subregions: list[Area], pages: list[dict]) -> list[dict]:
+def search_entries(districts: list[Area], subregions: list[Area], pages: list[dict],
+                   regions: list[Area] = ()) -> list[dict]:
     """The search index: every profile, data pack and indicator page, with words to match."""
     entries = [dict(title=a.name, kind="District profile", url=f"areas/{a.code}.html", words=f"{a.name} {a.code}")
                for a in districts]
+    entries += [dict(title=a.name, kind="Region profile", url=f"areas/{a.code}.html", words=f"{a.name} {a.code} region")
+                for a in regions]
     for area in subregions:
         entries.append(dict(title=area.name, kind="Sub-region profile", url=f"areas/{area.code}.html",
                             words=f"{area.name} {area.code}"))
@@ -204,18 +245,25 @@ def search_entries(districts: list[Area], subregions: list[Area], pages: list[di
     return entries
 
 
+def write_search(site: Path, entries: list[dict]) -> None:
+    """search.json, and search.js with the same index for pages opened from the folder
+    (file://), where the search script cannot fetch the JSON."""
+    text = json.dumps(entries, ensure_ascii=False)
+    (site / "search.json").write_text(text, encoding="utf-8")
+    (site / "search.js").write_text(f"window.LPIP_SEARCH_INDEX = {text};\n", encoding="utf-8")
+
+
 def write_lists(site: Path, region: Area, districts: list[Area], subregions: list[Area], pages: list[dict],
-                map_html: str, pdf: bool, built: str) -> int:
-    """index.html, indicators.html, downloads.html and search.json; returns the page count."""
-    (site / "search.json").write_text(json.dumps(search_entries(districts, subregions, pages), ensure_ascii=False),
-                                      encoding="utf-8")
+                home: dict, pdf: bool, built: str, regions: list[Area] = (), notes: list[str] = ()) -> int:
+    """index.html, indicators.html, downloads.html and the search index; returns the page count."""
+    write_search(site, search_entries(districts, subregions, pages, regions))
     themes: dict[str, list[dict]] = {}
     for page in pages:
         themes.setdefault(page["theme"], []).append(page)
-    common = dict(region=region, districts=districts, subregions=subregions, pdf=pdf, built=built)
+    common = dict(region=region, districts=districts, subregions=subregions, regions=list(regions), pdf=pdf,
+                  built=built, notes=list(notes))
     pages_html = {
-        "index.html": render_page("index.html", title=f"{region.name} evidence atlas", map_html=map_html,
-                                  map_assets=map_assets("assets"), **common),
+        "index.html": render_page("index.html", title=f"{region.name} evidence atlas", home=home, **common),
         "indicators.html": render_page("indicators.html", title="Indicators", themes=themes, **common),
         "downloads.html": render_page("downloads.html", title="Downloads", pages=pages, **common),
     }
@@ -338,43 +386,54 @@ def context_codes(session: Session, districts: list[Area], subregions: list[Area
     return list(dict.fromkeys(codes))
 
 
-def chosen_areas(codes: list[str], districts: list[Area], subregions: list[Area], region: Area) -> tuple[list[Area], list[Area]]:
-    """The districts and sub-regions named in ``codes``; :class:`UnknownAreaCode` for a code that is neither."""
-    known = {a.code for a in districts + subregions}
+def chosen_areas(codes: list[str], districts: list[Area], subregions: list[Area], region: Area,
+                 regions: list[Area] = ()) -> tuple[list[Area], list[Area], list[Area]]:
+    """The districts, sub-regions and regions named in ``codes``; :class:`UnknownAreaCode` for
+    a code that is none of them."""
+    known = {a.code for a in [*districts, *subregions, *regions]}
     unknown = [c for c in codes if c not in known]
     if unknown:
+        shown = sorted(known) if len(known) <= 40 else [*sorted(known)[:40], "..."]
         raise UnknownAreaCode(
-            f"{', '.join(unknown)}: not a district or sub-region of {region.name} ({region.code}). "
-            f"Its districts and sub-regions: {', '.join(sorted(known))}."
+            f"{', '.join(unknown)}: not a district{', region' if regions else ''} or sub-region of {region.name} "
+            f"({region.code}). Its districts{', regions' if regions else ''} and sub-regions: {', '.join(shown)}."
         )
-    return [a for a in districts if a.code in codes], [a for a in subregions if a.code in codes]
+    return ([a for a in districts if a.code in codes], [a for a in subregions if a.code in codes],
+            [a for a in regions if a.code in codes])
 
 
-def plan_jobs(indicators: list[tuple[Indicator, str]], districts: list[Area], subregions: list[Area]) -> list[Job]:
+def plan_jobs(indicators: list[tuple[Indicator, str]], districts: list[Area], subregions: list[Area],
+              regions: list[Area] = ()) -> list[Job]:
     """Every job, the slowest first so that the processes finish together: data packs, the
-    LSOA maps, profiles, then district indicator pages."""
+    LSOA maps, profiles (regions first: they add up the most), then district indicator pages."""
     jobs = [Job("datapack", a.code) for a in subregions]
     jobs += [Job("indicator", i.id, level) for i, level in indicators if level == "lsoa"]
-    jobs += [Job("profile", a.code) for a in subregions + districts]
+    jobs += [Job("profile", a.code) for a in [*regions, *subregions, *districts]]
     jobs += [Job("indicator", i.id, level) for i, level in indicators if level == "lad"]
     return jobs
 
 
-def chosen_indicators(session: Session, region: str, ids: list[str] | None) -> list[tuple[Indicator, str]]:
+def chosen_indicators(session: Session, region: Area, ids: list[str] | None,
+                      notes: list[str]) -> list[tuple[Indicator, str]]:
     """Indicator pages to build: every district indicator and the LSOA ones by default (a job
-    whose indicator has no value in the region is left out with a note); the indicators named
-    in ``ids`` are checked now and must all have values there (else :class:`NoData`)."""
+    whose indicator has no value in the region is left out with a note; LSOA pages only where
+    the region's LSOAs have boundaries, else a note); the indicators named in ``ids`` are
+    checked now and must all have values there (else :class:`NoData`)."""
     from lpip.maps import map_frame
 
-    pages = atlas_indicators(session)
+    lsoa_note = lsoa_maps_note(session, region)
+    pages = atlas_indicators(session, lsoa=lsoa_note is None)
     if ids:
         wanted = [get_indicator(session, i).id for i in ids]
         pages = [(i, lvl) for i, lvl in pages if i.id in wanted]
         for indicator_id in set(wanted) - {i.id for i, _ in pages}:
+            lsoa = ", ".join(i.id for i in lsoa_indicators(session))
             raise InvalidExport(f"{indicator_id} has no district values and is not one of the LSOA indicators the "
-                                f"atlas maps ({', '.join(LSOA_INDICATORS)}); choose another indicator.")
+                                f"atlas maps ({lsoa}){'; ' + lsoa_note if lsoa_note else ''}. Choose another indicator.")
         for indicator, level in pages:
-            map_frame(session, indicator.id, level=level, within=region)  # NoData when it has no values there
+            map_frame(session, indicator.id, level=level, within=region.code, skip_unmapped=level == "lad")
+    elif lsoa_note:
+        notes.append(lsoa_note)
     return pages
 
 
@@ -412,31 +471,34 @@ def build_atlas(session: Session, region: str = DEFAULT_REGION, out: Path = Path
     """
     cpu_started = time.process_time()
     region_area = get_area(session, region)
-    require_boundaries(session, region_area.code)
+    codes, notes = require_boundaries(session, region_area.code)
     if pdf:
         from lpip.reports.pdf import check_pdf_support
 
         check_pdf_support()
-    districts = [get_area(session, c) for c in list_areas(session, level="lad", within=region_area.code)["code"]]
+    districts = [get_area(session, c) for c in codes]
     subregions = sub_regions(session, region_area.code)
+    regions = regions_within(session, region_area.code)
     if areas is not None:
-        districts, subregions = chosen_areas(areas, districts, subregions, region_area)
-    pages_to_build = chosen_indicators(session, region_area.code, indicators)
+        districts, subregions, regions = chosen_areas(areas, districts, subregions, region_area, regions)
+    pages_to_build = chosen_indicators(session, region_area, indicators, notes)
     site = prepare_folder(Path(out), force)
-    jobs = plan_jobs(pages_to_build, districts, subregions)
+    jobs = plan_jobs(pages_to_build, districts, subregions, regions)
     tracker = _Tracker(progress, total=3 + len(jobs))
     for sub in ("indicators/img", "areas/img", "datapacks/img", "downloads", "maps"):
         (site / sub).mkdir(parents=True, exist_ok=True)
     copy_assets(site / "assets")
     tracker.step("assets", "copy assets")
     with tempfile.TemporaryDirectory(prefix="lpip-atlas-") as scratch:
+        profiled = frozenset(a.code for a in [*districts, *subregions, *regions])
         settings = JobSettings(site, region_area.code, pdf, frozenset(a.code for a in subregions),
-                               Path(scratch) / "context.pickle", frozenset(a.code for a in districts + subregions),
+                               Path(scratch) / "context.pickle", profiled,
                                frozenset(i.id for i, level in pages_to_build if level == "lad"))
         count = _worker_count(session, workers)
         pool = _pool(session, count, settings) if count > 1 else None
         try:
-            context = gather_context(session, context_codes(session, districts, subregions), region_area.code)
+            context = gather_context(session, context_codes(session, [*districts, *regions], subregions),
+                                     region_area.code)
             pd.to_pickle(context, settings.context_file)
             tracker.step("evidence", "indicators against England, deprivation, trends")
             write_tables(site, context)
@@ -447,13 +509,15 @@ def build_atlas(session: Session, region: str = DEFAULT_REGION, out: Path = Path
     order = {job: n for n, job in enumerate(jobs)}
     results.sort(key=lambda r: order[r["job"]])
     entries = [r["page"] for r in results if r["page"]]
-    notes = [r["note"] for r in results if r["note"]]
+    notes += [r["note"] for r in results if r["note"]]
+    layers = [entry.pop("layer") for entry in entries if entry.get("layer")]
     built = datetime.now(timezone.utc).strftime("%-d %B %Y")
-    lists = write_lists(site, region_area, districts, subregions, entries, index_map(session, site, region_area), pdf, built)
+    home = home_map(session, site, codes, subregions, layers)
+    lists = write_lists(site, region_area, districts, subregions, entries, home, pdf, built, regions, notes)
     tracker.step("index and downloads", "index, lists and search")
     result = AtlasResult(
         folder=site, region=region_area.code, pages=lists + len(jobs), pdfs=sum(r["pdfs"] for r in results),
-        files=0, areas=len(districts) + len(subregions), indicators=len(entries), stages=tracker.stages,
+        files=0, areas=len(districts) + len(subregions) + len(regions), indicators=len(entries), stages=tracker.stages,
         notes=notes, workers=count,
     )
     result.seconds = time.perf_counter() - tracker.started

@@ -33,13 +33,13 @@ def hotspot_figure(session: Session, pack: DataPack) -> Figure | None:
         return None
     import tempfile
 
-    from lpip.geography.boundaries import read_boundaries
     from lpip.maps import draw_hotspots
+    from lpip.maps.choropleth import lsoa_boundaries
 
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "hotspots.png"
         try:
-            alt = draw_hotspots(result, read_boundaries("lsoa"), get_indicator(session, HOTSPOT_INDICATOR), out,
+            alt = draw_hotspots(result, lsoa_boundaries(), get_indicator(session, HOTSPOT_INDICATOR), out,
                                 period=result.period)
         except LpipError as exc:
             pack.notes.append(f"Hotspot map: {exc.message}")

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 from lpip.errors import InvalidExport, LpipError
 from lpip.evidence.benchmarks import DEFAULT_REGION
 from lpip.evidence.catalogue import get_indicator
-from lpip.evidence.profile import DOMAIN_NAMES, AreaProfile, build_profile
+from lpip.evidence.profile import DOMAIN_NAMES, AreaProfile, build_profile, imd_indicator_id
 from lpip.reports.render import Figure, figure_sources, format_number, pyplot, render_page, savefig_svg, spine_sources
 from lpip.reports.spine import draw_spine, draw_spine_legend, spine_parts
 
-MAP_INDICATOR = "imd_score"
+MAP_INDICATOR = imd_indicator_id()
 
 
 # --- figures -----------------------------------------------------------------------------
