@@ -439,7 +439,8 @@ def chosen_indicators(session: Session, region: Area, ids: list[str] | None,
 
 def build_atlas(session: Session, region: str = DEFAULT_REGION, out: Path = Path("atlas"), force: bool = False,
                 progress: Progress | None = None, pdf: bool = True, indicators: list[str] | None = None,
-                areas: list[str] | None = None, workers: int | None = None) -> AtlasResult:
+                areas: list[str] | None = None, workers: int | None = None,
+                similar_indicators: list[str] | None = None) -> AtlasResult:
     """Build the static evidence atlas of a region into the folder ``out``.
 
     Parameters
@@ -458,6 +459,8 @@ def build_atlas(session: Session, region: str = DEFAULT_REGION, out: Path = Path
         of; default all of the region's. The index map shows every district either way.
     workers : processes to build pages in; default one per CPU (at most 4). The site is the
         same whatever the number: each page is made on its own, from the same inputs.
+    similar_indicators : the variables of the district profiles' similar areas (district
+        indicator ids, checked before anything is written); default a CIPFA-like set.
 
     Returns
     -------
@@ -476,6 +479,10 @@ def build_atlas(session: Session, region: str = DEFAULT_REGION, out: Path = Path
         from lpip.reports.pdf import check_pdf_support
 
         check_pdf_support()
+    if similar_indicators:
+        from lpip.evidence.similar import check_indicators
+
+        similar_indicators = check_indicators(session, similar_indicators)
     districts = [get_area(session, c) for c in codes]
     subregions = sub_regions(session, region_area.code)
     regions = regions_within(session, region_area.code)
@@ -498,7 +505,7 @@ def build_atlas(session: Session, region: str = DEFAULT_REGION, out: Path = Path
         pool = _pool(session, count, settings) if count > 1 else None
         try:
             context = gather_context(session, context_codes(session, [*districts, *regions], subregions),
-                                     region_area.code)
+                                     region_area.code, similar_indicators=similar_indicators)
             pd.to_pickle(context, settings.context_file)
             tracker.step("evidence", "indicators against England, deprivation, trends")
             write_tables(site, context)

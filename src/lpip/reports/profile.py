@@ -158,8 +158,10 @@ def profile_page(profile: AreaProfile, sources: dict[str, dict], standalone: boo
     )
 
 
-def write_profile(session: Session, code: str, out: Path, region: str = DEFAULT_REGION) -> Path:
-    """Write an area's profile to ``out``: a stand-alone .html file or an A4 .pdf.
+def write_profile(session: Session, code: str, out: Path, region: str = DEFAULT_REGION,
+                  similar_indicators: list[str] | None = None) -> Path:
+    """Write an area's profile to ``out``: a stand-alone .html file or an A4 .pdf;
+    ``similar_indicators`` are the variables of its similar areas (default a CIPFA-like set).
 
     Examples
     --------
@@ -167,7 +169,7 @@ def write_profile(session: Session, code: str, out: Path, region: str = DEFAULT_
     """
     out = Path(out)
     kind = document_kind(out)
-    profile = build_profile(session, code, region)
+    profile = build_profile(session, code, region, similar_indicators=similar_indicators)
     html = profile_page(profile, figure_sources(profile_figures(session, profile), None))
     return write_document(html, out, kind)
 
