@@ -432,7 +432,7 @@ def chosen_indicators(session: Session, region: Area, ids: list[str] | None,
                                 f"atlas maps ({lsoa}){'; ' + lsoa_note if lsoa_note else ''}. Choose another indicator.")
         for indicator, level in pages:
             map_frame(session, indicator.id, level=level, within=region.code, skip_unmapped=level == "lad")
-    elif lsoa_note:
+    if lsoa_note:
         notes.append(lsoa_note)
     return pages
 
@@ -484,7 +484,7 @@ def build_atlas(session: Session, region: str = DEFAULT_REGION, out: Path = Path
 
         similar_indicators = check_indicators(session, similar_indicators)
     districts = [get_area(session, c) for c in codes]
-    subregions = sub_regions(session, region_area.code)
+    subregions = outlined = sub_regions(session, region_area.code)
     regions = regions_within(session, region_area.code)
     if areas is not None:
         districts, subregions, regions = chosen_areas(areas, districts, subregions, region_area, regions)
@@ -519,7 +519,7 @@ def build_atlas(session: Session, region: str = DEFAULT_REGION, out: Path = Path
     notes += [r["note"] for r in results if r["note"]]
     layers = [entry.pop("layer") for entry in entries if entry.get("layer")]
     built = datetime.now(timezone.utc).strftime("%-d %B %Y")
-    home = home_map(session, site, codes, subregions, layers)
+    home = home_map(session, site, codes, outlined, layers)
     lists = write_lists(site, region_area, districts, subregions, entries, home, pdf, built, regions, notes)
     tracker.step("index and downloads", "index, lists and search")
     result = AtlasResult(
