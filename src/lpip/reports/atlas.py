@@ -370,7 +370,10 @@ def _pool(session: Session, count: int, settings: JobSettings):
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["lpip.reports.atlas", "lpip.reports.datapack", "lpip.maps"])
+    # Everything a job imports, so that no worker spends its first job importing WeasyPrint,
+    # matplotlib and geopandas (seconds of CPU each).
+    context.set_forkserver_preload(["lpip.reports.atlas", "lpip.reports.datapack", "lpip.maps", "lpip.maps.static",
+                                    "lpip.reports.pdf", "weasyprint", "matplotlib.pyplot", "esda", "libpysal"])
     url = session.get_bind().url.render_as_string(hide_password=False)
     return ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker, initargs=(url, settings))
 
@@ -505,7 +508,7 @@ def build_atlas(session: Session, region: str = DEFAULT_REGION, out: Path = Path
         pool = _pool(session, count, settings) if count > 1 else None
         try:
             context = gather_context(session, context_codes(session, [*districts, *regions], subregions),
-                                     region_area.code, similar_indicators=similar_indicators)
+                                     region_area.code, progress=tracker.say, similar_indicators=similar_indicators)
             pd.to_pickle(context, settings.context_file)
             tracker.step("evidence", "indicators against England, deprivation, trends")
             write_tables(site, context)
@@ -575,6 +578,12 @@ class _Tracker:
         self.progress, self.total, self.done = progress, total, 0
         self.stages: dict[str, float] = {}
         self.last = self.started = time.perf_counter()
+
+    def say(self, label: str) -> None:
+        """A step of the evidence stage announced as it starts (counted as it comes, so that
+        the total grows with it and every step is still counted once)."""
+        self.total += 1
+        self.step("evidence", label)
 
     def step(self, stage: str, label: str) -> None:
         now = time.perf_counter()
