@@ -2,20 +2,24 @@
 
 ``build_atlas`` writes, into one folder::
 
-    index.html            a map of the region's districts, a search box, every area and pack
+    index.html            the home map (every district indicator, a chooser, district names,
+                          the sub-regions outlined), a search box, every area and pack
+    maps/home.data.js     the home map's data (:mod:`lpip.reports.homemap`); districts.geojson
     indicators.html       the list of indicators, by theme
-    indicators/ID.html    one page per indicator: map, ranked table, chart, downloads
-    areas/CODE.html|.pdf  one profile per district and sub-region
+    indicators/ID.html    one page per indicator: map (ID.geojson, ID.data.js), ranked table, chart
+    areas/CODE.html|.pdf  one profile per district, region (England's atlas) and sub-region
     datapacks/CODE.html|.pdf  one data pack per sub-region
     downloads.html        every file to download; downloads/ holds CSV, XLSX (and the maps' GeoJSON)
-    search.json           the search index read by assets/atlas.js
+    search.json, search.js  the search index read by assets/atlas.js
     atlas.json            the marker that says "this folder is an lpip atlas"
 
 Everything the pages load is in the folder (Leaflet, our CSS and scripts): the site works
-offline and from any static web server (``lpip atlas serve``). The folder rules and serving
-are in :mod:`lpip.reports.site`, the indicator pages in :mod:`lpip.reports.indicators`.
-Pages are made in worker processes (one per CPU), each page on its own from the same inputs,
-so the site is the same whatever the number of processes.
+offline, from any static web server (``lpip atlas serve``) and opened from the folder
+(file://: map data and the search index are scripts, which browsers run there, not JSON to
+fetch, which they refuse). The folder rules and serving are in :mod:`lpip.reports.site`, the
+indicator pages in :mod:`lpip.reports.indicators`. Pages are made in worker processes
+(:mod:`lpip.reports.atlas_pages`), each page on its own from the same inputs, so the site is
+the same whatever the number of processes.
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,19 +37,31 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lpip import __version__
-from lpip.errors import InvalidExport, LpipError, NoBoundaries, NoData, UnknownAreaCode
+from lpip.errors import InvalidExport, NoBoundaries, UnknownAreaCode
+from lpip.evidence.benchmarks import DEFAULT_REGION, district_indicators
 from lpip.evidence.catalogue import get_indicator
 from lpip.evidence.models import Indicator
+from lpip.evidence.profile import ProfileContext, gather_context, imd_indicator_id
 from lpip.geography.areas import get_area, list_areas
 from lpip.geography.models import Area, AreaLink
-from lpip.evidence.benchmarks import DEFAULT_REGION, district_indicators
-from lpip.evidence.datapack import build_datapack
-from lpip.evidence.profile import ProfileContext, build_profile, gather_context, imd_indicator_id
-from lpip.reports.datapack import datapack_figures, datapack_page
-from lpip.reports.indicators import indicator_page, map_assets
-from lpip.reports.profile import profile_figures, profile_page
-from lpip.reports.render import figure_sources, render_page
-from lpip.reports.site import MARKER, MARKER_KIND, copy_assets, is_atlas, prepare_folder, serve_atlas
+from lpip.reports.atlas_pages import (
+    Job,
+    JobSettings,
+    Progress,
+    Tracker,
+    run_jobs,
+    start_pool,
+    worker_count,
+)
+from lpip.reports.render import render_page
+from lpip.reports.site import (
+    MARKER,
+    MARKER_KIND,
+    copy_assets,
+    is_atlas,
+    prepare_folder,
+    serve_atlas,
+)
 from lpip.spreadsheets import write_csv
 
 # LSOA indicators of these kinds get no page of their own: ranks and deciles restate a
@@ -54,7 +69,6 @@ from lpip.spreadsheets import write_csv
 LSOA_NOT_MAPPED = ("rank", "decile", "count")
 INDEX_INDICATOR = "gdhi_per_head"  # shown first on the home map when the catalogue has it
 LEVEL_NAMES = {"lad": "districts", "lsoa": "LSOAs"}
-Progress = Callable[[str, int, int], None]
 __all__ = ["MARKER", "AtlasResult", "build_atlas", "is_atlas", "prepare_folder", "serve_atlas"]
 
 
@@ -166,45 +180,6 @@ def atlas_indicators(session: Session, lsoa: bool = True) -> list[tuple[Indicato
     return pages
 
 
-# --- area pages --------------------------------------------------------------------------
-
-
-def area_page(session: Session, site: Path, code: str, context: ProfileContext, pdf: bool, packs: set[str],
-              profiled: frozenset[str] = frozenset(), indicator_pages: frozenset[str] = frozenset()) -> int:
-    """Write one profile (HTML, and PDF when asked); return the number of PDFs written."""
-    profile = build_profile(session, code, context.region.code, context)
-    figures = profile_figures(session, profile)
-    sources = figure_sources(figures, site / "areas" / "img", "img/")
-    links = {"areas": "", "indicators": "../indicators/", "pdf": f"{code}.pdf" if pdf else None,
-             "datapack": f"../datapacks/{code}.html" if code in packs else None, "profiled": profiled,
-             "indicator_pages": indicator_pages}
-    html = profile_page(profile, sources, standalone=False, root="../", links=links)
-    out = site / "areas" / f"{code}.html"
-    out.write_text(html, encoding="utf-8")
-    return _pdf(html, out, pdf)
-
-
-def datapack_files(session: Session, site: Path, code: str, context: ProfileContext, pdf: bool,
-                   profiled: frozenset[str] = frozenset()) -> int:
-    pack = build_datapack(session, code, context.region.code, context)
-    sources = figure_sources(datapack_figures(session, pack), site / "datapacks" / "img", "img/")
-    links = {"areas": "../areas/", "profile": f"../areas/{code}.html", "pdf": f"{code}.pdf" if pdf else None,
-             "profiled": profiled}
-    html = datapack_page(pack, sources, standalone=False, root="../", links=links)
-    out = site / "datapacks" / f"{code}.html"
-    out.write_text(html, encoding="utf-8")
-    return _pdf(html, out, pdf)
-
-
-def _pdf(html: str, page: Path, pdf: bool) -> int:
-    if not pdf:
-        return 0
-    from lpip.reports.pdf import write_pdf
-
-    write_pdf(html, page.with_suffix(".pdf"), base_url=page.parent)
-    return 1
-
-
 # --- index, lists, search ----------------------------------------------------------------
 
 
@@ -279,103 +254,6 @@ def write_tables(site: Path, context: ProfileContext) -> None:
 
 
 # --- the build ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Job:
-    """One independent piece of the site: an indicator page, a profile or a data pack."""
-
-    kind: str  # "indicator", "profile" or "datapack"
-    code: str
-    level: str = "lad"
-
-
-@dataclass(frozen=True)
-class JobSettings:
-    """What every job needs besides the database: where to write and what to link."""
-
-    site: Path
-    region: str
-    pdf: bool
-    packs: frozenset[str]
-    context_file: Path
-    profiled: frozenset[str] = frozenset()
-    indicator_pages: frozenset[str] = frozenset()
-
-
-_WORKER: dict = {}  # per process: engine, session, settings and the context read once
-
-
-def run_job(job: Job) -> dict:
-    """Do one job in this process (a worker, or the main process when building serially)."""
-    started, cpu = time.perf_counter(), time.process_time()
-    session, settings = _WORKER["session"], _WORKER["settings"]
-    if job.kind == "indicator":
-        result = _indicator_job(session, settings, job)
-    else:
-        context = _worker_context(settings.context_file)
-        if job.kind == "profile":
-            pdfs = area_page(session, settings.site, job.code, context, settings.pdf, set(settings.packs),
-                             settings.profiled, settings.indicator_pages)
-        else:
-            pdfs = datapack_files(session, settings.site, job.code, context, settings.pdf, settings.profiled)
-        result = dict(page=None, pdfs=pdfs, note=None)
-    session.rollback()  # read-only work: end the transaction so the next job sees a fresh snapshot
-    return dict(result, job=job, seconds=time.perf_counter() - started, cpu=time.process_time() - cpu,
-                pid=os.getpid())
-
-
-def _indicator_job(session: Session, settings: JobSettings, job: Job) -> dict:
-    region = get_area(session, settings.region)
-    try:
-        entry = indicator_page(session, settings.site, get_indicator(session, job.code), job.level, region,
-                               settings.profiled)
-    except NoData as exc:
-        return dict(page=None, pdfs=0, note=f"{job.code} has no page: {exc.message}")
-    return dict(page=entry, pdfs=0, note=None)
-
-
-def _worker_context(path: Path) -> ProfileContext:
-    if _WORKER.get("context_file") != path:
-        _WORKER["context"] = pd.read_pickle(path)
-        _WORKER["context_file"] = path
-    return _WORKER["context"]
-
-
-def _start_worker(database_url: str, settings: JobSettings) -> None:
-    from lpip.db import make_engine, session_factory
-
-    engine = make_engine(database_url)
-    _WORKER.update(engine=engine, session=session_factory(engine)(), settings=settings)
-
-
-def _worker_count(session: Session, workers: int | None) -> int:
-    """Processes to use: ``workers``, else one per CPU; 1 for an in-memory database, which
-    other processes cannot open."""
-    url = session.get_bind().url
-    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
-        return 1
-    return max(1, workers if workers is not None else min(os.cpu_count() or 1, 4))
-
-
-def _pool(session: Session, count: int, settings: JobSettings):
-    """Worker processes started from a fork server that has lpip imported already, so that
-    they start in a fraction of a second and no thread of this process is forked.
-
-    As with any process pool, a script that calls :func:`build_atlas` must do so under
-    ``if __name__ == "__main__":``; if the workers cannot start, the build goes on in this
-    process (see :func:`_run_jobs`).
-    """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    context = multiprocessing.get_context("forkserver")
-    # Everything a job imports, so that no worker spends its first job importing WeasyPrint,
-    # matplotlib and geopandas (seconds of CPU each).
-    context.set_forkserver_preload(["lpip.reports.atlas", "lpip.reports.datapack", "lpip.maps", "lpip.maps.static",
-                                    "lpip.reports.pdf", "weasyprint", "matplotlib.pyplot", "esda", "libpysal"])
-    url = session.get_bind().url.render_as_string(hide_password=False)
-    return ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker, initargs=(url, settings))
 
 
 def context_codes(session: Session, districts: list[Area], subregions: list[Area]) -> list[str]:
@@ -494,7 +372,7 @@ def build_atlas(session: Session, region: str = DEFAULT_REGION, out: Path = Path
     pages_to_build = chosen_indicators(session, region_area, indicators, notes)
     site = prepare_folder(Path(out), force)
     jobs = plan_jobs(pages_to_build, districts, subregions, regions)
-    tracker = _Tracker(progress, total=3 + len(jobs))
+    tracker = Tracker(progress, total=3 + len(jobs))
     for sub in ("indicators/img", "areas/img", "datapacks/img", "downloads", "maps"):
         (site / sub).mkdir(parents=True, exist_ok=True)
     copy_assets(site / "assets")
@@ -504,15 +382,15 @@ def build_atlas(session: Session, region: str = DEFAULT_REGION, out: Path = Path
         settings = JobSettings(site, region_area.code, pdf, frozenset(a.code for a in subregions),
                                Path(scratch) / "context.pickle", profiled,
                                frozenset(i.id for i, level in pages_to_build if level == "lad"))
-        count = _worker_count(session, workers)
-        pool = _pool(session, count, settings) if count > 1 else None
+        count = worker_count(session, workers)
+        pool = start_pool(session, count, settings) if count > 1 else None
         try:
             context = gather_context(session, context_codes(session, [*districts, *regions], subregions),
                                      region_area.code, progress=tracker.say, similar_indicators=similar_indicators)
             pd.to_pickle(context, settings.context_file)
             tracker.step("evidence", "indicators against England, deprivation, trends")
             write_tables(site, context)
-            results = _run_jobs(session, jobs, settings, pool, tracker)
+            results = run_jobs(session, jobs, settings, pool, tracker)
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
@@ -535,65 +413,3 @@ def build_atlas(session: Session, region: str = DEFAULT_REGION, out: Path = Path
     write_marker(site, result)
     result.files = sum(1 for p in site.rglob("*") if p.is_file())
     return result
-
-
-STAGE_NAMES = {"indicator": "indicator pages", "profile": "profiles", "datapack": "data packs"}
-
-
-def _run_jobs(session: Session, jobs: list[Job], settings: JobSettings, pool, tracker: _Tracker) -> list[dict]:
-    """Run the jobs in the pool (or here, one after another); the tracker gets each job's own
-    seconds under its stage, and the wall-clock time of the whole as "pages (elapsed)"."""
-    from concurrent.futures import as_completed
-    from concurrent.futures.process import BrokenProcessPool
-
-    started = time.perf_counter()
-    results: list[dict] = []
-    if pool is not None:
-        try:
-            futures = [pool.submit(run_job, job) for job in jobs]
-            for future in as_completed(futures):
-                results.append(_record(future.result(), tracker))
-        except BrokenProcessPool:
-            # Workers could not start (e.g. a script without a __main__ guard): finish here.
-            done = {r["job"] for r in results}
-            jobs = [job for job in jobs if job not in done]
-        else:
-            jobs = []
-    _WORKER.update(session=session, settings=settings)
-    results += [_record(run_job(job), tracker) for job in jobs]
-    tracker.stages["pages (elapsed)"] = time.perf_counter() - started
-    tracker.last = time.perf_counter()
-    return results
-
-
-def _record(outcome: dict, tracker: _Tracker) -> dict:
-    tracker.add(STAGE_NAMES[outcome["job"].kind], outcome["seconds"], outcome["job"].code)
-    return outcome
-
-
-class _Tracker:
-    """Counts steps for the progress callback and adds up the seconds of each stage."""
-
-    def __init__(self, progress: Progress | None, total: int):
-        self.progress, self.total, self.done = progress, total, 0
-        self.stages: dict[str, float] = {}
-        self.last = self.started = time.perf_counter()
-
-    def say(self, label: str) -> None:
-        """A step of the evidence stage announced as it starts (counted as it comes, so that
-        the total grows with it and every step is still counted once)."""
-        self.total += 1
-        self.step("evidence", label)
-
-    def step(self, stage: str, label: str) -> None:
-        now = time.perf_counter()
-        self.add(stage, now - self.last, label)
-        self.last = now
-
-    def add(self, stage: str, seconds: float, label: str) -> None:
-        self.stages[stage] = self.stages.get(stage, 0.0) + seconds
-        self.done += 1
-        if self.progress:
-            self.progress(label, self.done, self.total)
-
-
