@@ -35,12 +35,13 @@ def hotspot_figure(session: Session, pack: DataPack) -> Figure | None:
 
     from lpip.maps import draw_hotspots
     from lpip.maps.choropleth import lsoa_boundaries
+    from lpip.maps.static import PRINT_SIZE
 
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "hotspots.png"
         try:
             alt = draw_hotspots(result, lsoa_boundaries(), get_indicator(session, HOTSPOT_INDICATOR), out,
-                                period=result.period)
+                                period=result.period, size=PRINT_SIZE)
         except LpipError as exc:
             pack.notes.append(f"Hotspot map: {exc.message}")
             return None

@@ -75,12 +75,13 @@ def map_figure(session: Session, profile: AreaProfile, notes: list[str]) -> Figu
     """Static map of the area's LSOAs by IMD 2019 score (PNG); a note instead when the area
     has no bundled boundaries."""
     from lpip.maps import draw_static, map_frame
+    from lpip.maps.static import PRINT_SIZE
 
     try:
         frame = map_frame(session, MAP_INDICATOR, level="lsoa", within=profile.code)
         with tempfile.TemporaryDirectory() as folder:
             out = Path(folder) / "map.png"
-            alt = draw_static(frame, get_indicator(session, MAP_INDICATOR), out)
+            alt = draw_static(frame, get_indicator(session, MAP_INDICATOR), out, size=PRINT_SIZE)
             data = out.read_bytes()
     except LpipError as exc:
         notes.append(f"Map: {exc.message}")
