@@ -13,8 +13,14 @@ work the wall clock rises with the load and the CPU seconds hardly do, so both a
 with the load average before the build. Then the seconds of work per stage (summed over the
 processes) and per page, and the ratio of each England figure to the West Midlands one.
 
+On a busy machine the whole England build can take far longer than on an idle one;
+``--england-sample N`` builds England's atlas with every indicator page, the nine regions and
+the sub-regions but only N district profiles, measures the CPU seconds of each kind of page
+and of the evidence for all England's areas, and prints the CPU seconds the whole build would
+take (an estimate, said as such).
+
 Uses the database named by LPIP_DATABASE_URL, else builds a temporary SQLite one first.
-Run as: .venv/bin/python bench/bench_atlas.py [--workers N] [--no-england] [--no-pdf]
+Run as: .venv/bin/python bench/bench_atlas.py [--workers N] [--no-england] [--no-pdf] [--england-sample N]
 """
 
 from __future__ import annotations
@@ -32,13 +38,14 @@ TARGETS = {"E12000005": 60.0, "E92000001": 600.0}
 NAMES = {"E12000005": "West Midlands", "E92000001": "England"}
 
 
-def build(url: str, region: str, out: Path, workers: int | None, pdf: bool) -> dict:
+def build(url: str, region: str, out: Path, workers: int | None, pdf: bool, areas: list[str] | None = None) -> dict:
     from lpip.reports.atlas import build_atlas
 
     engine = make_engine(url)
     load = os.getloadavg()[0]
     with session_scope(engine) as session:
-        result, seconds = timed(lambda: build_atlas(session, region=region, out=out, pdf=pdf, workers=workers))
+        result, seconds = timed(lambda: build_atlas(session, region=region, out=out, pdf=pdf, workers=workers,
+                                                    areas=areas))
         session.rollback()
     engine.dispose()
     cores = min(os.cpu_count() or 1, result.workers)
@@ -76,6 +83,61 @@ def ratios(wm: dict, england: dict) -> None:
     print(f"  files        {big.files:8d} / {small.files:6d} = {big.files / small.files:5.1f}x")
 
 
+def england_estimate(url: str, out: Path, workers: int | None, pdf: bool, sample: int) -> None:
+    """England's atlas with ``sample`` district profiles, and the CPU seconds of the whole build
+    estimated from it: evidence for every area measured, pages at the sample's CPU per page."""
+    import time
+
+    from lpip.evidence.profile import gather_context
+    from lpip.geography.areas import list_areas
+    from lpip.reports import atlas_pages
+    from lpip.reports.atlas import context_codes, regions_within, sub_regions
+
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        districts = list_areas(session, level="lad", within="E92000001")["code"].tolist()
+        regions = regions_within(session, "E92000001")
+        subregions = sub_regions(session, "E92000001")
+        step = max(1, len(districts) // sample)
+        chosen = districts[::step][:sample]
+        started = time.process_time()
+        gather_context(session, context_codes(session, [*map_areas(session, districts), *regions], subregions),
+                       "E92000001")
+        evidence_cpu = time.process_time() - started
+    engine.dispose()
+    per_kind: dict[str, list[float]] = {}
+    record = atlas_pages._record
+
+    def counting(outcome, tracker):
+        per_kind.setdefault(outcome["job"].kind, []).append(outcome["cpu"])
+        return record(outcome, tracker)
+
+    atlas_pages._record = counting
+    try:
+        figures = build(url, "E92000001", out, workers, pdf, chosen + [a.code for a in regions + subregions])
+    finally:
+        atlas_pages._record = record
+    profiles = per_kind.get("profile", [])
+    region_cpu = sorted(profiles, reverse=True)[:len(regions) + len(subregions)]  # regions add up the most
+    district_cpu = sum(profiles) - sum(region_cpu)
+    per_district = district_cpu / max(1, len(profiles) - len(region_cpu))
+    pages = sum(per_kind.get("indicator", [])) + sum(per_kind.get("datapack", [])) + sum(region_cpu)
+    estimate = evidence_cpu + pages + per_district * len(districts)
+    cores = figures["cores"]
+    print(f"England, estimated from {len(chosen)} of {len(districts)} district profiles (an estimate, not a build):")
+    print(f"  evidence for all {len(districts) + len(regions) + len(subregions)} areas: {evidence_cpu:6.1f} CPU s (measured)")
+    print(f"  indicator pages, data packs, region and sub-region profiles: {pages:6.1f} CPU s (measured)")
+    print(f"  district profiles: {per_district:.2f} CPU s each x {len(districts)} = {per_district * len(districts):6.1f} CPU s")
+    print(f"  whole build: about {estimate:6.0f} CPU s, {estimate / cores:6.0f} s on {cores} idle cores "
+          f"(target < {TARGETS['E92000001']:.0f} s: {'met' if estimate / cores < TARGETS['E92000001'] else 'MISSED'})")
+
+
+def map_areas(session, codes: list[str]):
+    from lpip.geography.areas import get_area
+
+    return [get_area(session, c) for c in codes]
+
+
 def main() -> None:
     workers = int(sys.argv[sys.argv.index("--workers") + 1]) if "--workers" in sys.argv else None
     pdf = "--no-pdf" not in sys.argv
@@ -83,7 +145,10 @@ def main() -> None:
         workdir = Path(folder)
         url = database_url(workdir)
         wm = build(url, "E12000005", workdir / "wm", workers, pdf)
-        if "--no-england" not in sys.argv:
+        if "--england-sample" in sys.argv:
+            sample = int(sys.argv[sys.argv.index("--england-sample") + 1])
+            england_estimate(url, workdir / "england-sample", workers, pdf, sample)
+        elif "--no-england" not in sys.argv:
             england = build(url, "E92000001", workdir / "england", workers, pdf)
             ratios(wm, england)
 

@@ -57,6 +57,20 @@ def test_profile_and_datapack(cli, tmp_path):
     assert (tmp_path / "bsol.pdf").read_bytes().startswith(b"%PDF")
 
 
+def test_profile_similar_areas_on_chosen_variables(cli, tmp_path):
+    out = tmp_path / "solihull.html"
+    result = cli("atlas", "profile", "E08000029", "--out", str(out), "--similar-indicators", "gva_per_hour,nvq3_plus")
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert "on 2 standardised indicators" in html
+
+
+def test_build_checks_the_similar_variables_before_writing(cli, tmp_path):
+    result = cli("atlas", "build", "--out", str(tmp_path / "s"), "--no-pdf", "--similar-indicators", "imd_score")
+    assert result.exit_code == 2 and "imd_score exists at lsoa level, not for districts" in result.output
+    assert not (tmp_path / "s").exists()
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("profile", "E08000029", "--out", "x.docx"), ".html or .pdf"),
     (("datapack", "E08000029", "--out", "x.html"), "no districts inside it"),
