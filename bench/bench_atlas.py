@@ -20,7 +20,7 @@ and of the evidence for all England's areas, and prints the CPU seconds the whol
 take (an estimate, said as such).
 
 Uses the database named by LPIP_DATABASE_URL, else builds a temporary SQLite one first.
-Run as: .venv/bin/python bench/bench_atlas.py [--workers N] [--no-england] [--no-pdf] [--england-sample N]
+Run as: .venv/bin/python bench/bench_atlas.py [--workers N] [--no-wm] [--no-england] [--no-pdf] [--england-sample N]
 """
 
 from __future__ import annotations
@@ -144,13 +144,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         workdir = Path(folder)
         url = database_url(workdir)
-        wm = build(url, "E12000005", workdir / "wm", workers, pdf)
+        wm = None if "--no-wm" in sys.argv else build(url, "E12000005", workdir / "wm", workers, pdf)
         if "--england-sample" in sys.argv:
             sample = int(sys.argv[sys.argv.index("--england-sample") + 1])
             england_estimate(url, workdir / "england-sample", workers, pdf, sample)
         elif "--no-england" not in sys.argv:
             england = build(url, "E92000001", workdir / "england", workers, pdf)
-            ratios(wm, england)
+            if wm:
+                ratios(wm, england)
 
 
 if __name__ == "__main__":

@@ -27,9 +27,21 @@ def test_build_refuses_a_folder_that_is_not_an_atlas(cli, tmp_path):
     assert "Traceback" not in result.output
 
 
-def test_build_refuses_a_region_without_boundaries(cli, tmp_path):
+def test_build_of_a_region_without_lsoa_boundaries_says_it_has_no_lsoa_maps(cli, tmp_path):
+    # London's districts have boundaries, its LSOAs none: district pages and a note.
+    result = cli("atlas", "build", "--region", "E12000007", "--out", str(tmp_path / "london"), "--no-pdf",
+                 "--area", "E09000033", "--indicator", "employment_rate", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert "Note: No LSOA maps:" in result.output and "(lpip ships LSOA boundaries for the West Midlands)" in result.output
+
+
+def test_build_refuses_a_region_without_district_boundaries(cli, tmp_path, monkeypatch):
+    from lpip.maps import choropleth
+
+    monkeypatch.setattr(choropleth, "boundaries_for", lambda level, codes: (None, sorted(codes)))
     result = cli("atlas", "build", "--region", "E12000007", "--out", str(tmp_path / "london"), "--no-pdf")
-    assert result.exit_code == 2 and "no bundled boundary" in result.output
+    assert result.exit_code == 2 and "has a bundled boundary" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "london").exists()
 
 
 def test_build_names_the_font_package_when_no_font_is_installed(cli, tmp_path, monkeypatch):
