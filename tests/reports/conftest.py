@@ -69,8 +69,8 @@ def read_layout(path: Path) -> list[PageLayout]:
 
 @pytest.fixture(scope="session")
 def pdf_layout():
-    """``pdf_layout(path)``: the :class:`PageLayout` of every page of a PDF."""
-    pytest.importorskip("pdfplumber")
+    """``pdf_layout(path)``: the :class:`PageLayout` of every page of a PDF (pdfplumber is a
+    test dependency: the PDF checks fail, not skip, without it)."""
     return read_layout
 
 
