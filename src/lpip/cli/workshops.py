@@ -298,6 +298,27 @@ def export_workshop(
     console.print(result.summary(), highlight=False, soft_wrap=True)
 
 
+@app.command("notes-consent")
+def notes_consent(
+    workshop_id: WorkshopArgument,
+    by: Annotated[str, typer.Option("--by", metavar="NAME", help="Who makes the declaration (recorded with the time).")],
+    yes: Annotated[bool | None, typer.Option("--yes/--no", help="--yes: the workshop's notes were collected under consent to archiving; --no withdraws that.")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Declare that a workshop's table and paper notes were collected under consent to archiving."""
+    from lpip.workshops.workshops import declare_notes_consent
+
+    if yes is None:
+        raise InvalidContribution("Say --yes (the notes were collected under consent to archiving) or --no.")
+    with database_session(database) as session:
+        workshop = declare_notes_consent(session, workshop_id, yes, by)
+        stamp = workshop.notes_consent_at.isoformat(timespec="seconds")
+        who = workshop.notes_consent_by
+    verdict = "collected under consent: they may go into a deposit" if yes else "not declared as consented: they stay out of deposits"
+    console.print(f"Workshop {workshop_id}: notes {verdict} (declared by {who} at {stamp}).", highlight=False,
+                  soft_wrap=True, markup=False)
+
+
 # ----------------------------------------------------------------------------- demo
 
 
