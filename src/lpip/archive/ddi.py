@@ -206,7 +206,7 @@ def variable(parent: ET.Element, column: Column, frame: pd.DataFrame, file_id: s
             _el(category, "catValu", code)
             _el(category, "labl", f"{code} (disclosure control)" if code == "suppressed" else code)
     _el(element, "varFormat", type="numeric" if numeric else "character", schema="other",
-        otherSchema="Frictionless Table Schema", category="date" if column.type in ("date", "datetime") else None)
+        otherSchema="Frictionless-Table-Schema", category="date" if column.type in ("date", "datetime") else None)
     return element
 
 

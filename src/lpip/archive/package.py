@@ -33,7 +33,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lpip import __version__
-from lpip.archive.anonymise import Anonymiser, anonymiser_for, redaction_records
+from lpip.archive.anonymise import Anonymiser, anonymiser_for, coarser_areas, redaction_records
 from lpip.archive.check import MANIFEST, CheckResult, check_package, health_check_html, sha256
 from lpip.archive.collect import Collected, collect
 from lpip.archive.ddi import StudyInfo, ddi_codebook
@@ -246,9 +246,9 @@ def _geography(session: Session, workshops: list[Workshop]) -> list[str]:
     codes = sorted({w.subregion_code for w in workshops if w.subregion_code})
     names = dict(session.execute(select(Area.code, Area.name).where(Area.code.in_(codes))).all())
     members = session.scalars(select(AreaLink.child_code).where(AreaLink.parent_code.in_(codes))).all()
-    regions = session.execute(select(Area.code, Area.name, Area.itl_code).join(AreaLink, AreaLink.parent_code == Area.code)
-                              .where(AreaLink.child_code.in_(list(members) or [""]), Area.level == "region")
-                              .distinct().order_by(Area.code)).all()
+    region_codes = sorted({c["region"] for c in coarser_areas(session, members).values() if c["region"]})
+    regions = session.execute(select(Area.code, Area.name, Area.itl_code).where(Area.code.in_(region_codes))
+                              .order_by(Area.code)).all()
     found = [f"{name} (England, {code}" + (f", ITL1 {itl}" if itl else "") + ")" for code, name, itl in regions]
     return found + [f"{names.get(code, code)} ({code})" for code in codes]
 
