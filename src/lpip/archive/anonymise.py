@@ -39,29 +39,23 @@ from sqlalchemy.orm import Session
 PERSON_TITLES = ("Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Cllr", "Councillor", "Prof", "Professor", "Sir",
                  "Dame", "Lady", "Lord", "Rev", "Revd", "Reverend", "Father", "Imam", "Rabbi", "Sister")
 # Names that are also everyday words: replaced alone only when written with a capital letter.
-COMMON_WORDS = frozenset("""
-will may hope mark bill grace joy rose faith june april summer dawn guy jack frank rich sue rob
-pat carol ray sunny dean ash amber ruby pearl holly iris heather ivy jade lily daisy violet robin
-jay max sky storm river brook chase chance hunter mason miles
-young green brown white black wood hill bell king cook baker turner walker wright hall
-long lee west north south may rich sharp strong good
-""".split())
-LEGAL_SUFFIXES = re.compile(r"\s*,?\s*\b(?:ltd\.?|limited|plc|llp|cic|inc\.?|llc|co\.)\s*$", re.I)
+COMMON_WORDS = frozenset(["will", "may", "hope", "mark", "bill", "grace", "joy", "rose", "faith", "june", "april", "summer", "dawn", "guy", "jack", "frank", "rich", "sue", "rob", "pat", "carol", "ray", "sunny", "dean", "ash", "amber", "ruby", "pearl", "holly", "iris", "heather", "ivy", "jade", "lily", "daisy", "violet", "robin", "jay", "max", "sky", "storm", "river", "brook", "chase", "chance", "hunter", "mason", "miles", "young", "green", "brown", "white", "black", "wood", "hill", "bell", "king", "cook", "baker", "turner", "walker", "wright", "hall", "long", "lee", "west", "north", "south", "may", "rich", "sharp", "strong", "good"])
+LEGAL_SUFFIXES = re.compile(r"\s*,?\s*\b(?:ltd\.?|limited|plc|llp|cic|inc\.?|llc|co\.)\s*$", re.IGNORECASE)
 ACRONYM_SKIP = {"of", "and", "the", "&", "for", "in", "on", "at", "to", "a"}
 MIN_TOKEN = 3
 
 EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
-URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+", re.I)
+URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
 # Any two letters (HMRC's own examples use the unissued prefix QQ), six digits, A to D.
-NI_NUMBER = re.compile(r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b", re.I)
+NI_NUMBER = re.compile(r"\b[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b", re.IGNORECASE)
 # No "." inside: a decimal such as 0.12345678901 is not a phone number.
 PHONE = re.compile(r"(?<![\w+.])(?:\+\s?44|0044|\(?0)[\d\s\-()]{7,18}\d")
-POSTCODE = re.compile(r"\b(?:GIR\s?0AA|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2})\b", re.I)
+POSTCODE = re.compile(r"\b(?:GIR\s?0AA|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2})\b", re.IGNORECASE)
 OUTWARD_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\b")
 MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 DATE = (rf"\d{{1,2}}[/.\-]\d{{1,2}}[/.\-]\d{{2,4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH}\s+\d{{4}}"
         rf"|{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}")
-BIRTH_DATE = re.compile(rf"\b(?:born(?:\s+on)?|d\.?o\.?b\.?|date\s+of\s+birth)\s*[:\-]?\s*(?P<date>{DATE})", re.I)
+BIRTH_DATE = re.compile(rf"\b(?:born(?:\s+on)?|d\.?o\.?b\.?|date\s+of\s+birth)\s*[:\-]?\s*(?P<date>{DATE})", re.IGNORECASE)
 STREETS = ("Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Close|Drive|Way|Crescent|Place|Grove|Terrace|Court|Gardens|"
            "Hill|Park|Row|Walk|Square|Parade|Mews|View|Rise|Green")
 ADDRESS = re.compile(rf"\b\d{{1,4}}[A-Za-z]?,?\s+(?:[A-Z][\w'’-]+\s+){{1,3}}(?:{STREETS})\b\.?")
@@ -188,7 +182,7 @@ class Anonymiser:
             self._add_organisation(name, sector)
         for name in sorted({clean_name(n) for n in self.people if clean_name(n)}):
             self._add_person(name)
-        self._names = _alternation(self._terms, re.I)
+        self._names = _alternation(self._terms, re.IGNORECASE)
         self._initials = _alternation(self._acronyms, 0)
 
     # -- building the vocabulary
@@ -220,7 +214,7 @@ class Anonymiser:
         core = LEGAL_SUFFIXES.sub("", name)
         variants = {name, core}
         variants |= {f"{core} {suffix}" for suffix in ("Ltd", "Ltd.", "Limited", "PLC", "CIC", "LLP")}
-        variants |= {re.sub(r"^the\s+", "", v, flags=re.I) for v in variants}
+        variants |= {re.sub(r"^the\s+", "", v, flags=re.IGNORECASE) for v in variants}
         for variant in variants:
             if variant.strip():
                 self._add_term(variant.strip(), entity)
@@ -364,7 +358,7 @@ def _uk_number(candidate: str) -> bool:
         digits = digits[2:]
     if digits.startswith("44"):
         national = digits[2:]
-        national = national[1:] if national.startswith("0") else national
+        national = national.removeprefix("0")
         return len(national) in (9, 10)
     return digits.startswith("0") and len(digits) in (10, 11)
 

@@ -32,7 +32,7 @@ from lpip.errors import InvalidPackage
 MANIFEST = "MANIFEST-sha256.txt"
 REQUIRED = ("datapackage.json", "docs/README.txt", "LICENSE", "metadata/ddi_codebook.xml", "docs/data_dictionary.csv",
             MANIFEST)
-FILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$", re.I)
+FILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$", re.IGNORECASE)
 LABEL = re.compile(r"\[[^\]]*\]")
 TEXT_SUFFIXES = (".csv", ".json", ".txt", ".xml", ".html", "")
 

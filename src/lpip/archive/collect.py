@@ -15,11 +15,34 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lpip.archive.anonymise import Anonymiser, coarser_areas, district_of, organisation_kind
+from lpip.archive.anonymise import (
+    Anonymiser,
+    coarser_areas,
+    district_of,
+    organisation_kind,
+)
 from lpip.archive.consent import Consent, consented_authors, participant_consented
 from lpip.archive.disclosure import DisclosureResult, protect
-from lpip.archive.tables import CODES, CODING, CONTRIBUTIONS, DOTS, PARTICIPANTS, ROUNDS, THEMES, VOTES_TABLE, WORKSHOPS
-from lpip.workshops.models import Attendee, Contribution, Dot, Participant, Round, Vote, Workshop
+from lpip.archive.tables import (
+    CODES,
+    CODING,
+    CONTRIBUTIONS,
+    DOTS,
+    PARTICIPANTS,
+    ROUNDS,
+    THEMES,
+    VOTES_TABLE,
+    WORKSHOPS,
+)
+from lpip.workshops.models import (
+    Attendee,
+    Contribution,
+    Dot,
+    Participant,
+    Round,
+    Vote,
+    Workshop,
+)
 
 LABEL = re.compile(r"\[[^\]]*\]")
 
@@ -133,7 +156,7 @@ def _participants(session: Session, ids: list[int], numbers: dict, consent: Cons
     for number, row in enumerate(people.itertuples(index=False), start=1):
         person_ids[(row.db_kind, row.db_id)] = f"P{number:04d}"
     for row in frame[frame["linked"].notna()].itertuples(index=False):
-        attendee = by_id[getattr(session.get(Participant, row.db_id), "attendee_id")]
+        attendee = by_id[session.get(Participant, row.db_id).attendee_id]
         person_ids[(row.db_kind, row.db_id)] = person_ids[("attendee", attendee.id)]
     people.insert(0, "participant_id", [person_ids[(k, i)] for k, i in zip(people["db_kind"], people["db_id"])])
     return people.drop(columns=["linked"]), person_ids

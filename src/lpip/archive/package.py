@@ -33,12 +33,29 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lpip import __version__
-from lpip.archive.anonymise import Anonymiser, anonymiser_for, coarser_areas, redaction_records
-from lpip.archive.check import MANIFEST, CheckResult, check_package, health_check_html, sha256
+from lpip.archive.anonymise import (
+    Anonymiser,
+    anonymiser_for,
+    coarser_areas,
+    redaction_records,
+)
+from lpip.archive.check import (
+    MANIFEST,
+    CheckResult,
+    check_package,
+    health_check_html,
+    sha256,
+)
 from lpip.archive.collect import Collected, collect
 from lpip.archive.ddi import StudyInfo, ddi_codebook
 from lpip.archive.disclosure import QUASI_IDENTIFIERS
-from lpip.archive.docs import LICENCES, data_dictionary, data_dictionary_html, licence_text, readme
+from lpip.archive.docs import (
+    LICENCES,
+    data_dictionary,
+    data_dictionary_html,
+    licence_text,
+    readme,
+)
 from lpip.archive.review import private_folder, read_review, write_log
 from lpip.archive.tables import CORE_TABLES, EVIDENCE_TABLES, PROGRAMME_TABLES
 from lpip.errors import InvalidDeposit

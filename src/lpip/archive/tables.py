@@ -7,10 +7,9 @@ and column names) is fixed so that archives and scripts can rely on it.
 
 from __future__ import annotations
 
+from lpip.archive.disclosure import BROAD_SECTORS, SUPPRESSED
 from lpip.tabledesc import Column, ForeignKey, TableDescription
 from lpip.workshops.models import SECTORS
-
-from lpip.archive.disclosure import BROAD_SECTORS, SUPPRESSED
 
 MISSING = ("",)
 PARTICIPANT_MISSING = ("", SUPPRESSED)

@@ -8,7 +8,13 @@ from typing import Annotated
 
 import typer
 
-from lpip.cli.common import DatabaseOption, console, database_session, err_console, new_app
+from lpip.cli.common import (
+    DatabaseOption,
+    console,
+    database_session,
+    err_console,
+    new_app,
+)
 
 app = new_app("Deposit: an anonymised, documented package for the UK Data Service.")
 
