@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lpip.deliberation.report import build_report
-from lpip.reports.workshop import report_html, write_report
+from lpip.reports.workshop import render_report, report_html, write_report
 from lpip.errors import InvalidExport, MissingSystemLibrary, NoData, UnknownWorkshop
 from lpip.workshops.attendees import register_attendee
 from lpip.workshops.capture import add_note, add_statement, cast_vote, join_workshop
@@ -43,7 +43,7 @@ def demo(session):
 
 
 def test_the_demo_report_covers_every_part_and_names_nobody(session, demo):
-    html = _strip_images(report_html(build_report(session, demo.workshop_id)))
+    html = _strip_images(render_report(session, demo.workshop_id))
     for heading in ("Who came", "What was said", "What people voted for", "Opinion groups and consensus",
                     "Networks", "Method"):
         assert f">{heading}<" in html
@@ -81,18 +81,32 @@ def test_themes_with_quotes_and_scrubbed_names(session, demo):
     report = build_report(session, demo.workshop_id)
     said = report.what_was_said
     assert "Themes" in said.tables and len(said.tables["Quotes"]) > 0
-    # Quotes are contributions' own words, with names taken out.
+    # Quotes are contributions' own words (the analysis keeps them as written) ...
     assert set(said.tables["Quotes"]["quote"]) <= set(_all_texts(session, demo.workshop_id))
-    html = report_html(report)
+    # ... and the page prints them, and everything else, with names taken out.
+    html = render_report(session, demo.workshop_id)
     assert "Demo Attendee 03" not in html
+
+
+def test_the_report_prints_every_text_through_the_anonymiser(session, demo):
+    from lpip.reports.workshop import anonymise_report
+
+    link = session.scalar(select(HostLink).where(HostLink.workshop_id == demo.workshop_id, HostLink.table_number == 1))
+    add_note(session, link, "Ask Demo Attendee 03 on 07700 900123 about the depot", client_id="test-note-phone")
+    report = build_report(session, demo.workshop_id)
+    report.votes.notes.append("Demo Attendee 03 counted the dots")
+    scrubbed = anonymise_report(report, lambda text: text.replace("Demo Attendee 03", "[person]"))
+    texts = [str(v) for section in (scrubbed.what_was_said, scrubbed.votes) for frame in section.tables.values()
+             for column in frame.columns for v in frame[column]] + scrubbed.votes.notes
+    assert not any("Demo Attendee 03" in t for t in texts) and "[person] counted the dots" in texts
+    html = render_report(session, demo.workshop_id)
+    assert "07700 900123" not in html
 
 
 def _all_texts(session, workshop_id):
     from lpip.deliberation.coding import load_contributions
-    from lpip.workshops.exports import _scrubber
 
-    scrub = _scrubber(session, workshop_id)
-    return [scrub(t) for t in load_contributions(session, workshop_id)["text"]]
+    return list(load_contributions(session, workshop_id)["text"])
 
 
 @pytest.fixture
@@ -111,7 +125,7 @@ def test_a_workshop_with_no_contributions_says_so(session, bare_workshop):
     assert any("No contributions" in n for n in report.what_was_said.notes)
     assert any("No votes on statements" in n for section in report.opinions.values() for n in section.notes)
     assert any("No priorities" in n for n in report.votes.notes)
-    html = report_html(report)
+    html = render_report(session, bare_workshop.id)
     assert "No contributions" in html and "Person Number" not in html
 
 

@@ -6,8 +6,9 @@ sub-region); :mod:`lpip.reports.workshop` writes it as a self-contained HTML fil
 embedded as data URIs) or a PDF. The report never names anyone:
 
 - who came is counted by sector (registered attendees, and people who joined on a phone);
-- quotes carry no attribution, and attendee names, emails and phone numbers written into
-  a note are replaced as the deposit export does (``[name removed]``);
+- quotes carry no attribution; the text is returned as written, and the rendering layer
+  (:mod:`lpip.reports.workshop`) anonymises everything it prints with the one anonymiser,
+  :mod:`lpip.archive.anonymise`;
 - the networks show people as ``P01``... and organisations as ``O01``...
 
 Each part that cannot be computed says why in the report rather than stopping it: no
@@ -152,14 +153,8 @@ def who_came(session: Session, workshop_ids: list[int]) -> Section:
 
 def _contributions(session: Session, workshops: list[Workshop]) -> pd.DataFrame:
     from lpip.deliberation.coding import load_contributions
-    from lpip.workshops.exports import _scrubber
 
-    frames = []
-    for workshop in workshops:
-        frame = load_contributions(session, workshop.id, kinds=("note", "statement"))
-        # Quotes are printed: take out names, emails and phone numbers written into the text.
-        frame["text"] = frame["text"].map(_scrubber(session, workshop.id))
-        frames.append(frame)
+    frames = [load_contributions(session, workshop.id, kinds=("note", "statement")) for workshop in workshops]
     return pd.concat(frames, ignore_index=True)
 
 
