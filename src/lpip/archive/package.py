@@ -56,7 +56,7 @@ from lpip.archive.docs import (
     licence_text,
     readme,
 )
-from lpip.archive.review import private_folder, read_review, write_log
+from lpip.archive.review import APPLIED_REVIEW, private_folder, read_review, write_log
 from lpip.archive.tables import CORE_TABLES, EVIDENCE_TABLES, PROGRAMME_TABLES
 from lpip.errors import InvalidDeposit
 from lpip.spreadsheets import write_csv
@@ -141,7 +141,9 @@ def build_deposit(session: Session, out: str | Path, workshop_ids: list[int] | N
     info = study_info(session, workshops, collected, info_file, access, anonymiser)
     _write_package(out, tables, info, collected, access, k, anonymiser)
     write_log(redaction_records(anonymiser.log), out)
-    check = _finish(session, out, info)
+    if review is not None:
+        shutil.copyfile(review, private_folder(out) / APPLIED_REVIEW)
+    check = _finish(session, out, info, decisions)
     zipped = write_zip(out) if zip_package else None
     return DepositResult(out, zipped, private_folder(out), {t.name: len(f) for t, f in tables}, k,
                          collected.disclosure.k_achieved, dict(collected.withheld), check, collected.disclosure.steps)
@@ -187,7 +189,7 @@ def _prepare(out: Path) -> None:
         shutil.rmtree(out)
     private = private_folder(out)
     if private.is_dir():
-        for name in ("anonymisation_log.csv",):
+        for name in ("anonymisation_log.csv", APPLIED_REVIEW):
             (private / name).unlink(missing_ok=True)
     out.mkdir(exist_ok=True)
 
@@ -341,9 +343,9 @@ def datapackage(tables: list[TableDescription], info: StudyInfo, access: str, k:
     return {key: value for key, value in descriptor.items() if value is not None}
 
 
-def _finish(session: Session, out: Path, info: StudyInfo) -> CheckResult:
+def _finish(session: Session, out: Path, info: StudyInfo, decisions: dict) -> CheckResult:
     """Run the health check, write it, then the manifest (which covers the health check)."""
-    scrub = anonymiser_for(session, use_ner=False).scrub
+    scrub = anonymiser_for(session, use_ner=False, decisions=decisions).scrub
     first = check_package(out, scrub, skip=("manifest", "required files"))
     (out / "docs" / "health_check.html").write_text(health_check_html(first, info.title), encoding="utf-8")
     write_manifest(out)

@@ -17,6 +17,8 @@ from lpip.spreadsheets import read_records, write_csv
 
 LOG_NAME = "anonymisation_log.csv"
 REVIEW_NAME = "redactions_review.csv"
+# The review a build applied, kept so that `lpip deposit check` honours the same decisions.
+APPLIED_REVIEW = "applied_review.csv"
 REVIEW_COLUMNS = ["file", "row", "column", "rule", "original", "replacement", "context", "decision", "new_replacement"]
 ACTIONS = ("accept", "reject", "change")
 
@@ -93,3 +95,9 @@ def read_review(path: str | Path) -> dict[tuple[str, int, str, str], Decision]:
     if problems:
         raise InvalidReviewFile(f"{path}: nothing was applied because of {len(problems)} problem(s):", problems)
     return decisions
+
+
+def applied_decisions(package: str | Path) -> dict:
+    """The decisions the package was built with (``DIR.private/applied_review.csv``), or none."""
+    path = private_folder(package) / APPLIED_REVIEW
+    return read_review(path) if path.is_file() else {}

@@ -69,9 +69,10 @@ def check(
     """Check a package (identifiers, k-anonymity, schema, encoding, names, manifest); exit 1 with the problems."""
     from lpip.archive.anonymise import anonymiser_for
     from lpip.archive.check import check_package
+    from lpip.archive.review import applied_decisions
 
     with database_session(database) as session:
-        scrub = anonymiser_for(session, use_ner=False).scrub
+        scrub = anonymiser_for(session, use_ner=False, decisions=applied_decisions(package)).scrub
         result = check_package(package, scrub)
     for item in result.warnings:
         err_console.print(f"Warning: {item}", highlight=False, soft_wrap=True, markup=False)
