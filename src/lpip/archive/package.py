@@ -119,8 +119,8 @@ def build_deposit(session: Session, out: str | Path, workshop_ids: list[int] | N
     --------
     >>> build_deposit(session, "deposit", all_workshops=True, zip_package=True).summary()  # doctest: +SKIP
     """
-    workshops = choose_workshops(session, workshop_ids, all_workshops)
     _check_options(k, access)
+    workshops = choose_workshops(session, workshop_ids, all_workshops)
     out = Path(out)
     decisions = read_review(review) if review is not None else {}
     info_file = _read_study_file(study) if study is not None else {}
