@@ -184,6 +184,9 @@ class Anonymiser:
             self._add_person(name)
         self._names = _alternation(self._terms, re.IGNORECASE)
         self._initials = _alternation(self._acronyms, 0)
+        # The first word of every term: a text without any of them needs no regex search.
+        self._first_words = {_words(term)[0] for term in self._terms if _words(term)}
+        self._first_initials = set(self._acronyms)
 
     # -- building the vocabulary
 
@@ -288,8 +291,10 @@ class Anonymiser:
 
     def _known(self, text: str) -> list[_Match]:
         found = []
+        words = set(_words(text))
+        cased = set(re.findall(r"\w+", text))
         for pattern, terms, rule in ((self._names, self._terms, "known name"), (self._initials, self._acronyms, "initials")):
-            if pattern is None:
+            if pattern is None or not (words & self._first_words if terms is self._terms else cased & self._first_initials):
                 continue
             for m in pattern.finditer(text):
                 name = m.group("name")
@@ -316,6 +321,10 @@ class Anonymiser:
 def clean_name(name) -> str:
     """A name with its spaces tidied (``None`` and blanks become "")."""
     return re.sub(r"\s+", " ", str(name or "")).strip()
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
 
 
 def _everyday(name: str) -> bool:

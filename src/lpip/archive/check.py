@@ -35,6 +35,8 @@ REQUIRED = ("datapackage.json", "docs/README.txt", "LICENSE", "metadata/ddi_code
 FILE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$", re.IGNORECASE)
 LABEL = re.compile(r"\[[^\]]*\]")
 TEXT_SUFFIXES = (".csv", ".json", ".txt", ".xml", ".html", "")
+# The deposit's own ids and codes (P0001, C00001, E08000027, WM-BC): never a person.
+ID_LIKE = re.compile(r"^(?:[A-Z]{1,3}\d+|[A-Z]{2,}-[A-Z]+|\d+)$")
 
 
 @dataclass(frozen=True)
@@ -64,12 +66,14 @@ class CheckResult:
         return not self.problems
 
 
-def check_package(path: str | Path, scrub: Callable[..., str] | None = None, skip: tuple[str, ...] = ()) -> CheckResult:
+def check_package(path: str | Path, scrub: Callable[..., str] | None = None, skip: tuple[str, ...] = (),
+                  only: tuple[str, ...] | None = None) -> CheckResult:
     """Check a package folder or zip (see the module for the checks).
 
     ``scrub`` is the anonymiser's scrub function (:func:`lpip.archive.anonymise.anonymiser_for`):
     any span it would still replace in a CSV is a remaining identifier. ``skip`` names checks
-    left out (the build runs the check before it writes the manifest).
+    left out and ``only`` the checks run (the build checks the data before it writes the
+    manifest, then the manifest).
 
     Examples
     --------
@@ -80,7 +84,7 @@ def check_package(path: str | Path, scrub: Callable[..., str] | None = None, ski
     if path.is_file() and path.suffix.lower() == ".zip":
         with tempfile.TemporaryDirectory() as folder:
             _unzip(path, Path(folder))
-            return check_package(Path(folder), scrub, skip)
+            return check_package(Path(folder), scrub, skip, only)
     if not path.is_dir():
         raise InvalidPackage(f"{path}: not found, or neither a folder nor a .zip. Give the folder or zip that "
                              "`lpip deposit build` wrote.")
@@ -91,7 +95,7 @@ def check_package(path: str | Path, scrub: Callable[..., str] | None = None, ski
              ("duplicate rows", _duplicates), ("empty columns", _empty_columns), ("k-anonymity", _k_anonymity),
              ("direct identifiers", _identifiers), ("unknown names", _unknown_names)]
     for name, step in steps:
-        if name in skip:
+        if name in skip or (only is not None and name not in only):
             continue
         before = len(result.problems)
         step(path, package, result, scrub)
@@ -273,9 +277,9 @@ def _identifiers(path: Path, package: dict, result: CheckResult, scrub) -> None:
     for resource, frame in _csv_resources(path, package):
         # Published sources cite web addresses; only what people wrote (data/) must have none.
         keep_urls = not resource.get("path", "").startswith("data/")
-        for column in frame.columns:
+        for column in _free_text_columns(resource, frame):
             for index, value in frame[column].items():
-                if not value or value.isdigit():
+                if not value or ID_LIKE.match(value):
                     continue
                 cleaned = _without_labels(value, keep_urls)
                 # The location lets the anonymiser honour a reviewer's decision on this cell.
@@ -288,6 +292,18 @@ def _identifiers(path: Path, package: dict, result: CheckResult, scrub) -> None:
             cleaned = _without_labels(file.read_text(encoding="utf-8", errors="replace"), True)
             if scrub(cleaned) != cleaned:
                 result.problems.append(Problem("direct identifiers", name, "holds a name, organisation or contact detail"))
+
+
+def _free_text_columns(resource: dict, frame: pd.DataFrame) -> list[str]:
+    """Columns that can hold what people wrote: strings without a fixed list of values (and
+    any column the schema does not describe)."""
+    fields = {f.get("name"): f for f in (resource.get("schema") or {}).get("fields", []) if isinstance(f, dict)}
+    chosen = []
+    for column in frame.columns:
+        described = fields.get(column)
+        if described is None or (described.get("type") == "string" and "enum" not in described.get("constraints", {})):
+            chosen.append(column)
+    return chosen
 
 
 def _without_labels(text: str, drop_urls: bool) -> str:
