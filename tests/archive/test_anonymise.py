@@ -126,3 +126,12 @@ def test_areas_coarsen_from_lsoa_to_district_sub_region_and_region(session):
     # E01009746 is "Dudley 022C", in Dudley (E08000027), in the Black Country sub-region and the West Midlands.
     assert district_of(session, ["E01009746", "E08000028"]) == {"E01009746": "E08000027", "E08000028": "E08000028"}
     assert coarser_areas(session, ["E08000027"]) == {"E08000027": {"subregion": "WM-BC", "region": "E12000005"}}
+
+
+def test_a_named_entity_backend_adds_unknown_names_with_its_rule():
+    def finder(text):
+        return [m.span() for m in re.finditer("Zainab", text)]
+
+    anonymiser = Anonymiser(["Sue Patel"], ner=finder)
+    assert anonymiser.scrub("Zainab told Sue, and Zainab agreed") == "[person 1] told [person 2], and [person 1] agreed"
+    assert {r.rule for r in anonymiser.log} == {"named entity (NER)", "known name"}
