@@ -15,7 +15,7 @@ from sqlalchemy import select
 from lpip.workshops.accounts import create_user
 from lpip.workshops.attendees import register_attendee
 from lpip.workshops.capture import add_note, add_priority, add_statement, cast_vote, join_workshop, spend_dots
-from lpip.workshops.models import HostLink, Participant
+from lpip.workshops.models import HostLink
 from lpip.workshops.workshops import RoundSpec, create_workshop, declare_notes_consent, open_round, set_voting
 
 # (name, organisation, sector, home area, host table, consent to deposit)

@@ -5,7 +5,6 @@ consent, k-anonymity on the written file, and a byte-identical zip."""
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 import zipfile
