@@ -104,3 +104,12 @@ def test_text_is_scrubbed_and_withdrawn_and_hidden_contributions_left_out(sessio
     votes = read_csv(result.folder / "data" / "votes.csv")
     kept = {r["contribution_id"] for r in rows if r["kind"] == "statement"}
     assert votes and {v["contribution_id"] for v in votes} <= kept
+
+
+def test_home_areas_are_written_at_district_level_or_wider(session):
+    from lpip.archive.collect import _home_areas
+
+    # E01009746 is an LSOA in Dudley; E11000005 is the West Midlands metropolitan county, inside the region.
+    assert _home_areas(session, {"E01009746", "E08000028", "WM-BC", "E11000005", "E12000005"}) == {
+        "E01009746": ("E08000027", "district"), "E08000028": ("E08000028", "district"),
+        "WM-BC": ("WM-BC", "subregion"), "E11000005": ("E12000005", "region"), "E12000005": ("E12000005", "region")}

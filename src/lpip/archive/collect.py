@@ -125,17 +125,17 @@ def _participants(session: Session, ids: list[int], numbers: dict, consent: Cons
     by_id = {a.id: a for a in attendees}
     participants = list(session.scalars(select(Participant).where(Participant.workshop_id.in_(ids))
                                         .order_by(Participant.workshop_id, Participant.id)))
-    areas = district_of(session, {a.home_area_code for a in attendees if a.home_area_code})
+    areas = _home_areas(session, {a.home_area_code for a in attendees if a.home_area_code})
     rows = []
     for a in attendees:
         if a.id not in consent.attendees:
             withheld["attendees"] += 1
             continue
-        area = areas.get(a.home_area_code) if a.home_area_code else None
+        area, level = areas.get(a.home_area_code, (None, None))
         rows.append({"db_kind": "attendee", "db_id": a.id, "workshop_id": numbers[a.workshop_id], "kind": "attendee",
                      "role": "table host" if a.host_table is not None else "participant", "sector": a.sector,
                      "organisation_kind": organisation_kind(a.organisation, a.sector) if a.organisation else None,
-                     "area_code": area, "area_level": "district" if area else None, "consent": "registration"})
+                     "area_code": area, "area_level": level, "consent": "registration"})
     for p in participants:
         if p.id not in consent.participants:
             withheld["phone participants"] += 1
@@ -160,6 +160,30 @@ def _participants(session: Session, ids: list[int], numbers: dict, consent: Cons
         person_ids[(row.db_kind, row.db_id)] = person_ids[("attendee", attendee.id)]
     people.insert(0, "participant_id", [person_ids[(k, i)] for k, i in zip(people["db_kind"], people["db_id"])])
     return people.drop(columns=["linked"]), person_ids
+
+
+AREA_LEVELS = {"lad": "district", "subregion": "subregion", "region": "region"}
+
+
+def _home_areas(session: Session, codes: set[str]) -> dict[str, tuple[str | None, str | None]]:
+    """Each home area as (code, level): a small area becomes its district; a district, sub-region
+    or region stays; any other area (a county, an ITL area) becomes its region."""
+    from lpip.geography.models import Area
+
+    districts = district_of(session, codes)
+    levels = dict(session.execute(select(Area.code, Area.level).where(Area.code.in_(
+        [d for d in districts.values() if d]))).all())
+    result = {}
+    for code, district in districts.items():
+        level = levels.get(district)
+        if district is None:
+            result[code] = (None, None)
+        elif level in AREA_LEVELS:
+            result[code] = (district, AREA_LEVELS[level])
+        else:
+            region = coarser_areas(session, [district])[district]["region"]
+            result[code] = (region, "region" if region else None)
+    return result
 
 
 def _contributions(session: Session, ids: list[int], numbers: dict, consent: Consent, person_ids: dict,
