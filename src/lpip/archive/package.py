@@ -49,7 +49,7 @@ from lpip.archive.check import (
 from lpip.archive.collect import Collected, collect
 from lpip.archive.ddi import StudyInfo, ddi_codebook
 from lpip.archive.disclosure import QUASI_IDENTIFIERS
-from lpip.archive.docs import (
+from lpip.archive.documents import (
     LICENCES,
     data_dictionary,
     data_dictionary_html,

@@ -7,7 +7,7 @@ from collections import Counter
 import pandas as pd
 
 from lpip.archive.ddi import StudyInfo
-from lpip.archive.docs import data_dictionary, licence_text, readme
+from lpip.archive.documents import data_dictionary, licence_text, readme
 from lpip.archive.tables import CORE_TABLES, VOTES_TABLE
 
 STUDY = StudyInfo("A study", "What it is", start="2023-06-14", end="2023-06-21", produced="2023-06-21",
