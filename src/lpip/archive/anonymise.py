@@ -60,7 +60,6 @@ STREETS = ("Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Close|Drive|Way|Crescent|Place|
            "Hill|Park|Row|Walk|Square|Parade|Mews|View|Rise|Green")
 ADDRESS = re.compile(rf"\b\d{{1,4}}[A-Za-z]?,?\s+(?:[A-Z][\w'’-]+\s+){{1,3}}(?:{STREETS})\b\.?")
 TITLED = re.compile(rf"\b(?:{'|'.join(PERSON_TITLES)})\.?\s+(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?)")
-POSSESSIVE = r"(?:['’]s\b|['’](?=\s|$))?"
 
 # An organisation's kind from words in its name, first match wins; else from its sector.
 ORGANISATION_KINDS = (
@@ -182,11 +181,12 @@ class Anonymiser:
             self._add_organisation(name, sector)
         for name in sorted({clean_name(n) for n in self.people if clean_name(n)}):
             self._add_person(name)
-        self._names = _alternation(self._terms, re.IGNORECASE)
-        self._initials = _alternation(self._acronyms, 0)
-        # The first word of every term: a text without any of them needs no regex search.
-        self._first_words = {_words(term)[0] for term in self._terms if _words(term)}
-        self._first_initials = set(self._acronyms)
+        # Known names are found word by word: each term is a key of its words and the
+        # punctuation between them, so a text is looked up once per word, whatever the number of terms.
+        self._index = {_key(TOKEN.findall(term), _gaps(term)): entity for term, entity in self._terms.items()
+                       if TOKEN.search(term)}
+        self._longest = max((len(TOKEN.findall(term)) for term in self._terms), default=0)
+        self._first_words = {TOKEN.findall(term)[0] for term in self._terms if TOKEN.search(term)}
 
     # -- building the vocabulary
 
@@ -291,20 +291,37 @@ class Anonymiser:
 
     def _known(self, text: str) -> list[_Match]:
         found = []
-        words = set(_words(text))
-        cased = set(re.findall(r"\w+", text))
-        for pattern, terms, rule in ((self._names, self._terms, "known name"), (self._initials, self._acronyms, "initials")):
-            if pattern is None or not (words & self._first_words if terms is self._terms else cased & self._first_initials):
+        tokens = list(TOKEN.finditer(text))
+        folded = [t.group().casefold() for t in tokens]
+        i = 0
+        while i < len(tokens):
+            match = self._known_at(text, tokens, folded, i)
+            if match is None:
+                i += 1
                 continue
-            for m in pattern.finditer(text):
-                name = m.group("name")
-                entity = terms.get(name.casefold() if terms is self._terms else name)
-                if entity is None or (not m.group("title") and _everyday(name)):
-                    continue
-                kind = "known organisation" if entity.kind == "organisation" else rule
-                # A possessive ("Sue's") stays in the text after the label.
-                found.append(_Match(m.start(), m.end("name"), kind if rule != "initials" else "organisation initials", entity))
+            found.append(match[0])
+            i += match[1]
         return found
+
+    def _known_at(self, text: str, tokens: list, folded: list[str], i: int) -> tuple[_Match, int] | None:
+        """The longest known term starting at word ``i`` (with a title before it), and its length in words."""
+        word = tokens[i].group()
+        if word in self._acronyms:
+            return _Match(tokens[i].start(), tokens[i].end(), "organisation initials", self._acronyms[word]), 1
+        if folded[i] not in self._first_words:
+            return None
+        for n in range(min(self._longest, len(tokens) - i), 0, -1):
+            gaps = [text[tokens[j].end():tokens[j + 1].start()] for j in range(i, i + n - 1)]
+            entity = self._index.get(_key(folded[i:i + n], [_gap(g) for g in gaps]))
+            if entity is None:
+                continue
+            start = _title_start(text, tokens, folded, i)
+            if start is None and n == 1 and _everyday(word):
+                continue
+            rule = "known organisation" if entity.kind == "organisation" else "known name"
+            # A possessive ("Sue's") stays in the text after the label.
+            return _Match(tokens[i].start() if start is None else start, tokens[i + n - 1].end(), rule, entity), n
+        return None
 
     def _titled(self, text: str) -> list[_Match]:
         found = []
@@ -323,20 +340,35 @@ def clean_name(name) -> str:
     return re.sub(r"\s+", " ", str(name or "")).strip()
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", text.casefold())
+def _everyday(word: str) -> bool:
+    return word.casefold() in COMMON_WORDS and not word[:1].isupper()
 
 
-def _everyday(name: str) -> bool:
-    return " " not in name and name.casefold() in COMMON_WORDS and not name[:1].isupper()
+TOKEN = re.compile(r"\w+")
+TITLES = frozenset(t.casefold() for t in PERSON_TITLES)
 
 
-def _alternation(terms: dict, flags: int):
-    if not terms:
+def _gap(text: str) -> str:
+    """What separates two words, normalised: any run of spaces is one space; curly apostrophes are straight."""
+    return re.sub(r"\s+", " ", text.replace("’", "'")).strip() or " "
+
+
+def _gaps(term: str) -> list[str]:
+    spans = [m.span() for m in TOKEN.finditer(term)]
+    return [_gap(term[a[1]:b[0]]) for a, b in zip(spans, spans[1:])]
+
+
+def _key(words: list[str], gaps: list[str]) -> str:
+    words = [w.casefold() for w in words]
+    return words[0] + "".join(gap + word for gap, word in zip(gaps, words[1:]))
+
+
+def _title_start(text: str, tokens: list, folded: list[str], i: int) -> int | None:
+    """Where a title right before word ``i`` ("Mr ", "Cllr. ") starts, or None."""
+    if i == 0 or folded[i - 1] not in TITLES:
         return None
-    alternatives = "|".join(re.escape(term).replace(r"\ ", r"\s+") for term in sorted(terms, key=lambda t: (-len(t), t)))
-    titles = "|".join(PERSON_TITLES)
-    return re.compile(rf"(?<![\w@.])(?P<title>(?:{titles})\.?\s+)?(?P<name>{alternatives}){POSSESSIVE}(?![\w@])", flags)
+    between = text[tokens[i - 1].end():tokens[i].start()]
+    return tokens[i - 1].start() if re.fullmatch(r"\.?\s+", between) else None
 
 
 def _non_overlapping(matches: list[_Match]) -> list[_Match]:
