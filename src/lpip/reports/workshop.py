@@ -3,8 +3,9 @@ URIs), or an A4 PDF made from it. What it says is :func:`lpip.deliberation.repor
 
 Rendering does three things the analysis does not:
 
-- **anonymises every quote** through one wrapper, :func:`anonymise_quote` (names, emails and
-  phone numbers written into a note or statement become "[name removed]" and the like);
+- **anonymises every quote** through one wrapper, :func:`anonymise_quote`, which is the
+  deposit's anonymiser (names, organisations, emails and phone numbers written into a note or
+  statement become "[person 3]", "[phone]" and the like);
 - **draws the networks** (:mod:`lpip.reports.network_figures`);
 - **adds wicked problems and quick wins** to the summary when the synthesis exists: if
   ``lpip.synthesis`` can be imported and has :data:`SYNTHESIS_HOOK` (a function
@@ -40,18 +41,18 @@ WIDE_TABLE_COLUMNS = 8  # tables with more columns than this go on a landscape p
 def anonymise_quote(session: Session, workshop_ids: list[int]) -> Callable[[str], str]:
     """The one way quotes are anonymised in the report: a function from text to safe text.
 
-    It takes out the names, emails and phone numbers of the workshops' attendees written into
-    the text, as the deposit export does.
+    It is the deposit's anonymiser (:func:`lpip.archive.anonymise.scrubber_for`): every name and
+    organisation the system knows, in all the forms people write them, and emails, phone numbers,
+    postcodes and the like, become typed labels such as "[person 3]". ``workshop_ids`` is kept for
+    the callers; the anonymiser knows every name in the database, because a person from one
+    workshop can be named in another's notes.
     """
-    from lpip.workshops.exports import _scrubber
+    from lpip.archive.anonymise import scrubber_for
 
-    scrubbers = [_scrubber(session, workshop_id) for workshop_id in workshop_ids]
+    scrub = scrubber_for(session)
 
     def anonymise(text) -> str:
-        text = "" if text is None else str(text)
-        for scrub in scrubbers:
-            text = scrub(text)
-        return text
+        return scrub("" if text is None else str(text))
 
     return anonymise
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint,
+    Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -71,6 +71,11 @@ class Workshop(Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Hosts' and paper notes go into an archive deposit only when the facilitator has declared
+    # that the workshop's notes were collected under consent (who declared it, and when).
+    notes_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    notes_consent_by: Mapped[str | None] = mapped_column(String(200))
+    notes_consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Round(Base):
