@@ -27,6 +27,7 @@ from lpip.geography.codes import suggestion
 from lpip.geography.load import read_lsoa_lookup
 from lpip.geography.models import LEVELS, Area, AreaLink
 from lpip.spreadsheets import write_csv
+from lpip.tabledesc import Column, TableDescription, to_csvw
 
 BUNDLED_INPUTS = {
     "2019": "bundled IoD2019 LSOA 2011 data (File 2 ranks and deciles, File 5 scores, File 6 denominators, "
@@ -347,6 +348,12 @@ COLUMN_DESCRIPTIONS = {
 def summary_metadata(csv_name: str, source: str, areas: str, warnings: list[str], edition: str = "2019",
                      ranking: str = "among_lads") -> dict:
     """CSVW metadata for a summary CSV: its columns, method notes and warnings."""
+    return to_csvw(summary_description(source, areas, warnings, edition, ranking), csv_name)
+
+
+def summary_description(source: str, areas: str, warnings: list[str], edition: str = "2019",
+                        ranking: str = "among_lads") -> TableDescription:
+    """The one description of a deprivation summary table (columns, key, licence, notes)."""
     chosen = get_edition(edition)
     columns = []
     for name in OUTPUT_COLUMNS:
@@ -355,14 +362,11 @@ def summary_metadata(csv_name: str, source: str, areas: str, warnings: list[str]
         among = "the areas of this file" if ranking == "among_areas" else f"the {chosen.n_lads} English LADs"
         description = COLUMN_DESCRIPTIONS[name].format(n=f"{chosen.n_lsoas:,}") if not ranked else (
             f"Rank of {measure} among {among}, 1 = most deprived, ties share the better rank")
-        datatype = "string" if name in ("area_code", "area_name", "domain") else ("integer" if ranked else "double")
-        columns.append({"name": name, "titles": name, "datatype": datatype, "dc:description": description})
-    return {
-        "@context": ["http://www.w3.org/ns/csvw", {"@language": "en"}],
-        "url": csv_name,
-        "dc:title": f"{chosen.name} deprivation summaries ({areas})",
-        "dc:source": f"{source}; English Indices of Deprivation {chosen.year}, MHCLG",
-        "dc:license": "Open Government Licence v3.0",
-        "rdfs:comment": method_notes(chosen, ranking) + [f"Warning: {w}" for w in warnings],
-        "tableSchema": {"columns": columns, "primaryKey": ["area_code", "domain"]},
-    }
+        kind = "string" if name in ("area_code", "area_name", "domain") else ("integer" if ranked else "number")
+        columns.append(Column(name, kind, name, description))
+    return TableDescription(
+        name="deprivation_summary", title=f"{chosen.name} deprivation summaries ({areas})", columns=tuple(columns),
+        primary_key=("area_code", "domain"), licence="Open Government Licence v3.0",
+        sources=(f"{source}; English Indices of Deprivation {chosen.year}, MHCLG",),
+        notes=tuple(method_notes(chosen, ranking) + [f"Warning: {w}" for w in warnings]),
+    )
