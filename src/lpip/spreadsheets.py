@@ -21,10 +21,12 @@ import io
 import warnings
 from datetime import date, datetime, time
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from lpip.errors import LpipError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SAVE_AS = "Save it again as 'CSV UTF-8 (Comma delimited)' or as an Excel .xlsx workbook."
 DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -159,6 +161,8 @@ def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with every text value escaped (numbers and dates untouched) and its
     line breaks written as ``\\n``: the csv module quotes a field with a bare ``\\r`` only when
     ``\\r`` is in the line terminator, and a reader would split the row there."""
+    import pandas as pd
+
     escaped = frame.copy()
     for column in escaped.columns:
         if escaped[column].dtype == object or pd.api.types.is_string_dtype(escaped[column]):
@@ -217,6 +221,8 @@ def _put(sheet, row: int, column: int, value):
 
 
 def _xlsx_value(value):
+    import pandas as pd
+
     if value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and value != value):
         return None
     if isinstance(value, pd.Timestamp):

@@ -1,12 +1,16 @@
-"""The `lpip` command: one group per domain, each command a thin shell over one library function."""
+"""The `lpip` command: one group per domain, each command a thin shell over one library function.
+
+`lpip` runs :func:`main`, which answers ``lpip --version`` before Typer builds the tree of
+every command (a tenth of a second); everything else goes to :data:`app`.
+"""
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
 
-from lpip import __version__
 from lpip.cli.areas import app as areas_app
 from lpip.cli.atlas import app as atlas_app
 from lpip.cli.common import DatabaseOption, console, new_app, rich_table
@@ -40,12 +44,24 @@ app.command("demo")(demo_command)
 
 def _version(value: bool) -> None:
     if value:
+        from lpip import __version__
+
         console.print(f"lpip {__version__}")
         raise typer.Exit()
 
 
+def main() -> None:
+    """The `lpip` program: :data:`app`, with ``lpip --version`` answered first."""
+    if sys.argv[1:] == ["--version"]:
+        from lpip import __version__
+
+        print(f"lpip {__version__}")
+        return
+    app()
+
+
 @app.callback()
-def main(
+def root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from lpip.cli.common import DatabaseOption, FormatOption, OutputFormat, console, database_session, print_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class Level(str, Enum):
@@ -56,6 +58,8 @@ def _interval_text(lower: pd.Series, upper: pd.Series) -> pd.Series:
 
 def _compact(frame: pd.DataFrame) -> pd.DataFrame:
     """The table view: one interval column per level, the comparator's value in the title."""
+    import pandas as pd
+
     return pd.DataFrame({
         "area": frame["area_code"], "name": frame["area_name"], "value": frame["value"].map("{:.4g}".format),
         "95% CI": _interval_text(frame["lower_ci_95"], frame["upper_ci_95"]),
@@ -88,6 +92,8 @@ def aggregate(
     Medians, scores, ranks, deciles and indices are refused with the reason; so are rates and
     proportions without numerators and denominators, and periods for which a member has no value.
     """
+    import pandas as pd
+
     from lpip.evidence.aggregate import aggregate_indicator
 
     with database_session(database) as session:

@@ -34,6 +34,8 @@ def show(
     database: DatabaseOption = None,
 ) -> None:
     """Show an indicator's metadata, periods and value counts."""
+    from rich.text import Text
+
     from lpip.evidence.catalogue import describe_indicator
 
     with database_session(database) as session:
@@ -43,6 +45,6 @@ def show(
         return
     for key in ("id", "title", "theme", "unit", "polarity", "value_type", "levels", "source", "publisher", "licence", "description", "origin"):
         if info.get(key):
-            console.print(f"[bold]{key}[/bold]: {info[key]}", highlight=False)
+            console.print(Text.assemble((key, "bold"), f": {info[key]}"))
     for row in info["values"]:
         console.print(f"  {row['period']}: {row['count']} values at {row['level']} level", highlight=False)

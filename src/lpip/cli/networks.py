@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from lpip.cli.common import DatabaseOption, console, database_session, rich_table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def register(app: typer.Typer) -> None:
@@ -45,6 +47,8 @@ def networks_command(
 
 
 def _read_links(path: Path | None) -> pd.DataFrame | None:
+    import pandas as pd
+
     from lpip.errors import InvalidWorkshopFile
 
     if path is None:
@@ -56,6 +60,8 @@ def _read_links(path: Path | None) -> pd.DataFrame | None:
 
 
 def _print_actors(measures) -> None:
+    import pandas as pd
+
     summary = dict(measures.summary)
     if summary["new_connections"] is None:
         summary["new_connections"] = summary.pop("new_connections_note")

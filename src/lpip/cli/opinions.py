@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
-from rich.markup import escape
 
 from lpip.cli.common import console, rich_table
 from lpip.errors import NotAvailableYet
-from lpip.spreadsheets import write_csv
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TEXT_WIDTH = 90
 
@@ -52,6 +52,8 @@ def opinions(
 
 
 def _write_groups(participants: pd.DataFrame, out: Path) -> None:
+    from lpip.spreadsheets import write_csv
+
     try:
         write_csv(participants[["participant", "group"]], out)
     except OSError as exc:
@@ -62,8 +64,10 @@ def _write_groups(participants: pd.DataFrame, out: Path) -> None:
 
 def _print_result(result, export) -> None:
     statements = result.statements
-    title = escape(export.topic or export.folder.name)
-    console.print(f"[bold]{title}[/bold]" + (f" ({escape(export.url)})" if export.url else ""))
+    from rich.text import Text
+
+    title = export.topic or export.folder.name
+    console.print(Text.assemble((title, "bold"), f" ({export.url})" if export.url else ""))
     console.print(
         f"{len(result.participants)} participants voted on {len(statements)} statements "
         f"({int(statements['moderated_out'].sum())} moderated out); "
@@ -76,8 +80,8 @@ def _print_result(result, export) -> None:
     console.print(rich_table(_group_consensus(result.group_consensus), "Group-informed consensus (top 10)"))
     _print_stability(result.stability)
     _print_sectors(result.sectors)
-    console.print("\n[bold]Attribution[/bold]", markup=True)
-    console.print(export.attribution(), markup=False, highlight=False)
+    console.print("\nAttribution", style="bold")
+    console.print(export.attribution())
 
 
 def _percent(frame: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -85,12 +89,16 @@ def _percent(frame: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 def _short(text) -> str:
-    # Statements are free text: escape anything Rich would read as markup ("[b]").
+    # Statements are free text; the console reads no markup, so "[b]" is shown as written.
+    import pandas as pd
+
     text = "" if pd.isna(text) else " ".join(str(text).split())
-    return escape(text if len(text) <= TEXT_WIDTH else text[: TEXT_WIDTH - 1] + "…")
+    return text if len(text) <= TEXT_WIDTH else text[: TEXT_WIDTH - 1] + "…"
 
 
 def _representative(rep: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame({
         "group": rep["group"], "rank": rep["rank"], "statement": rep["statement"],
         "votes": [f"{s} of {n} {w}" for s, n, w in zip(rep["n_success"], rep["n_trials"], rep["repful_for"])],
@@ -99,6 +107,8 @@ def _representative(rep: pd.DataFrame) -> pd.DataFrame:
 
 
 def _majority(cons: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame({
         "direction": cons["direction"], "statement": cons["statement"],
         "votes": [f"{s} of {n}" for s, n in zip(cons["n_success"], cons["n_trials"])],
@@ -107,6 +117,8 @@ def _majority(cons: pd.DataFrame) -> pd.DataFrame:
 
 
 def _group_consensus(gic: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     top = gic[~gic["moderated_out"]].head(10)
     return pd.DataFrame({
         "statement": top["statement"], "consensus": top["group_informed_consensus"].round(3),
