@@ -9,7 +9,7 @@ import typer
 
 from lpip.cli.common import DatabaseOption, console, database_session, err_console, new_app
 
-app = new_app("Deprivation summaries (IoD2019) for local authorities and custom areas.")
+app = new_app("Deprivation summaries (IoD2019) for districts and custom areas.")
 
 SCALE_CAVEAT = (
     "Measures and ranks follow IoD2019 File 10 (Technical Report, Appendix N); ranks are among "
