@@ -90,6 +90,14 @@ def test_cohen_kappa_matches_scikit_learn_on_many_labels():
     assert cohen_kappa(first, second) == pytest.approx(cohen_kappa_score(first, second), abs=1e-12)
 
 
+def test_cohen_kappa_is_nan_without_a_warning_when_undefined():
+    # Both coders gave one and the same label throughout: chance agreement is 1 (warnings are errors here).
+    assert np.isnan(cohen_kappa(["yes"] * 5, ["yes"] * 5))
+    coded = pd.DataFrame({"contribution_id": [1, 1, 2, 2], "coder": ["A", "B"] * 2,
+                          "code": ["funding", "funding", "funding", "funding"]})
+    assert np.isnan(kappa_by_code(coded).set_index("code").loc["funding", "kappa"])
+
+
 def test_alpha_matches_the_krippendorff_package():
     krippendorff = pytest.importorskip("krippendorff")
     rng = np.random.default_rng(11)

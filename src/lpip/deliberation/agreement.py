@@ -8,7 +8,7 @@ of :mod:`lpip.deliberation.coding` holds: a row with an empty ``code`` says that
 the contribution and applied no code.
 
 Per code, :func:`kappa_by_code` gives Cohen's (1960) kappa, (p_o - p_e) / (1 - p_e) with p_e
-from each coder's own rates, and :func:`alpha_by_code` gives Krippendorff's alpha for nominal
+from each coder's own rates (computed by scikit-learn's ``cohen_kappa_score``), and :func:`alpha_by_code` gives Krippendorff's alpha for nominal
 data, computed from the coincidence matrix as in Krippendorff (2011), "Computing
 Krippendorff's Alpha-Reliability", which allows any number of coders and missing values. A
 last row ``(all codes)`` pools every (contribution, code) pair. :func:`list_disagreements`
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +36,9 @@ ALL_CODES = "(all codes)"
 
 
 def cohen_kappa(first, second) -> float:
-    """Cohen's kappa for two coders' labels of the same units (no missing labels).
+    """Cohen's kappa for two coders' labels of the same units (no missing labels), by
+    scikit-learn's ``cohen_kappa_score``; NaN where kappa is undefined (both coders gave one
+    and the same label throughout, so chance agreement is 1).
 
     Examples
     --------
@@ -47,13 +50,19 @@ def cohen_kappa(first, second) -> float:
     >>> round(cohen_kappa(first, second), 3)
     0.4
     """
-    first, second = np.asarray(first, dtype=object), np.asarray(second, dtype=object)
+    first, second = list(first), list(second)
     if len(first) != len(second) or len(first) == 0:
         raise ValueError("cohen_kappa needs two equally long, non-empty sequences of labels")
-    labels = sorted(set(first) | set(second), key=str)
-    observed = float(np.mean(first == second))
-    expected = sum(float(np.mean(first == v)) * float(np.mean(second == v)) for v in labels)
-    return np.nan if expected == 1 else (observed - expected) / (1 - expected)
+    labels = list(dict.fromkeys([*first, *second]))
+    if len(labels) < 2:
+        return np.nan  # one label throughout: chance agreement is 1 and kappa is undefined
+    from sklearn.exceptions import UndefinedMetricWarning
+    from sklearn.metrics import cohen_kappa_score
+
+    with warnings.catch_warnings():
+        # Undefined kappa is reported as NaN in the tables, not as a warning.
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        return float(cohen_kappa_score(first, second, labels=labels, replace_undefined_by=np.nan))
 
 
 def nominal_alpha(reliability_data) -> float:
@@ -224,8 +233,7 @@ def _kappa_row(code: str, block: pd.DataFrame) -> dict:
     observed = float(np.mean(first == second))
     p1, p2 = float(first.mean()), float(second.mean())
     expected = p1 * p2 + (1 - p1) * (1 - p2)
-    kappa = np.nan if expected == 1 else (observed - expected) / (1 - expected)
-    return {**row, "observed": observed, "expected": expected, "kappa": kappa}
+    return {**row, "observed": observed, "expected": expected, "kappa": cohen_kappa(first, second)}
 
 
 def list_disagreements(assignments: pd.DataFrame, contributions: pd.DataFrame | None = None,

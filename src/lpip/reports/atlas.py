@@ -45,7 +45,7 @@ from lpip.evidence.profile import ProfileContext, build_profile, gather_context
 from lpip.reports.datapack import datapack_figures, datapack_page
 from lpip.reports.indicators import indicator_page, map_assets
 from lpip.reports.profile import profile_figures, profile_page
-from lpip.reports.render import figure_sources, render_page
+from lpip.reports.render import figure_sources, long_date, render_page
 from lpip.reports.site import MARKER, MARKER_KIND, copy_assets, is_atlas, prepare_folder, serve_atlas
 from lpip.spreadsheets import write_csv
 
@@ -448,7 +448,7 @@ def build_atlas(session: Session, region: str = DEFAULT_REGION, out: Path = Path
     results.sort(key=lambda r: order[r["job"]])
     entries = [r["page"] for r in results if r["page"]]
     notes = [r["note"] for r in results if r["note"]]
-    built = datetime.now(timezone.utc).strftime("%-d %B %Y")
+    built = long_date(datetime.now(timezone.utc).date())
     lists = write_lists(site, region_area, districts, subregions, entries, index_map(session, site, region_area), pdf, built)
     tracker.step("index and downloads", "index, lists and search")
     result = AtlasResult(
