@@ -275,7 +275,7 @@ def test_idaci_and_idaopi_are_computed_when_the_input_has_them(lsoas):
     result = dep.summarise_deprivation(frame)
     assert result.attrs["warnings"] == []
     for target, weight in ((idaci, dep.CHILDREN), (idaopi, dep.OLDER)):
-        expected = per_lad(frame, lambda g: np.average(g[income.score], weights=g[weight]))
+        expected = per_lad(frame, lambda g, weight=weight: np.average(g[income.score], weights=g[weight]))
         ours = column(result, target.key, "average_score").reindex(expected.index)
         np.testing.assert_allclose(ours, expected, rtol=1e-12)
         assert column(result, target.key, "scale").isna().all()

@@ -19,6 +19,8 @@ from lpip.errors import InvalidContribution
 if TYPE_CHECKING:
     import pandas as pd
 
+    from lpip.workshops.workshops import RoundSpec
+
 app = new_app("Workshops: create, register attendees, plan tables, import and export.")
 attendees_app = new_app("Attendees (personal data: for the facilitator's own machine).")
 notes_app = new_app("Notes typed up from paper flipcharts.")
@@ -37,7 +39,7 @@ class ExportFormat(str, Enum):
     polis = "polis"
 
 
-def parse_round(text: str) -> "RoundSpec":
+def parse_round(text: str) -> RoundSpec:
     """A --round value "question|minutes" (minutes optional, default 25) as a RoundSpec."""
     from lpip.workshops.workshops import RoundSpec
 

@@ -280,7 +280,7 @@ def _as_bool(value):
 def _duplicate_names(book: pd.DataFrame) -> list[str]:
     problems = [f"row {i + 2}: the code name is empty" for i in book.index[book["name"] == ""]]
     keys = book["name"].map(name_key)
-    for key, rows in book[book["name"] != ""].groupby(keys[book["name"] != ""]).groups.items():
+    for _key, rows in book[book["name"] != ""].groupby(keys[book["name"] != ""]).groups.items():
         if len(rows) > 1:
             names = " and ".join(repr(book.at[r, "name"]) for r in rows)
             problems.append(
