@@ -37,6 +37,13 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
+# The wheel carries the front-end assets ($(VENDORED) and the rest of `make`'s npm step), so
+# `pip install dist/lpip-*.whl` needs no npm; scripts/check_wheel.py fails the build otherwise.
+wheel: $(VENV)/.installed
+	rm -f dist/lpip-*.whl
+	$(BIN)/python -m build --wheel --outdir dist .
+	$(BIN)/python scripts/check_wheel.py dist/lpip-*.whl
+
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 
