@@ -234,8 +234,14 @@ def test_long_file_with_unknown_codes_or_bad_rows_is_refused(tmp_path):
     assert "row 3: the coder is empty" in str(caught.value)
 
 
-def test_long_file_that_is_not_utf8_is_refused(tmp_path):
+def test_long_file_in_windows_1252_is_read(tmp_path):
     path = tmp_path / "coded.csv"
-    path.write_bytes("contribution_id,coder,code\n1,Zoë,housing\n".encode("latin-1"))
-    with pytest.raises(InvalidCodingSheet, match="not UTF-8 text: byte 0xeb on line 2"):
+    path.write_bytes("contribution_id,coder,code\n1,Zoë,housing\n".encode("cp1252"))
+    assert read_assignments(path)[["contribution_id", "coder", "code"]].values.tolist() == [[1, "Zoë", "housing"]]
+
+
+def test_long_file_in_utf16_is_refused(tmp_path):
+    path = tmp_path / "coded.csv"
+    path.write_bytes("contribution_id,coder,code\n1,Zoë,housing\n".encode("utf-16"))
+    with pytest.raises(InvalidCodingSheet, match="UTF-16"):
         read_assignments(path)
