@@ -5,6 +5,7 @@ read as Rich markup."""
 from __future__ import annotations
 
 import errno
+import re
 import subprocess
 import sys
 
@@ -106,3 +107,19 @@ def test_a_closed_pipe_stops_quietly(sqlite_url, tmp_path):
         process.wait(timeout=120)
     assert first.startswith(b"code,name,level")
     assert "Traceback" not in error and "Error" not in error
+
+
+def test_no_cli_module_relies_on_rich_markup():
+    # Markup is off on lpip's consoles: escape() would print its backslashes, and "[bold]" tags
+    # would print as written. Style goes in style=/Text objects.
+    from pathlib import Path
+
+    import lpip.cli
+
+    for path in sorted(Path(lpip.cli.__file__).parent.glob("*.py")):
+        source = path.read_text()
+        assert "rich.markup" not in source, f"{path.name} imports rich.markup"
+        assert "markup=True" not in source, f"{path.name} turns markup on"
+        printed = [line for line in source.splitlines() if "print(" in line]
+        tagged = [line for line in printed if re.search(r"\[/?(bold|red|green|italic|dim|b|i)\]", line)]
+        assert not tagged, f"{path.name} prints markup tags: {tagged}"

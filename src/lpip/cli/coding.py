@@ -105,7 +105,7 @@ def codebook_export(
 
 @codebook_app.command("import")
 def codebook_import(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="A .qdc (REFI-QDA) or .csv codebook.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A .qdc (REFI-QDA), .csv or .xlsx codebook.")],
     replace: Annotated[bool, typer.Option(
         "--replace", help="Remove codes (and their assignments) that the file does not have.")] = False,
     database: DatabaseOption = None,
@@ -222,7 +222,7 @@ def hand_export(
 
 @hand_app.command("import")
 def hand_import(
-    file: Annotated[Path, typer.Argument(metavar="FILE.csv", help="A filled-in coding sheet.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A filled-in coding sheet (.csv or .xlsx).")],
     coder: Annotated[str | None, typer.Option("--coder", help="The coder, for rows whose coder cell is empty.")] = None,
     database: DatabaseOption = None,
 ) -> None:
