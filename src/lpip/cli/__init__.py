@@ -20,6 +20,7 @@ from lpip.cli.common import DatabaseOption, console, new_app, rich_table
 from lpip.cli import compare, networks, opinions, spatial, web
 from lpip.cli.coding import app as coding_app
 from lpip.cli.data import app as data_app
+from lpip.cli.deposit import app as deposit_app
 from lpip.cli.deprivation import app as deprivation_app
 from lpip.cli.indicators import app as indicators_app
 from lpip.cli.maps import app as maps_app
@@ -42,6 +43,7 @@ app.add_typer(maps_app, name="maps", help="Choropleth and hotspot maps, static (
 app.add_typer(atlas_app, name="atlas", help="The evidence atlas: area profiles, sub-regional data packs, a static site.")
 app.add_typer(coding_app, name="coding", help="Qualitative coding: codebooks, rule and hand coding, agreement, themes.")
 app.add_typer(workshops_app, name="workshops", help="Workshops: create, register attendees, plan tables, import and export.")
+app.add_typer(deposit_app, name="deposit", help="Deposit: an anonymised, documented package for the UK Data Service.")
 app.command("demo")(demo_command)
 
 
