@@ -292,4 +292,6 @@ def _xlsx_value(value):
         value = value.item()  # numpy scalars
     if isinstance(value, datetime) and value.tzinfo is not None:
         value = value.replace(tzinfo=None)  # Excel has no time zones; lpip stores UTC
-    return value
+    # Line breaks as "\n", as in CSV: XML parsers differ on a bare "\r" (the standard library's
+    # reads it as "\n", lxml keeps it), so the same workbook would read back two ways.
+    return _unix_newlines(value)
