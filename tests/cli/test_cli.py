@@ -35,7 +35,7 @@ def test_help_lists_each_top_level_command_with_one_line_of_help():
     result = _run("--help")
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    for (name,), command in TOP_LEVEL:
+    for (name,), _command in TOP_LEVEL:
         listed = [line for line in lines if line.strip().startswith(f"{name} ")]
         assert listed, f"`lpip {name}` is not listed in `lpip --help`"
         assert len(listed[0].split(maxsplit=1)) == 2, f"`lpip {name}` has no help in the listing"

@@ -19,7 +19,7 @@ from lpip.evidence.catalogue import (
     list_indicators,
     validate_spec,
 )
-from lpip.evidence.models import POLARITIES, THEMES, VALUE_TYPES, Indicator, IndicatorValue
+from lpip.evidence.models import POLARITIES, THEMES, VALUE_TYPES, IndicatorValue
 from lpip.geography.areas import descendants
 from lpip.geography.models import Area
 

@@ -11,7 +11,6 @@ import re
 import sys
 from html.parser import HTMLParser
 
-import numpy as np
 import pytest
 from sqlalchemy import text
 

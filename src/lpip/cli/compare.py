@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from lpip.cli.common import DatabaseOption, FormatOption, OutputFormat, console, database_session, print_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class Level(str, Enum):
@@ -62,6 +64,8 @@ def _interval_text(lower: pd.Series, upper: pd.Series) -> pd.Series:
 
 def _compact(frame: pd.DataFrame) -> pd.DataFrame:
     """The table view: one interval column per level, the comparator's value in the title."""
+    import pandas as pd
+
     return pd.DataFrame({
         "area": frame["area_code"], "name": frame["area_name"],
         "value": frame["value"].map("{:.4g}".format) + frame["is_estimate"].map({True: " (estimate)", False: ""}),
@@ -102,6 +106,8 @@ def aggregate(
     unless --estimate asks for a population-weighted estimate from the districts. Means of
     districts are always population-weighted estimates, and say so.
     """
+    import pandas as pd
+
     from lpip.evidence.aggregate import aggregate_indicator
     from lpip.evidence.periods import period_label
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from enum import Enum
-
 from lpip.cli.common import DatabaseOption, EditionChoice, console, database_session, err_console, new_app
 
-app = new_app("Deprivation summaries (IoD2025, or IoD2019) for local authorities and custom areas.")
+app = new_app("Deprivation summaries (IoD2025, or IoD2019) for districts and custom areas.")
 
 SCALE_CAVEAT = (
     "Measures and ranks follow File 10 (the Technical Reports' summary measures for higher-level "

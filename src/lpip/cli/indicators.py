@@ -34,6 +34,8 @@ def show(
     database: DatabaseOption = None,
 ) -> None:
     """Show an indicator's metadata, periods and value counts."""
+    from rich.text import Text
+
     from lpip.evidence.catalogue import describe_indicator
     from lpip.evidence.periods import period_label
 
@@ -44,7 +46,7 @@ def show(
         return
     for key in ("id", "title", "theme", "unit", "polarity", "value_type", "levels", "source", "publisher", "licence", "description", "origin"):
         if info.get(key):
-            console.print(f"[bold]{key}[/bold]: {info[key]}", highlight=False)
+            console.print(Text.assemble((key, "bold"), f": {info[key]}"))
     for row in info["values"]:
         label = period_label(row["period"])
         shown = row["period"] if label == row["period"] else f"{label} ({row['period']})"

@@ -19,8 +19,8 @@ from lpip.bundled import (
 )
 from lpip.errors import InvalidDeprivationFile, UnknownAreaSet
 from lpip.evidence.deprivation import (
-    DEFAULT_EDITION, DOMAINS, EMPLOYMENT_NUMERATOR, INCOME_NUMERATOR, IOD2019, IOD2025, LAD_CODE, LAD_NAME, LSOA_CODE,
-    N_LSOAS, NUMERATORS, OUTPUT_COLUMNS, TOTAL, Edition, get_edition, method_notes, numeric_columns,
+    DEFAULT_EDITION, DOMAINS, EMPLOYMENT_NUMERATOR, INCOME_NUMERATOR, IOD2019, LSOA_CODE,
+    NUMERATORS, OUTPUT_COLUMNS, Edition, get_edition, method_notes, numeric_columns,
     summarise_deprivation,
 )
 from lpip.geography.codes import suggestion

@@ -14,11 +14,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
-import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from lpip.errors import LpipError
+from lpip.errors import LpipError, NoData
 from lpip.evidence.aggregate import aggregate_indicator, member_names
 from lpip.evidence.benchmarks import DEFAULT_REGION, benchmark_indicators, district_indicators
 from lpip.evidence.deprivation import DEFAULT_EDITION, DOMAINS, get_edition, lad_membership, summarise_deprivation
@@ -192,7 +191,8 @@ def gather_context(session: Session, area_codes: Iterable[str], region: str = DE
 def area_trends(session: Session, areas: list[Area]) -> pd.DataFrame:
     """Change between the oldest and latest district period of every indicator with two or
     more, for districts (:func:`lpip.evidence.trends.assess_trends`) and, aggregated from
-    their districts, for other areas; areas that cannot be aggregated are left out."""
+    their districts, for other areas; areas that cannot be aggregated, and indicators with no
+    values for these districts at either end, are left out."""
     districts = [a.code for a in areas if a.level == "lad"]
     others = [a for a in areas if a.level != "lad"]
     parts = []
@@ -201,8 +201,12 @@ def area_trends(session: Session, areas: list[Area]) -> pd.DataFrame:
         if len(periods) < 2:
             continue
         if districts:
-            table = assess_trends(session, indicator.id, areas=districts, level="lad").table
-            parts.append(table.assign(indicator_id=indicator.id, title=indicator.title, unit=indicator.unit))
+            try:
+                table = assess_trends(session, indicator.id, areas=districts, level="lad").table
+            except NoData:  # e.g. an indicator published for other districts only (Westminster's cancer data)
+                table = None
+            if table is not None:
+                parts.append(table.assign(indicator_id=indicator.id, title=indicator.title, unit=indicator.unit))
         for area in others:
             table = _aggregated_trend(session, indicator, area, periods[0], periods[-1])
             if table is not None:
