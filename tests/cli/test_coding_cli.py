@@ -146,10 +146,16 @@ def test_hand_import_of_a_bad_sheet_is_refused(cli, workshop, tmp_path):
     result = cli("coding", "hand", "import", str(path))
     assert result.exit_code == 2
     assert "column 'fundng' is not a code in the codebook (did you mean 'funding'?)" in flat(result)
-    latin = tmp_path / "latin.csv"
-    latin.write_bytes("contribution_id,coder,funding\n1,Zoë,x\n".encode("latin-1"))
-    result = cli("coding", "hand", "import", str(latin))
-    assert result.exit_code == 2 and "is not UTF-8 text" in flat(result)
+    wide = tmp_path / "utf16.csv"
+    wide.write_bytes("contribution_id,coder,funding\n1,Zoë,x\n".encode("utf-16"))
+    result = cli("coding", "hand", "import", str(wide))
+    assert result.exit_code == 2 and "UTF-16" in flat(result)
+    # Excel's Windows-1252 CSV is read like every other import's (issue 11).
+    excel = tmp_path / "excel.csv"
+    excel.write_bytes("contribution_id,coder,funding\n1,Zoë,x\n".encode("cp1252"))
+    result = cli("coding", "hand", "import", str(excel))
+    assert result.exit_code == 0, result.output
+    assert "by Zoë" in flat(result)
 
 
 def test_agreement_of_two_coded_files(cli, tmp_path):
@@ -176,9 +182,23 @@ def test_themes_of_a_pol_is_export(cli, bg2050, tmp_path):
     result = cli("coding", "themes", "--polis-dir", str(bg2050), "--topics", "5", "--out", str(out))
     assert result.exit_code == 0, result.output
     text = flat(result)
-    assert "5 topics (nmf, given)" in text
+    assert "5 themes, as asked" in text and "(nmf)" in text
     assert "Topics" in text and "Representative quotes" in text
     assert set(pd.read_csv(out)["topic"].dropna()) == {1, 2, 3, 4, 5}
+
+
+def test_themes_of_a_workshop_are_the_reports_themes(cli, db_url, workshop, tmp_path):
+    # The command and the workshop report make the same call: the same number of themes, explained.
+    from lpip.deliberation.report import build_report
+
+    result = cli("coding", "themes", "--workshop", str(workshop))
+    assert result.exit_code == 0, result.output
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        report = build_report(session, workshop)
+    engine.dispose()
+    assert report.summary.themes.split(":")[0] in flat(result)
+    assert " ".join(report.summary.themes.split()) in flat(result)
 
 
 def test_themes_of_too_few_contributions_says_so(cli, workshop):

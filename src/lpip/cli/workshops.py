@@ -9,13 +9,17 @@ from __future__ import annotations
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from lpip.cli.common import DatabaseOption, FormatOption, OutputFormat, console, database_session, new_app, print_frame, rich_table
 from lpip.errors import InvalidContribution
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from lpip.workshops.workshops import RoundSpec
 
 app = new_app("Workshops: create, register attendees, plan tables, import and export.")
 attendees_app = new_app("Attendees (personal data: for the facilitator's own machine).")
@@ -35,7 +39,7 @@ class ExportFormat(str, Enum):
     polis = "polis"
 
 
-def parse_round(text: str) -> "RoundSpec":
+def parse_round(text: str) -> RoundSpec:
     """A --round value "question|minutes" (minutes optional, default 25) as a RoundSpec."""
     from lpip.workshops.workshops import RoundSpec
 
@@ -109,6 +113,8 @@ def show_workshop(
     database: DatabaseOption = None,
 ) -> None:
     """Show a workshop: details, rounds, counts, and optionally the host links."""
+    import pandas as pd
+
     from lpip.workshops.exports import describe_workshop
 
     with database_session(database) as session:
@@ -233,6 +239,8 @@ def score_table(plan, baseline: dict, attendees: pd.DataFrame) -> pd.DataFrame:
     Every meeting fills one of a fixed number of shared seats, so repeats = shared seats -
     distinct pairs for any plan, and the fewest repeats possible follow from the pair bound.
     """
+    import pandas as pd
+
     s = plan.scores
     shared = s.distinct_pairs + s.repeats
     sectors = attendees["sector"].fillna("unknown")
@@ -290,15 +298,54 @@ def export_workshop(
     workshop_id: WorkshopArgument,
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="csv (a folder of files), xlsx, json, or polis (pol.is open-data files in a folder).")],
     out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR_OR_FILE", help="Folder for csv/polis, file for xlsx/json.")],
-    deposit: Annotated[bool, typer.Option("--deposit", help="Anonymise for an archive: no names, emails or organisations; only attendees who consented.")] = False,
+    deposit: Annotated[bool, typer.Option("--deposit", help="Build the anonymised deposit package instead: the same as `lpip deposit build --workshop ID --out DIR` (csv only).")] = False,
     database: DatabaseOption = None,
 ) -> None:
-    """Export a workshop's data; without --deposit the files hold personal data."""
+    """Export a workshop's data for the facilitator (names included); --deposit builds the deposit package."""
+    if deposit:
+        _deposit_alias(workshop_id, fmt, out, database)
+        return
     from lpip.workshops.exports import export_workshop as export
 
     with database_session(database) as session:
-        result = export(session, workshop_id, fmt.value, out, deposit=deposit)
+        result = export(session, workshop_id, fmt.value, out)
     console.print(result.summary(), highlight=False, soft_wrap=True)
+
+
+def _deposit_alias(workshop_id: int, fmt: "ExportFormat", out: Path, database: str | None) -> None:
+    """`--deposit` is `lpip deposit build --workshop ID --out DIR`, kept for old scripts."""
+    from lpip.archive.package import build_deposit
+    from lpip.errors import InvalidDeposit
+
+    if fmt is not ExportFormat.csv:
+        raise InvalidDeposit(f"--deposit builds the deposit package (CSV files with their documentation), not {fmt.value}: "
+                             f"run `lpip deposit build --workshop {workshop_id} --out DIR`.")
+    with database_session(database) as session:
+        result = build_deposit(session, out, [workshop_id])
+    console.print(result.summary(), highlight=False, soft_wrap=True, markup=False)
+    console.print(f"(`lpip workshops export --deposit` is `lpip deposit build --workshop {workshop_id} --out {out}`; "
+                  "see `lpip deposit --help`.)", highlight=False, soft_wrap=True, markup=False)
+
+
+@app.command("notes-consent")
+def notes_consent(
+    workshop_id: WorkshopArgument,
+    by: Annotated[str, typer.Option("--by", metavar="NAME", help="Who makes the declaration (recorded with the time).")],
+    yes: Annotated[bool | None, typer.Option("--yes/--no", help="--yes: the workshop's notes were collected under consent to archiving; --no withdraws that.")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Declare that a workshop's table and paper notes were collected under consent to archiving."""
+    from lpip.workshops.workshops import declare_notes_consent
+
+    if yes is None:
+        raise InvalidContribution("Say --yes (the notes were collected under consent to archiving) or --no.")
+    with database_session(database) as session:
+        workshop = declare_notes_consent(session, workshop_id, yes, by)
+        stamp = workshop.notes_consent_at.isoformat(timespec="seconds")
+        who = workshop.notes_consent_by
+    verdict = "collected under consent: they may go into a deposit" if yes else "not declared as consented: they stay out of deposits"
+    console.print(f"Workshop {workshop_id}: notes {verdict} (declared by {who} at {stamp}).", highlight=False,
+                  soft_wrap=True, markup=False)
 
 
 # ----------------------------------------------------------------------------- demo

@@ -36,7 +36,8 @@ from lpip.workshops.limits import DOTS, MINUTES, TABLES
 from lpip.workshops.models import Contribution, HostLink, UserAccount, Workshop
 from lpip.workshops.tallies import priority_dots, statement_tallies
 from lpip.workshops.workshops import (
-    RoundSpec, close_round, create_workshop, delete_workshop, open_round, rotate_host_links, rounds_of, set_voting,
+    RoundSpec, close_round, create_workshop, declare_notes_consent, delete_workshop, open_round, rotate_host_links,
+    rounds_of, set_voting,
     set_workshop_status,
 )
 
@@ -376,6 +377,22 @@ def workshop_delete(
                        counts=_contents(db, workshop_id), error=exc.message)
         return render(request, "workshops/delete.html", context, status_code=422)
     return RedirectResponse("/workshops?deleted=1", status_code=303)
+
+
+@router.post("/workshops/{workshop_id}/notes-consent")
+def notes_consent(
+    request: Request, db: DbSession, user: Facilitator, workshop_id: IdPath,
+    consent: Annotated[str, Form()] = "", confirm: Annotated[str, Form()] = "", csrf_token: Csrf = "",
+):
+    """Declare (or withdraw) that the workshop's notes were collected under consent to archiving."""
+    _check_submission(request, user, csrf_token)
+    if consent not in ("yes", "no"):
+        raise InvalidContribution("Choose yes or no for the notes' consent.")
+    if consent == "yes" and confirm != "on":
+        raise InvalidContribution("Tick the box to confirm that the notes were collected under consent to archiving.")
+    facilitator_workshop(db, user, workshop_id)
+    write(db, lambda: declare_notes_consent(db, workshop_id, consent == "yes", by=f"{user.name} <{user.email}>"))
+    return _back(workshop_id, "")
 
 
 # ---- the live event stream ---------------------------------------------------------------
