@@ -39,7 +39,10 @@ from sqlalchemy.orm import Session
 
 from lpip.evidence.aggregate import member_names
 from lpip.evidence.benchmarks import benchmark_indicators
-from lpip.evidence.deprivation_benchmarks import benchmark_deprivation, deprivation_measure
+from lpip.evidence.deprivation_benchmarks import (
+    benchmark_deprivation,
+    deprivation_measure,
+)
 from lpip.evidence.formatting import format_number
 from lpip.evidence.models import Indicator
 from lpip.geography.models import Area
@@ -53,9 +56,11 @@ SIGNIFICANT = ("better", "worse", "similar")
 DIRECTIONS = ("worse", "better", "similar")
 VERDICTS = ("supported", "mixed", "not_supported", "no_evidence")
 INTERVAL_RULE = "95% confidence interval against England"
+IOD_SOURCE = ("English indices of deprivation 2019 (Ministry of Housing, Communities and Local Government, OGL-UK-3.0), "
+              "File 10 summary measures recomputed from LSOA data")
 JUDGEMENT_COLUMNS = [
     "priority_id", "area_code", "indicator_id", "judged_at", "direction", "rule", "title", "unit", "polarity",
-    "period", "value", "centre", "against", "lower_ci", "upper_ci", "quintile", "z", "source", "note",
+    "period", "value", "centre", "against", "lower_ci", "upper_ci", "quintile", "z", "source", "publisher", "note",
 ]
 VERDICT_COLUMNS = ["priority_id", "area_code", "verdict", "worse", "better", "similar", "unjudged", "reason"]
 
@@ -151,9 +156,9 @@ def comparison_rows(session: Session, indicator_ids: Iterable[str], area_codes: 
         return pd.DataFrame(columns=["indicator_id", "area_code", "value", "source"])
     frame = pd.concat(parts, ignore_index=True)
     sources = {i: _source_text(ind) for i, ind in known.items()}
-    frame["source"] = [
-        "English indices of deprivation 2019 (MHCLG), File 10 summary measures recomputed from LSOAs"
-        if i in iod else sources.get(i, "") for i in frame["indicator_id"]]
+    frame["source"] = [IOD_SOURCE if i in iod else sources.get(i, "") for i in frame["indicator_id"]]
+    frame["publisher"] = ["MHCLG (IoD2019)" if i in iod else (known[i].publisher or "") if i in known else ""
+                          for i in frame["indicator_id"]]
     return frame
 
 
@@ -212,7 +217,7 @@ def assess_evidence(session: Session, priorities: list[Priority], area: str | No
     rows = comparison_rows(session, plan["indicator_id"].unique(), sorted(needed))
     judgements = _judge(plan, rows)
     verdicts = _verdicts(ids, areas, area, list(extra_areas), judgements)
-    overall = _overall(ids, judgements)
+    overall = _overall(ids, judgements, {i: [area] if area else areas.get(i, []) for i in ids})
     return Evidence(judgements, verdicts, overall)
 
 
@@ -220,7 +225,9 @@ def _plan(session: Session, ids, links: pd.DataFrame, areas: dict, only: str | N
     """(priority, area, indicator, place judged at, member district) rows to judge."""
     rows = []
     members_cache: dict[str, list[str]] = {}
-    levels = dict(session.execute(select(Area.code, Area.level)).all())
+    codes = set(links["area_code"].dropna()) | {a for codes_ in areas.values() for a in codes_} | set(extra)
+    codes |= {only} if only else set()
+    levels = dict(session.execute(select(Area.code, Area.level).where(Area.code.in_(sorted(codes)))).all())
     for priority_id in ids:
         mine = links[links["priority_id"] == priority_id]
         targets = [only] if only else list(dict.fromkeys(areas.get(priority_id, []) + extra))
@@ -289,7 +296,8 @@ def _record(priority_id: int, area: str, row: Mapping, place: str, judgement: Ju
         centre=get("centre", np.nan),
         against="England" if get("centre_is_england", True) else "the median English district",
         lower_ci=get("lower_ci", np.nan), upper_ci=get("upper_ci", np.nan), quintile=get("quintile", pd.NA),
-        z=np.nan if z is None else z, source=get("source", ""), note=get("note", "") or "", detail=detail,
+        z=np.nan if z is None else z, source=get("source", ""), publisher=get("publisher", ""),
+        note=get("note", "") or "", detail=detail,
     )
 
 
@@ -327,15 +335,19 @@ def verdict_reason(mine: pd.DataFrame) -> str:
     return "; ".join(parts)
 
 
-def _overall(ids, judgements: pd.DataFrame) -> pd.DataFrame:
+def _overall(ids, judgements: pd.DataFrame, own: dict[int, list[str]]) -> pd.DataFrame:
+    """Each priority's verdict across its own areas (never the extra areas a matrix asks about)."""
     main = judgements[~judgements["detail"].astype(bool)]
-    rows = [_verdict_row(priority_id, "", main[main["priority_id"] == priority_id]) for priority_id in ids]
+    rows = [_verdict_row(priority_id, "", main[(main["priority_id"] == priority_id)
+                                             & main["area_code"].isin(own.get(priority_id, []))])
+            for priority_id in ids]
     return pd.DataFrame(rows, columns=VERDICT_COLUMNS)
 
 
 def _empty_evidence(ids, areas: dict, only: str | None, extra: list[str]) -> Evidence:
     judgements = pd.DataFrame(columns=JUDGEMENT_COLUMNS + ["detail"])
-    return Evidence(judgements, _verdicts(ids, areas, only, extra, judgements), _overall(ids, judgements))
+    own = {i: [only] if only else areas.get(i, []) for i in ids}
+    return Evidence(judgements, _verdicts(ids, areas, only, extra, judgements), _overall(ids, judgements, own))
 
 
 def describe_judgement(row: Mapping) -> str:

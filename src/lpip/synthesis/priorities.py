@@ -18,7 +18,14 @@ from lpip.evidence.benchmarks import DEFAULT_REGION
 from lpip.evidence.catalogue import get_indicator
 from lpip.geography.areas import descendant_codes, get_area
 from lpip.synthesis.models import (
-    HORIZONS, KINDS, PlanLine, Priority, PriorityArea, PriorityIndicator, PrioritySource, PriorityWorkshop,
+    HORIZONS,
+    KINDS,
+    PlanLine,
+    Priority,
+    PriorityArea,
+    PriorityIndicator,
+    PrioritySource,
+    PriorityWorkshop,
 )
 from lpip.text import check_id, clean_text
 from lpip.workshops.models import Contribution, Workshop, utcnow

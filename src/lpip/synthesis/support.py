@@ -8,8 +8,9 @@ its workshop's pages:
 - **dots**: dots spent on its dot-voted priorities; **votes**: agree and disagree votes on its
   statements;
 - **sectors**: a statement's author's sector; for a dot-voted priority, the sectors of the people
-  who spent dots on it; for a table note, the sectors of the people seated at that table in
-  that round (from the table plan);
+  who spent dots on it; a table note's sector when one was recorded with it (paper notes can
+  carry one). A note written for a whole table is not counted for everyone seated there: that
+  would make every note "raised by" the mix the table plan made;
 - **consensus**: the mean group-informed consensus (pol.is) of its statements, from the opinion
   groups of their workshop; **spread**: the largest gap between two groups' agreement with one
   of its statements. A workshop too small for opinion groups is treated as one group (the
@@ -38,7 +39,7 @@ from lpip.deliberation.votes import workshop_votes
 from lpip.errors import ConversationTooSmall, InvalidVotes
 from lpip.synthesis.models import Priority
 from lpip.synthesis.priorities import areas_of, source_contributions, workshops_of
-from lpip.workshops.models import Attendee, Dot, Participant, TableSeat
+from lpip.workshops.models import Dot, Participant
 from lpip.workshops.tallies import priority_dots, statement_tallies
 
 SUPPORT_COLUMNS = [
@@ -66,7 +67,6 @@ class SupportContext:
     dots: pd.DataFrame
     tallies: pd.DataFrame
     dot_sectors: dict[int, set[str]]
-    table_sectors: dict[tuple[int, int, int], set[str]]
     codes: pd.DataFrame
     consensus: dict[int, Consensus] = field(default_factory=dict)
 
@@ -79,7 +79,7 @@ def gather_support(session: Session, priorities: list[Priority], seed: int = 0) 
     context = SupportContext(
         sources=sources, dots=priority_dots(session, workshop_ids, visible_only=False),
         tallies=statement_tallies(session, workshop_ids, visible_only=False),
-        dot_sectors=_dot_sectors(session, sources), table_sectors=_table_sectors(session, workshop_ids),
+        dot_sectors=_dot_sectors(session, sources),
         codes=contribution_codes(session, sources.drop_duplicates("contribution_id")),
     )
     for workshop_id in sorted(set(sources.loc[sources["kind"] == "statement", "workshop_id"])):
@@ -126,8 +126,6 @@ def _sectors(mine: pd.DataFrame, context: SupportContext) -> set[str]:
     for row in mine.itertuples(index=False):
         if row.kind == "priority":
             found |= context.dot_sectors.get(row.contribution_id, set())
-        elif row.kind == "note" and pd.notna(row.round) and pd.notna(row.table):
-            found |= context.table_sectors.get((row.workshop_id, int(row.round), int(row.table)), set())
         if isinstance(row.sector, str) and row.sector:
             found.add(row.sector)
     return found
@@ -194,17 +192,6 @@ def _dot_sectors(session: Session, sources: pd.DataFrame) -> dict[int, set[str]]
     for contribution_id, sector in rows:
         if sector:
             found.setdefault(contribution_id, set()).add(sector)
-    return found
-
-
-def _table_sectors(session: Session, workshop_ids: list[int]) -> dict[tuple[int, int, int], set[str]]:
-    rows = session.execute(select(TableSeat.workshop_id, TableSeat.round_number, TableSeat.table_number, Attendee.sector)
-                           .join(Attendee, Attendee.id == TableSeat.attendee_id)
-                           .where(TableSeat.workshop_id.in_(workshop_ids))).all() if workshop_ids else []
-    found: dict[tuple[int, int, int], set[str]] = {}
-    for workshop_id, round_number, table, sector in rows:
-        if sector:
-            found.setdefault((workshop_id, round_number, table), set()).add(sector)
     return found
 
 
