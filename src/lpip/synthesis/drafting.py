@@ -11,7 +11,8 @@ Four kinds of output become candidates, strongest signal first:
 4. **emergent themes**: topics found in the notes and statements (:func:`lpip.deliberation.themes.find_themes`,
    20 or more contributions needed).
 
-A code carried by a candidate already made (its own text has the code) makes no candidate of
+A contribution supports one candidate only (the first that claims it), so no dot or vote is
+counted twice. A code carried by a candidate already made (its own text has the code) makes no candidate of
 its own; each contribution with frequent codes supports the candidate sharing one of its codes
 with most content words in common (then most codes in common, then most dots); a theme whose
 commonest code a candidate carries supports that candidate in the same way. Every candidate records where
@@ -189,7 +190,10 @@ def _from_themes(candidates: list[Candidate], contributions: pd.DataFrame, codes
         return
     assigned = themes.assignments.dropna(subset=["topic"])
     for topic in themes.topics.itertuples(index=False):
-        ids = assigned.loc[assigned["topic"] == topic.topic, "contribution_id"]
+        owned = {cid for c in candidates for cid in c.sources}
+        ids = assigned.loc[(assigned["topic"] == topic.topic) & ~assigned["contribution_id"].isin(owned), "contribution_id"]
+        if ids.empty:
+            continue
         topic_codes = codes[codes["contribution_id"].isin(ids)]["code"].value_counts()
         via = f"theme {topic.topic}: {topic.label}"
         rows = pd.DataFrame({"contribution_id": ids, "code": None, "code_assignment_id": pd.NA})
@@ -212,8 +216,6 @@ def _attach(carriers: list[Candidate], rows: pd.DataFrame, contributions: pd.Dat
     text = dict(zip(contributions["contribution_id"], contributions["text"]))
     for row in rows.itertuples(index=False):
         cid = int(row.contribution_id)
-        if any(cid in c.sources for c in carriers):
-            continue
         stems = content_stems(text.get(cid, ""))
         best = max(carriers, key=lambda c: (len(stems & c.stems), c.dots, -carriers.index(c)))
         best.sources[cid] = (via, _assignment(row.code_assignment_id))

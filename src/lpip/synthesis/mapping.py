@@ -105,7 +105,7 @@ def _entry(name: str, table, defaults: CodeEvidence | None, problems: list[str],
     if extra:
         problems.append(f"{where}: unknown setting(s) {', '.join(extra)}; use {', '.join(sorted(CODE_KEYS))}")
     indicators = _strings(table.get("indicators", []), f"{where} indicators", problems)
-    owners = _strings(table.get("owners", defaults.owners if defaults else ["council"]), f"{where} owners", problems)
+    owners = _strings(table.get("owners", list(defaults.owners) if defaults else ["council"]), f"{where} owners", problems)
     if not owners:
         problems.append(f"{where} owners: name at least one kind of organisation")
     horizon = table.get("horizon", defaults.horizon if defaults else "long")

@@ -162,7 +162,8 @@ def workshop_consensus(session: Session, workshop_id: int, seed: int = 0) -> Con
     """
     votes, statements, sectors = workshop_votes(session, workshop_id)
     try:
-        groups = find_opinion_groups(votes, statements, sectors=sectors, bootstraps=0, seed=seed)
+        # No sectors known: pass None (an empty mapping trips a pandas warning in count_sectors).
+        groups = find_opinion_groups(votes, statements, sectors=sectors or None, bootstraps=0, seed=seed)
     except (ConversationTooSmall, InvalidVotes):
         return _room_consensus(session, workshop_id)
     table = groups.group_consensus
