@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +35,6 @@ from sqlalchemy.orm import Session
 from lpip.errors import InvalidExport, InvalidPlanFile
 from lpip.evidence.benchmarks import DEFAULT_REGION
 from lpip.evidence.formatting import format_number
-from lpip.geography.models import Area
 from lpip.spreadsheets import write_csv, write_xlsx
 from lpip.synthesis.evidence import comparison_rows
 from lpip.synthesis.models import STRANDS, PlanLine, Priority
@@ -403,16 +402,8 @@ def _date(text: str, column: str, number: int, sheet) -> date | None:
     if not text:
         return None
     # An XLSX date cell reads as "2026-04-01" (or with a time, "2026-04-01T09:00:00").
-    day, _, time = text.partition("T")
     try:
-        if time and len(time) != 8:
-            raise ValueError(text)
-        return date.fromisoformat(day) if len(day) == 10 else date.fromisoformat(text)
+        return datetime.fromisoformat(text).date() if "T" in text else date.fromisoformat(text)
     except ValueError:
         sheet.problem(f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-04-01", number, column)
         return None
-
-
-def area_names(session: Session, codes) -> dict[str, str]:
-    """{code: name} for the areas named in a plan."""
-    return dict(session.execute(select(Area.code, Area.name).where(Area.code.in_(list(codes)))).all())
