@@ -74,6 +74,23 @@ def say(text: str) -> None:
     console.print(text, highlight=False, soft_wrap=True, markup=False)
 
 
+def table(frame: pd.DataFrame, title: str | None = None):
+    """A Rich table of ``frame`` whose text is shown as written: people's text and anonymised
+    quotes ("[name removed]") hold square brackets, which Rich would read as markup."""
+    from rich.markup import escape
+
+    shown = frame.astype(object).map(lambda v: escape(v) if isinstance(v, str) else v)
+    return rich_table(shown, escape(title) if title else None)
+
+
+def show_frame(frame: pd.DataFrame, fmt: OutputFormat, title: str) -> None:
+    """print_frame, with text shown as written in the table format."""
+    if fmt is OutputFormat.table:
+        console.print(table(frame, title))
+    else:
+        print_frame(frame, fmt, title=title)
+
+
 # ----------------------------------------------------------------------------- priorities
 
 
@@ -87,7 +104,7 @@ def draft(workshop_id: WorkshopArgument, seed: SeedOption = 0, by: ByOption = No
     say(result.summary())
     for note in result.notes:
         say(note)
-    console.print(rich_table(result.candidates, "Candidates and where they came from"))
+    console.print(table(result.candidates, "Candidates and where they came from"))
 
 
 @priorities_app.command("add")
@@ -184,7 +201,7 @@ def list_command(
         frame = list_priorities(session, workshop, area, statuses, seed=seed)
     if fmt is OutputFormat.table:
         frame = frame.assign(kind_reasons=frame["kind_reasons"].str.slice(0, 90))
-    print_frame(frame, fmt, title="Priorities")
+    show_frame(frame, fmt, title="Priorities")
 
 
 @priorities_app.command("show")
@@ -214,7 +231,7 @@ def _print_report(report, quotes: pd.DataFrame) -> None:
         f"sectors: {', '.join(s.get('sectors') or []) or 'none recorded'}; consensus: {_consensus_text(s)}")
     say(f"themes (codes): {', '.join(s.get('codes') or []) or 'none found'}")
     if len(quotes):
-        console.print(rich_table(quotes[["contribution_id", "kind", "via", "text"]], "Sources (quotes anonymised)"))
+        console.print(table(quotes[["contribution_id", "kind", "via", "text"]], "Sources (quotes anonymised)"))
     say(f"\nEvidence verdict: {report.verdict}")
     for row in report.verdicts.to_dict("records"):
         say(f"  {row['area_code']}: {row['verdict']} ({row['reason']})")
@@ -222,7 +239,7 @@ def _print_report(report, quotes: pd.DataFrame) -> None:
         say(("    - " if row.get("detail") else "  - ") + describe_judgement(row))
     proposed = report.suggestions[report.suggestions["status"] != "already linked"]
     if len(proposed):
-        console.print(rich_table(proposed.drop(columns="priority_id"),
+        console.print(table(proposed.drop(columns="priority_id"),
                                  "Suggested indicators (not linked: link with `lpip priorities link`)"))
     if len(report.gaps):
         gap = report.gaps.iloc[0]
@@ -235,7 +252,7 @@ def _print_report(report, quotes: pd.DataFrame) -> None:
         say(f"  {term.code} {'holds' if term.holds else 'does not hold'}: {term.text}")
     _print_partners(report)
     if len(report.plan):
-        console.print(rich_table(report.plan[["line_id", "strand", "indicator", "area_code", "baseline", "target",
+        console.print(table(report.plan[["line_id", "strand", "indicator", "area_code", "baseline", "target",
                                               "start", "end"]], "Plan lines"))
 
 
@@ -250,7 +267,7 @@ def _consensus_text(support: dict) -> str:
 def _print_partners(report) -> None:
     d = report.diversity
     if len(report.partners):
-        console.print(rich_table(report.partners[["role", "organisation", "sector", "kind", "reason"]], "Suggested lead and partners"))
+        console.print(table(report.partners[["role", "organisation", "sector", "kind", "reason"]], "Suggested lead and partners"))
     else:
         say("Partners: none suggested (add partners with `lpip partners import` or `lpip partners from-attendees`).")
     say(f"Partnership diversity: {d['sector_count']} of {d['sectors_possible']} sectors among suggested partners"
@@ -303,7 +320,7 @@ def suggest(priority_id: PriorityArgument, seed: SeedOption = 0, fmt: FormatOpti
         priority = get_priority(session, priority_id)
         codes = priority_support(session, [priority], seed).iloc[0]["codes"]
         frame = suggest_indicators(session, priority.id, codes, load_evidence_map(session))
-    print_frame(frame, fmt, title=f"Indicators proposed for priority {priority_id} (link with `lpip priorities link`)")
+    show_frame(frame, fmt, title=f"Indicators proposed for priority {priority_id} (link with `lpip priorities link`)")
 
 
 @priorities_app.command("triage")
@@ -330,7 +347,7 @@ def gaps(region: RegionOption = DEFAULT_REGION, seed: SeedOption = 0, fmt: Forma
 
     with database_session(database) as session:
         frame = region_data_gaps(session, region, seed=seed)
-    print_frame(frame, fmt, title="Data gaps")
+    show_frame(frame, fmt, title="Data gaps")
 
 
 @priorities_app.command("matrix")
@@ -369,7 +386,7 @@ def mapping(out: Annotated[Path | None, typer.Option("--out", metavar="FILE.toml
         say(f"Wrote the evidence map ({used.source}) to {out}")
     rows = [dict(code=e.code, indicators=", ".join(e.indicators), owners=", ".join(e.owners), horizon=e.horizon)
             for e in used.codes.values()]
-    console.print(rich_table(pd.DataFrame(rows), f"Evidence map in use: {used.source}"))
+    console.print(table(pd.DataFrame(rows), f"Evidence map in use: {used.source}"))
 
 
 # ----------------------------------------------------------------------------- partners
@@ -422,7 +439,7 @@ def list_partners(contacts: Annotated[bool, typer.Option("--contacts", help="Inc
 
     with database_session(database) as session:
         frame = register(session, include_contact=contacts)
-    print_frame(frame, fmt, title="Partners")
+    show_frame(frame, fmt, title="Partners")
 
 
 @partners_app.command("suggest")
@@ -436,7 +453,7 @@ def suggest_partners(priority_id: PriorityArgument, seed: SeedOption = 0, fmt: F
     with database_session(database) as session:
         priority = get_priority(session, priority_id)
         frame = suggest_for(session, [priority], priority_support(session, [priority], seed))
-    print_frame(frame, fmt, title=f"Suggested partners for priority {priority_id}")
+    show_frame(frame, fmt, title=f"Suggested partners for priority {priority_id}")
 
 
 # ----------------------------------------------------------------------------- plan
@@ -472,7 +489,7 @@ def list_plan(region: RegionOption = DEFAULT_REGION, fmt: FormatOption = OutputF
         frame = plan_table(session, region=region)
     if fmt is OutputFormat.table:
         frame = frame[["line_id", "priority_id", "strand", "indicator", "area_code", "baseline", "target", "start", "end", "lead"]]
-    print_frame(frame, fmt, title="Programme plan")
+    show_frame(frame, fmt, title="Programme plan")
 
 
 @plan_app.command("export")

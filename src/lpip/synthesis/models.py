@@ -28,6 +28,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+import lpip.deliberation.models  # noqa: F401  (code_assignment, referred to by priority_source)
+import lpip.evidence.models  # noqa: F401  (indicator)
+import lpip.geography.models  # noqa: F401  (area)
 from lpip.db import Base
 from lpip.workshops.models import utcnow
 
