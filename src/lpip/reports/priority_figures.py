@@ -112,21 +112,31 @@ def evidence_figure(judgements: pd.DataFrame, name: str, suffix: str = ".svg") -
 def matrix_figure(long: pd.DataFrame, subregions: pd.DataFrame, title: str, suffix: str = ".png") -> Figure:
     """The region matrix as a grid: priorities (rows) x sub-regions (columns), coloured by the
     verdict there, a ring where the priority was raised and the dots it got there."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     plt = pyplot()
     priorities = long.drop_duplicates("priority_id")[["priority_id", "title", "scope"]]
     names = list(subregions["name"])
+    grid = long.pivot(index="priority_id", columns="subregion", values="verdict").reindex(
+        index=priorities["priority_id"], columns=names)
+    order = list(VERDICT_COLOURS)
+    codes = grid.apply(lambda column: column.map(order.index)).to_numpy(dtype=float)
+    cells = long.set_index(["priority_id", "subregion"])
     height = 1.6 + 0.36 * max(len(priorities), 1)
     with plt.rc_context({**SVG_RC, "font.size": 8}):
         fig, ax = plt.subplots(figsize=(LANDSCAPE_WIDTH, height), layout="constrained")
-        for i, p in enumerate(priorities.itertuples(index=False)):
-            mine = long[long["priority_id"] == p.priority_id].set_index("subregion")
-            for j, name in enumerate(names):
-                cell = mine.loc[name]
-                ax.add_patch(plt.Rectangle((j, i), 1, 1, color=VERDICT_COLOURS.get(cell["verdict"], "#ffffff"), ec="white"))
-                if cell["raised"]:
-                    ax.add_patch(plt.Circle((j + 0.5, i + 0.5), 0.36, fill=False, lw=1.4, ec="#222222"))
-                if cell["dots"]:
-                    ax.text(j + 0.5, i + 0.5, str(cell["dots"]), ha="center", va="center", fontsize=8)
+        ax.pcolormesh(codes, cmap=ListedColormap(list(VERDICT_COLOURS.values())), vmin=-0.5, vmax=len(order) - 0.5,
+                      edgecolors="white", linewidth=1)
+        raised = [(j + 0.5, i + 0.5) for i, p in enumerate(priorities["priority_id"]) for j, n in enumerate(names)
+                  if cells.at[(p, n), "raised"]]
+        if raised:
+            ax.scatter(*zip(*raised, strict=True), s=260, facecolors="none", edgecolors="#222222", linewidths=1.4)
+        for i, p in enumerate(priorities["priority_id"]):
+            for j, n in enumerate(names):
+                if cells.at[(p, n), "dots"]:
+                    ax.text(j + 0.5, i + 0.5, str(cells.at[(p, n), "dots"]), ha="center", va="center", fontsize=8)
         ax.set_xlim(0, len(names))
         ax.set_ylim(len(priorities), 0)
         ax.set_xticks(np.arange(len(names)) + 0.5, [textwrap.fill(n, 14) for n in names], fontsize=8)
@@ -137,8 +147,9 @@ def matrix_figure(long: pd.DataFrame, subregions: pd.DataFrame, title: str, suff
         ax.tick_params(length=0)
         for spine in ax.spines.values():
             spine.set_visible(False)
-        handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in VERDICT_COLOURS.values()]
-        handles.append(plt.Circle((0, 0), 1, fill=False, ec="#222222"))
+        handles = [Patch(color=c) for c in VERDICT_COLOURS.values()]
+        handles.append(Line2D([], [], marker="o", linestyle="none", markerfacecolor="none", markeredgecolor="#222222",
+                              markersize=10))
         ax.legend(handles, [*VERDICT_NAMES.values(), "raised here (number: dots)"], loc="upper center",
                   bbox_to_anchor=(0.5, -0.02), ncol=5, fontsize=8, frameon=False)
         ax.set_title(title, fontsize=10, pad=28)

@@ -116,18 +116,19 @@ class Programme:
 
 def build_programme(session: Session, region: str = "E12000005", seed: int = 0) -> Programme:
     """Gather the programme document's contents for a region."""
-    matrix = priority_matrix(session, region, seed=seed)
-    agreed = [p for p in (matrix.assessment.priorities if matrix.assessment else []) if p.status == "agreed"]
-    chosen = agreed or (matrix.assessment.priorities if matrix.assessment else [])
+    agreed = bool(select_priorities(session, area=region, statuses=("agreed",)))
+    matrix = priority_matrix(session, region, statuses=("agreed",) if agreed else ("candidate", "agreed"), seed=seed)
     assessment = matrix.assessment
+    chosen = assessment.priorities if assessment else []
     partners = suggest_partners(session, chosen, assessment.support, assessment.mapping) if chosen else pd.DataFrame()
     plan = plan_table(session, priority_ids=[p.id for p in chosen])
-    sections = [_section(session, assessment, p, partners, plan, seed) for p in chosen]
+    networks: dict[int, dict] = {}
+    sections = [_section(session, assessment, p, partners, plan, networks) for p in chosen]
     gaps = data_gaps(session, chosen, assessment.evidence, assessment.support, assessment.mapping) if chosen else pd.DataFrame()
     titles = {p.id: p.title for p in chosen}
     return Programme(
         region=matrix.region, region_name=matrix.region_name, demo=_has_demo(session, assessment),
-        agreed=bool(agreed), summary=_summary(matrix, chosen, assessment, plan, gaps, bool(agreed)),
+        agreed=agreed, summary=_summary(matrix, chosen, assessment, plan, gaps, agreed),
         matrix=_matrix_table(matrix), matrix_figure=_uri(matrix_figure(matrix.long, matrix.subregions, _matrix_title(matrix),
                                                                        suffix=".svg")) if not matrix.long.empty else None,
         quadrant=_uri(quadrant_figure(quadrant_points(assessment, chosen), f"Priorities of {matrix.region_name}", seed=seed))
@@ -205,7 +206,7 @@ def _matrix_table(matrix: PriorityMatrix) -> pd.DataFrame:
 
 
 def _section(session: Session, assessment: Assessment, priority, partners: pd.DataFrame, plan: pd.DataFrame,
-             seed: int) -> PrioritySection:
+             networks: dict) -> PrioritySection:
     triage = assessment.triage[priority.id]
     support = assessment.support_row(priority.id)
     judgements = assessment.evidence.judgements
@@ -226,7 +227,7 @@ def _section(session: Session, assessment: Assessment, priority, partners: pd.Da
         chart=_uri(chart), quotes=quotes["text"].tolist(), support=support,
         partners=their[["role", "organisation", "sector", "kind", "reason"]].rename(columns=str.capitalize)
         if not their.empty else pd.DataFrame(),
-        diversity=partnership_diversity(session, support, their if not their.empty else partners),
+        diversity=partnership_diversity(session, support, their if not their.empty else partners, networks),
         plan=_plan_lines(session, lines), sources=mine["source"].dropna().tolist() if "source" in mine else [],
     )
 

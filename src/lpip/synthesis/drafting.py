@@ -36,7 +36,7 @@ from lpip.deliberation.coding import load_contributions, stem, words
 from lpip.deliberation.themes import MIN_DOCUMENTS, find_themes
 from lpip.errors import TooFewDocuments
 from lpip.synthesis.models import Priority
-from lpip.synthesis.priorities import TITLE_LIMIT, add_priority, add_source
+from lpip.synthesis.priorities import TITLE_LIMIT, add_priority, add_sources
 from lpip.synthesis.support import contribution_codes, workshop_consensus
 from lpip.synthesis.triage import GROUPS_APART, HIGH_AGREEMENT_FROM
 from lpip.workshops.tallies import priority_dots, statement_tallies
@@ -231,7 +231,7 @@ def _assignment(value) -> int | None:
 def _store(session: Session, workshop, candidates: list[Candidate], notes: list[str], by: str | None) -> DraftResult:
     keys = [c.key for c in candidates]
     found = {p.draft_key: p for p in session.scalars(select(Priority).where(Priority.draft_key.in_(keys)))} if keys else {}
-    created, existing, added, rows = [], [], 0, []
+    created, existing, rows, sources = [], [], [], []
     for candidate in candidates:
         priority = found.get(candidate.key)
         if priority is None:
@@ -243,10 +243,10 @@ def _store(session: Session, workshop, candidates: list[Candidate], notes: list[
         else:
             existing.append(priority.id)
         target = priority.merged_into_id if priority.status == "merged" and priority.merged_into_id else priority.id
-        for cid, (via, assignment) in sorted(candidate.sources.items()):
-            added += add_source(session, target, cid, via, assignment)
+        sources += [(target, cid, via, assignment) for cid, (via, assignment) in sorted(candidate.sources.items())]
         rows.append(dict(priority_id=priority.id, title=priority.title, **{"from": _where_from(candidate)},
                          sources=len(candidate.sources), new=priority.id in created))
+    added = add_sources(session, sources)
     session.flush()
     frame = pd.DataFrame(rows, columns=["priority_id", "title", "from", "sources", "new"])
     return DraftResult(workshop.id, created, existing, added, frame, notes)

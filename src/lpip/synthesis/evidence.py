@@ -302,13 +302,13 @@ def _record(priority_id: int, area: str, row: Mapping, place: str, judgement: Ju
 
 
 def _verdicts(ids, areas: dict, only: str | None, extra: list[str], judgements: pd.DataFrame) -> pd.DataFrame:
-    rows = []
     main = judgements[~judgements["detail"].astype(bool)]
+    groups = {key: frame for key, frame in main.groupby(["priority_id", "area_code"], sort=False)}
+    empty = main.iloc[0:0]
+    rows = []
     for priority_id in ids:
         targets = [only] if only else list(dict.fromkeys(areas.get(priority_id, []) + extra))
-        for target in targets:
-            mine = main[(main["priority_id"] == priority_id) & (main["area_code"] == target)]
-            rows.append(_verdict_row(priority_id, target, mine))
+        rows += [_verdict_row(priority_id, target, groups.get((priority_id, target), empty)) for target in targets]
     return pd.DataFrame(rows, columns=VERDICT_COLUMNS)
 
 
@@ -320,28 +320,31 @@ def _verdict_row(priority_id: int, area: str, mine: pd.DataFrame) -> dict:
                 reason=verdict_reason(mine))
 
 
+REASON_LABELS = {"worse": "worse than England", "better": "better than England", "similar": "similar to England"}
+
+
 def verdict_reason(mine: pd.DataFrame) -> str:
     """The verdict in words: which linked indicators were worse, better, similar or not judged."""
     if mine.empty:
         return "no indicator is linked"
-    parts = []
-    for direction in (*DIRECTIONS, "no data", "not judged"):
-        chosen = mine[mine["direction"] == direction]
-        if len(chosen):
-            names = ", ".join(dict.fromkeys(chosen["indicator_id"]))
-            label = {"worse": "worse than England", "better": "better than England", "similar": "similar to England"}.get(
-                direction, direction)
-            parts.append(f"{label}: {names}")
-    return "; ".join(parts)
+    named: dict[str, list[str]] = {}
+    for direction, indicator in zip(mine["direction"], mine["indicator_id"], strict=True):
+        names = named.setdefault(direction, [])
+        if indicator not in names:
+            names.append(indicator)
+    return "; ".join(f"{REASON_LABELS.get(d, d)}: {', '.join(named[d])}"
+                     for d in (*DIRECTIONS, "no data", "not judged") if d in named)
 
 
 def _overall(ids, judgements: pd.DataFrame, own: dict[int, list[str]]) -> pd.DataFrame:
     """Each priority's verdict across its own areas (never the extra areas a matrix asks about)."""
     main = judgements[~judgements["detail"].astype(bool)]
-    rows = [_verdict_row(priority_id, "", main[(main["priority_id"] == priority_id)
-                                             & main["area_code"].isin(own.get(priority_id, []))])
-            for priority_id in ids]
-    return pd.DataFrame(rows, columns=VERDICT_COLUMNS)
+    pairs = {(p, a) for p in ids for a in own.get(p, [])}
+    mine = main.loc[np.array([(p, a) in pairs for p, a in zip(main["priority_id"], main["area_code"], strict=True)],
+                             dtype=bool)]
+    groups = {key: frame for key, frame in mine.groupby("priority_id", sort=False)}
+    empty = main.iloc[0:0]
+    return pd.DataFrame([_verdict_row(p, "", groups.get(p, empty)) for p in ids], columns=VERDICT_COLUMNS)
 
 
 def _empty_evidence(ids, areas: dict, only: str | None, extra: list[str]) -> Evidence:

@@ -64,24 +64,31 @@ def priority_matrix(session: Session, region: str = DEFAULT_REGION, statuses=("c
 def _long(session: Session, assessment: Assessment, subregions: pd.DataFrame) -> pd.DataFrame:
     inside = {code: descendant_codes(session, code) | {code} for code in subregions["code"]}
     sources = assessment.context.sources
-    dots = assessment.context.dots.set_index("contribution_id")["dots"]
+    dots = dict(zip(assessment.context.dots["contribution_id"], assessment.context.dots["dots"], strict=True))
     workshop_ids = sorted(set(sources["workshop_id"]) | {w for ws in assessment.support["workshop_ids"] for w in ws})
     held_in = workshop_subregions(session, workshop_ids)
+    dots_here: dict[tuple[int, str], int] = {}
+    voted = sources[sources["kind"] == "priority"]
+    for priority_id, workshop_id, contribution_id in zip(voted["priority_id"], voted["workshop_id"],
+                                                         voted["contribution_id"], strict=True):
+        key = (priority_id, held_in.get(workshop_id))
+        dots_here[key] = dots_here.get(key, 0) + int(dots.get(contribution_id, 0))
+    verdicts = {(p, a): v for p, a, v in zip(assessment.evidence.verdicts["priority_id"],
+                                             assessment.evidence.verdicts["area_code"],
+                                             assessment.evidence.verdicts["verdict"], strict=True)}
     rows = []
     for priority in assessment.priorities:
         support = assessment.support_row(priority.id)
         areas = set(support.get("area_codes") or [])
         held = {held_in.get(w) for w in support.get("workshop_ids") or []}
-        mine = sources[(sources["priority_id"] == priority.id) & (sources["kind"] == "priority")]
         raised_in = [code for code in subregions["code"] if code in held or areas & inside[code]]
-        for code, name in zip(subregions["code"], subregions["name"]):
-            here = mine[mine["workshop_id"].map(held_in) == code]["contribution_id"]
+        scope = "region-wide" if len(raised_in) >= REGION_WIDE_FROM else "local"
+        kind = assessment.triage[priority.id].kind
+        for code, name in zip(subregions["code"], subregions["name"], strict=True):
             rows.append(dict(
-                priority_id=priority.id, title=priority.title, status=priority.status,
-                kind=assessment.triage[priority.id].kind,
-                scope="region-wide" if len(raised_in) >= REGION_WIDE_FROM else "local",
-                subregion_code=code, subregion=name, raised=code in raised_in,
-                dots=int(dots.reindex(here).fillna(0).sum()), verdict=assessment.evidence.verdict(priority.id, code),
+                priority_id=priority.id, title=priority.title, status=priority.status, kind=kind, scope=scope,
+                subregion_code=code, subregion=name, raised=code in raised_in, dots=dots_here.get((priority.id, code), 0),
+                verdict=verdicts.get((priority.id, code), "no_evidence"),
             ))
     return pd.DataFrame(rows, columns=LONG_COLUMNS)
 

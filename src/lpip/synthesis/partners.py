@@ -364,23 +364,30 @@ def _works_in(profile: _Profile, areas: set[str]) -> str | None:
     return f"works in {', '.join(found)}" if found else None
 
 
-def partnership_diversity(session: Session, support: dict, partners: pd.DataFrame) -> dict:
+def partnership_diversity(session: Session, support: dict, partners: pd.DataFrame,
+                          networks: dict[int, dict] | None = None) -> dict:
     """The mix of sectors among a priority's suggested lead and partners, and the ties made
-    across sectors at its workshops (who sat with whom, from the table plans)."""
-    from lpip.deliberation.networks import workshop_actor_network
-
+    across sectors at its workshops (who sat with whom, from the table plans). ``networks``
+    keeps each workshop's figures between calls (a document asks for many priorities)."""
     mine = partners[partners["priority_id"] == support.get("priority_id")] if not partners.empty else partners
     sectors = sorted(set(mine["sector"])) if not mine.empty else []
+    networks = {} if networks is None else networks
     workshops = []
     for workshop_id in support.get("workshop_ids") or []:
-        try:
-            summary = workshop_actor_network(session, workshop_id).measures.summary
-        except LpipError as exc:
-            workshops.append(dict(workshop_id=workshop_id, note=exc.message.split(":")[0]))
-            continue
-        workshops.append(dict(workshop_id=workshop_id, people=summary["people"], ties=summary["ties"],
-                              cross_sector_ties=summary["cross_sector_ties"],
-                              new_connections=summary["new_connections"],
-                              note=summary["new_connections_note"] or ""))
+        if workshop_id not in networks:
+            networks[workshop_id] = _workshop_ties(session, workshop_id)
+        workshops.append(networks[workshop_id])
     return dict(sectors=sectors, sector_count=len(sectors), sectors_possible=len(PARTNER_SECTORS),
                 partners=len(mine), workshops=workshops)
+
+
+def _workshop_ties(session: Session, workshop_id: int) -> dict:
+    from lpip.deliberation.networks import workshop_actor_network
+
+    try:
+        summary = workshop_actor_network(session, workshop_id).measures.summary
+    except LpipError as exc:
+        return dict(workshop_id=workshop_id, note=exc.message.split(":")[0])
+    return dict(workshop_id=workshop_id, people=summary["people"], ties=summary["ties"],
+                cross_sector_ties=summary["cross_sector_ties"], new_connections=summary["new_connections"],
+                note=summary["new_connections_note"] or "")

@@ -189,6 +189,23 @@ def add_source(session: Session, priority_id: int, contribution_id: int, via: st
     return True
 
 
+def add_sources(session: Session, sources: list[tuple[int, int, str, int | None]]) -> int:
+    """Record many (priority id, contribution id, via, code assignment id) at once, skipping
+    those recorded already; returns how many were added."""
+    priority_ids = sorted({p for p, *_ in sources})
+    seen = set(session.execute(select(PrioritySource.priority_id, PrioritySource.contribution_id)
+                               .where(PrioritySource.priority_id.in_(priority_ids))).all()) if priority_ids else set()
+    added = 0
+    for priority_id, contribution_id, via, assignment in sources:
+        if (priority_id, contribution_id) in seen:
+            continue
+        seen.add((priority_id, contribution_id))
+        session.add(PrioritySource(priority_id=priority_id, contribution_id=contribution_id, via=via[:300],
+                                   code_assignment_id=assignment))
+        added += 1
+    return added
+
+
 def edit_priority(session: Session, priority_id: int, title: str | None = None, description: str | None = None,
                   horizon: str | None = None, areas: Iterable[str] | None = None, by: str | None = None) -> Priority:
     """Change a priority's title, description, horizon ("short", "long", or "" to judge it from

@@ -14,20 +14,12 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from lpip.synthesis.evidence import (
-    Evidence,
-    assess_evidence,
-    data_gaps,
-    suggest_indicators,
-)
+from lpip.geography.areas import descendant_codes
+from lpip.synthesis.evidence import Evidence, assess_evidence, data_gaps, suggest_indicators
 from lpip.synthesis.mapping import EvidenceMapping, load_evidence_map
 from lpip.synthesis.models import Priority
 from lpip.synthesis.priorities import (
-    OPEN_STATUSES,
-    get_priority,
-    links_of,
-    select_priorities,
-    source_contributions,
+    OPEN_STATUSES, areas_of, get_priority, links_of, select_priorities, source_contributions,
 )
 from lpip.synthesis.support import SupportContext, gather_support, priority_support
 from lpip.synthesis.triage import Triage, triage_priority
@@ -66,14 +58,33 @@ def assess_priorities(session: Session, priorities: list[Priority], area: str | 
     mapping = load_evidence_map(session)
     context = gather_support(session, priorities, seed)
     support = priority_support(session, priorities, seed, context)
-    evidence = assess_evidence(session, priorities, area=area, extra_areas=extra_areas)
-    if area is not None:
-        overall = assess_evidence(session, priorities).overall
-        evidence = Evidence(evidence.judgements, evidence.verdicts, overall)
+    evidence = assess_evidence(session, priorities, extra_areas=_with_area(session, priorities, area, extra_areas))
     rows = {r["priority_id"]: r for r in support.to_dict("records")}
     triage = {p.id: triage_priority(p, rows[p.id], evidence.verdict(p.id), mapping) for p in priorities}
     links = links_of(session, [p.id for p in priorities])
     return Assessment(priorities, support, evidence, triage, mapping, context, links, area)
+
+
+def _with_area(session: Session, priorities: list[Priority], area: str | None, extra: Iterable[str]) -> list[str]:
+    """The extra areas to judge in: ``extra``, and ``area`` when it is one of a priority's areas or
+    inside one (a region contains its sub-regions' priorities, but is not where they are judged)."""
+    extra = list(extra)
+    if area is None or area in extra:
+        return extra
+    own = {a for codes in areas_of(session, [p.id for p in priorities]).values() for a in codes}
+    inside = own | {d for a in own for d in descendant_codes(session, a)}
+    return extra + [area] if area in inside else extra
+
+
+def priority_verdict(assessment: Assessment, priority_id: int) -> str:
+    """The verdict in the assessment's area when the priority is about it (or an area inside it
+    was asked for), else across its own areas."""
+    verdicts = assessment.evidence.verdicts
+    if assessment.area is not None:
+        rows = verdicts[(verdicts["priority_id"] == priority_id) & (verdicts["area_code"] == assessment.area)]
+        if len(rows):
+            return rows["verdict"].iloc[0]
+    return assessment.evidence.verdict(priority_id)
 
 
 def priority_table(assessment: Assessment) -> pd.DataFrame:
@@ -89,7 +100,7 @@ def priority_table(assessment: Assessment) -> pd.DataFrame:
             sectors=_join(support.get("sectors")), dots=support.get("dots", 0),
             votes_agree=support.get("votes_agree", 0), votes_disagree=support.get("votes_disagree", 0),
             consensus=None if pd.isna(support.get("consensus")) else round(float(support["consensus"]), 3),
-            evidence_verdict=assessment.evidence.verdict(priority.id, assessment.area),
+            evidence_verdict=priority_verdict(assessment, priority.id),
             evidence_indicators=_join(links.get(priority.id, [])), kind=triage.kind, kind_reasons=triage.reasons,
         ))
     frame = pd.DataFrame(rows, columns=LIST_COLUMNS)
@@ -115,7 +126,8 @@ def list_priorities(session: Session, workshop_id: int | None = None, area: str 
                     statuses: Iterable[str] = OPEN_STATUSES, seed: int = 0) -> pd.DataFrame:
     """The register: one row per priority (:data:`LIST_COLUMNS`), for a workshop and/or area.
 
-    With ``area`` the verdict is the one in that area; without, across each priority's areas.
+    With ``area`` the verdict is the one in that area for priorities about it or about an area
+    that contains it; otherwise (e.g. the region's list) across each priority's own areas.
 
     Examples
     --------

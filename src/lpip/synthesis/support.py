@@ -18,12 +18,14 @@ its workshop's pages:
   of the groups' (agrees + 1) / (votes + 2), so that it does not fall with the number of groups);
 - **codes**: codes applied to its contributions (stored assignments by any coder; the
   codebook's keyword rules for contributions nobody has coded), and the ties between those codes
-  in the theme co-occurrence network of its contributions.
+  in the theme co-occurrence network of its contributions (two codes are tied when one
+  contribution carries both, as in :func:`lpip.deliberation.networks.build_theme_network`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import combinations
 
 import numpy as np
 import pandas as pd
@@ -33,8 +35,11 @@ from sqlalchemy.orm import Session
 from lpip.deliberation.codebook import default_codebook, load_codebook
 from lpip.deliberation.coding import code_by_rules
 from lpip.deliberation.models import Code, CodeAssignment
-from lpip.deliberation.networks import build_theme_network
-from lpip.deliberation.opinions import find_opinion_groups
+from lpip.deliberation.consensus import group_informed_consensus
+from lpip.deliberation.opinions import (
+    build_vote_matrix, check_size, check_votes, cluster_participants, moderated_out_statements, project_participants,
+    select_participants,
+)
 from lpip.deliberation.votes import workshop_votes
 from lpip.errors import ConversationTooSmall, InvalidVotes
 from lpip.synthesis.models import Priority
@@ -98,55 +103,80 @@ def priority_support(session: Session, priorities: list[Priority], seed: int = 0
     context = context or gather_support(session, priorities, seed)
     ids = [p.id for p in priorities]
     workshops, areas = workshops_of(session, ids), areas_of(session, ids)
-    rows = [_row(p.id, context, workshops.get(p.id, []), areas.get(p.id, [])) for p in priorities]
+    lookup = _Lookup.of(context)
+    rows = [_row(p.id, lookup, workshops.get(p.id, []), areas.get(p.id, [])) for p in priorities]
     return pd.DataFrame(rows, columns=SUPPORT_COLUMNS)
 
 
-def _row(priority_id: int, context: SupportContext, workshops: list[int], areas: list[str]) -> dict:
-    mine = context.sources[context.sources["priority_id"] == priority_id]
-    kinds = {kind: mine.loc[mine["kind"] == kind, "contribution_id"].tolist() for kind in ("note", "statement", "priority")}
-    tallies = context.tallies[context.tallies["contribution_id"].isin(kinds["statement"])]
-    consensus, agreement, spread, method = _consensus_of(mine[mine["kind"] == "statement"], context.consensus)
-    codes = context.codes[context.codes["contribution_id"].isin(mine["contribution_id"])]
-    graph = build_theme_network(codes[["contribution_id", "code"]]) if not codes.empty else None
+@dataclass
+class _Lookup:
+    """The context as plain dictionaries: many priorities are counted without DataFrame filters."""
+
+    sources: dict[int, list]
+    dots: dict[int, int]
+    votes: dict[int, tuple[int, int]]
+    codes: dict[int, list[str]]
+    consensus: dict[int, dict[int, tuple[float, float, float]]]
+    methods: dict[int, str]
+    dot_sectors: dict[int, set[str]]
+
+    @classmethod
+    def of(cls, context: SupportContext) -> _Lookup:
+        sources: dict[int, list] = {}
+        for row in context.sources.itertuples(index=False):
+            sources.setdefault(row.priority_id, []).append(row)
+        codes: dict[int, list[str]] = {}
+        for cid, code in zip(context.codes["contribution_id"], context.codes["code"], strict=True):
+            codes.setdefault(int(cid), []).append(code)
+        consensus = {w: {int(r.statement): (float(r.consensus), float(r.agreement), float(r.spread))
+                         for r in c.table.itertuples(index=False)} for w, c in context.consensus.items()}
+        t = context.tallies
+        return cls(
+            sources=sources, dots=dict(zip(context.dots["contribution_id"], context.dots["dots"], strict=True)),
+            votes={int(c): (int(a), int(d)) for c, a, d in zip(t["contribution_id"], t["agree"], t["disagree"], strict=True)},
+            codes=codes, consensus=consensus, methods={w: c.method for w, c in context.consensus.items()},
+            dot_sectors=context.dot_sectors,
+        )
+
+
+def _row(priority_id: int, lookup: _Lookup, workshops: list[int], areas: list[str]) -> dict:
+    mine = lookup.sources.get(priority_id, [])
+    kinds = {kind: [r.contribution_id for r in mine if r.kind == kind] for kind in ("note", "statement", "priority")}
+    votes = [lookup.votes.get(c, (0, 0)) for c in kinds["statement"]]
+    consensus, agreement, spread, method = _consensus_of([r for r in mine if r.kind == "statement"], lookup)
+    per_contribution = [sorted(set(lookup.codes.get(r.contribution_id, []))) for r in mine]
+    codes = sorted({c for found in per_contribution for c in found})
+    # The theme co-occurrence network of its contributions: codes tied when applied to one contribution.
+    ties = {pair for found in per_contribution for pair in combinations(found, 2)}
     return dict(
         priority_id=priority_id, workshop_ids=workshops, area_codes=areas, sources=len(mine),
         notes=kinds["note"], statements=kinds["statement"], dot_priorities=kinds["priority"],
-        sectors=sorted(_sectors(mine, context)),
-        dots=int(context.dots.loc[context.dots["contribution_id"].isin(kinds["priority"]), "dots"].sum()),
-        votes_agree=int(tallies["agree"].sum()), votes_disagree=int(tallies["disagree"].sum()),
+        sectors=sorted(_sectors(mine, lookup)), dots=int(sum(lookup.dots.get(c, 0) for c in kinds["priority"])),
+        votes_agree=sum(a for a, _d in votes), votes_disagree=sum(d for _a, d in votes),
         consensus=consensus, agreement=agreement, consensus_spread=spread, consensus_method=method,
-        codes=sorted(codes["code"].unique().tolist()),
-        code_ties=0 if graph is None else graph.number_of_edges(),
+        codes=codes, code_ties=len(ties),
     )
 
 
-def _sectors(mine: pd.DataFrame, context: SupportContext) -> set[str]:
+def _sectors(mine: list, lookup: _Lookup) -> set[str]:
     found: set[str] = set()
-    for row in mine.itertuples(index=False):
+    for row in mine:
         if row.kind == "priority":
-            found |= context.dot_sectors.get(row.contribution_id, set())
+            found |= lookup.dot_sectors.get(row.contribution_id, set())
         if isinstance(row.sector, str) and row.sector:
             found.add(row.sector)
     return found
 
 
-def _consensus_of(statements: pd.DataFrame, consensus: dict[int, Consensus]) -> tuple[float, float, float, str]:
-    values, agreements, spreads, methods = [], [], [], set()
-    for row in statements.itertuples(index=False):
-        found = consensus.get(row.workshop_id)
-        if found is None:
-            continue
-        match = found.table[found.table["statement"] == row.contribution_id]
-        if match.empty:
-            continue
-        values.append(float(match["consensus"].iloc[0]))
-        agreements.append(float(match["agreement"].iloc[0]))
-        spreads.append(float(match["spread"].iloc[0]))
-        methods.add(found.method)
-    if not values:
+def _consensus_of(statements: list, lookup: _Lookup) -> tuple[float, float, float, str]:
+    found = [(lookup.consensus.get(r.workshop_id, {}).get(r.contribution_id), lookup.methods.get(r.workshop_id))
+             for r in statements]
+    found = [(values, method) for values, method in found if values is not None]
+    if not found:
         return np.nan, np.nan, np.nan, ""
-    return float(np.mean(values)), float(np.mean(agreements)), float(np.max(spreads)), "; ".join(sorted(methods))
+    values = np.array([v for v, _m in found])
+    return (float(values[:, 0].mean()), float(values[:, 1].mean()), float(values[:, 2].max()),
+            "; ".join(sorted({m for _v, m in found})))
 
 
 # ----------------------------------------------------------------------------- consensus
@@ -160,18 +190,31 @@ def workshop_consensus(session: Session, workshop_id: int, seed: int = 0) -> Con
     ``agreement`` is the per-group geometric mean (consensus ** (1 / groups)); ``spread`` the largest
     difference between two groups' (A + 1) / (S + 2) (0 for one group).
     """
-    votes, statements, sectors = workshop_votes(session, workshop_id)
+    votes, statements, _sectors = workshop_votes(session, workshop_id)
     try:
-        # No sectors known: pass None (an empty mapping trips a pandas warning in count_sectors).
-        groups = find_opinion_groups(votes, statements, sectors=sectors or None, bootstraps=0, seed=seed)
+        table, n_groups = group_consensus(votes, statements, seed)
     except (ConversationTooSmall, InvalidVotes):
         return _room_consensus(session, workshop_id)
-    table = groups.group_consensus
     p_agree = table.filter(like="p_agree_")
     frame = pd.DataFrame({"statement": table["statement"], "consensus": table["group_informed_consensus"],
-                          "agreement": table["group_informed_consensus"] ** (1 / groups.n_groups),
+                          "agreement": table["group_informed_consensus"] ** (1 / n_groups),
                           "spread": p_agree.max(axis=1) - p_agree.min(axis=1)})
-    return Consensus(frame, f"opinion groups ({groups.n_groups})", groups.n_groups)
+    return Consensus(frame, f"opinion groups ({n_groups})", n_groups)
+
+
+def group_consensus(votes: pd.DataFrame, statements: pd.DataFrame, seed: int = 0) -> tuple[pd.DataFrame, int]:
+    """Group-informed consensus of every statement and the number of groups: the steps of
+    :func:`lpip.deliberation.opinions.find_opinion_groups` up to the groups, then
+    :func:`~lpip.deliberation.consensus.group_informed_consensus` (representative statements,
+    majority consensus and bootstrap stability are not needed here, and took most of the time)."""
+    votes = check_votes(votes, statements)
+    matrix = build_vote_matrix(votes)
+    excluded = moderated_out_statements(statements, matrix.columns)
+    included = select_participants(votes, matrix)
+    check_size(matrix, included, excluded)
+    projection = project_participants(matrix, excluded)
+    groups, _silhouettes = cluster_participants(projection[included], seed=seed)
+    return group_informed_consensus(matrix.loc[groups.index], groups), int(groups.nunique())
 
 
 def _room_consensus(session: Session, workshop_id: int) -> Consensus:
