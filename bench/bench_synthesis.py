@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import database_url, timed  # noqa: E402
+from common import database_url  # noqa: E402
 
 from lpip.db import make_engine, session_scope  # noqa: E402
 
@@ -46,6 +46,15 @@ TOPICS = [
     "employers and schools should work together on skills", "mental health support for students is stretched",
 ]
 PLACES = ["the town centre", "the estate", "the villages", "the ring road", "the station", "the new development"]
+
+
+def timed(fn):
+    """(result, wall seconds), remembering the CPU seconds of the call in ``timed.cpu``: on a
+    shared machine the wall time grows with the load, the CPU time much less."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    timed.cpu = time.process_time() - cpu
+    return result, time.perf_counter() - wall
 
 
 def build_workshops(session, seed: int = 0) -> list[int]:
@@ -142,19 +151,22 @@ def main() -> int:
               f"(built in {build_s:.1f} s)")
         with session_scope(engine) as session:
             _, read_s = timed(lambda: read_inputs(session, ids))
+            read_cpu = timed.cpu
         with session_scope(engine) as session:
             frame, first_s = timed(lambda: draft_link_and_assess(session, ids))
+            first_cpu = timed.cpu
             linked = link_suggestions(session, frame)
         with session_scope(engine) as session:
             from lpip.synthesis.register import list_priorities
 
             frame, assess_s = timed(lambda: list_priorities(session, area="E12000005"))
+            assess_cpu = timed.cpu
         total = first_s
-        print(f"reading the inputs: {read_s:.2f} s")
-        print(f"draft + verdicts + triage, {len(frame)} priorities (nothing linked yet): {first_s:.2f} s "
-              f"(limit {SYNTHESIS_LIMIT:.0f} s, ratio {total / SYNTHESIS_LIMIT:.2f}; {first_s / read_s:.1f}x reading) "
-              f"-> {'OK' if total < SYNTHESIS_LIMIT else 'TOO SLOW'}")
-        print(f"verdicts + triage again with {linked} indicators linked: {assess_s:.2f} s "
+        print(f"reading the inputs: {read_s:.2f} s wall, {read_cpu:.2f} s CPU")
+        print(f"draft + verdicts + triage, {len(frame)} priorities (nothing linked yet): {first_s:.2f} s wall, "
+              f"{first_cpu:.2f} s CPU (limit {SYNTHESIS_LIMIT:.0f} s, ratio {total / SYNTHESIS_LIMIT:.2f}; "
+              f"{first_s / read_s:.1f}x reading) -> {'OK' if total < SYNTHESIS_LIMIT else 'TOO SLOW'}")
+        print(f"verdicts + triage again with {linked} indicators linked: {assess_s:.2f} s wall, {assess_cpu:.2f} s CPU "
               f"(ratio {assess_s / SYNTHESIS_LIMIT:.2f} to the limit; {assess_s / read_s:.1f}x reading) "
               f"-> {'OK' if assess_s < SYNTHESIS_LIMIT else 'TOO SLOW'}")
         print(f"  kinds: {frame['kind'].value_counts().to_dict()}; verdicts: {frame['evidence_verdict'].value_counts().to_dict()}")
@@ -170,7 +182,8 @@ def main() -> int:
 
             out = Path(folder) / "programme.pdf"
             _, pdf_s = timed(lambda: write_programme(session, "E12000005", out))
-        print(f"programme PDF, 12 agreed priorities ({out.stat().st_size / 1e6:.1f} MB): {pdf_s:.2f} s "
+        print(f"programme PDF, 12 agreed priorities ({out.stat().st_size / 1e6:.1f} MB): {pdf_s:.2f} s wall, "
+              f"{timed.cpu:.2f} s CPU "
               f"(limit {PDF_LIMIT:.0f} s, ratio {pdf_s / PDF_LIMIT:.2f}; {pdf_s / read_s:.1f}x reading) "
               f"-> {'OK' if pdf_s < PDF_LIMIT else 'TOO SLOW'}")
         engine.dispose()

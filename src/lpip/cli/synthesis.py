@@ -193,14 +193,15 @@ def list_command(
     fmt: FormatOption = OutputFormat.table,
     database: DatabaseOption = None,
 ) -> None:
-    """List the priorities with their support, evidence verdict and kind (wicked, quick win, other)."""
+    """List the priorities with their support, evidence verdict and kind (csv and json: every column, with the reasons)."""
     from lpip.synthesis.register import list_priorities
 
     statuses = ("candidate", "agreed", "dropped") if include_dropped else ("candidate", "agreed")
     with database_session(database) as session:
         frame = list_priorities(session, workshop, area, statuses, seed=seed)
     if fmt is OutputFormat.table:
-        frame = frame.assign(kind_reasons=frame["kind_reasons"].str.slice(0, 90))
+        frame = frame[["priority_id", "title", "status", "area_codes", "dots", "votes_agree", "votes_disagree",
+                       "consensus", "evidence_verdict", "kind"]]
     show_frame(frame, fmt, title="Priorities")
 
 
@@ -488,7 +489,8 @@ def list_plan(region: RegionOption = DEFAULT_REGION, fmt: FormatOption = OutputF
     with database_session(database) as session:
         frame = plan_table(session, region=region)
     if fmt is OutputFormat.table:
-        frame = frame[["line_id", "priority_id", "strand", "indicator", "area_code", "baseline", "target", "start", "end", "lead"]]
+        frame = frame[["line_id", "priority_id", "strand", "indicator", "area_code", "baseline", "target", "start", "end",
+                       "lead"]].assign(baseline=frame["baseline"].round(3))
     show_frame(frame, fmt, title="Programme plan")
 
 
