@@ -135,3 +135,15 @@ def test_partners_on_the_command_line(cli, drafted, tmp_path):
     out = cli("partners", "suggest", str(ids["(demo) Better evening and weekend buses"]), "--format", "csv").output
     assert out.splitlines()[1].startswith(f"{ids['(demo) Better evening and weekend buses']},lead,")
     assert "Example Bus Operator (made-up)" in out.splitlines()[1]
+
+
+def test_the_evidence_map_is_written_edited_and_loaded(cli, tmp_path):
+    path = tmp_path / "map.toml"
+    out = ok(cli("priorities", "mapping", "--out", str(path)))
+    assert "the bundled map" in out and path.read_text(encoding="utf-8").startswith("# The evidence map")
+    path.write_text(path.read_text(encoding="utf-8").replace('"crime_score"', '"crime_scor"'), encoding="utf-8")
+    result = cli("priorities", "mapping", "--load", str(path))
+    assert result.exit_code == 2 and "'crime_scor' is not in the indicator catalogue; did you mean 'crime_score'?" in result.output
+    path.write_text(path.read_text(encoding="utf-8").replace('"crime_scor"', '"crime_decile"'), encoding="utf-8")
+    assert str(path) in ok(cli("priorities", "mapping", "--load", str(path)))
+    assert str(path) in ok(cli("priorities", "mapping"))

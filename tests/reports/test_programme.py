@@ -42,6 +42,20 @@ def programme_db(session):
     return drafted
 
 
+def test_titles_drafted_from_people_s_words_are_anonymised_in_documents(session, programme_db, tmp_path):
+    from lpip.synthesis.priorities import add_priority
+    from lpip.workshops.models import Workshop
+
+    workshop_id = session.scalar(select(Workshop.id).where(Workshop.is_demo.is_(True)))
+    named = add_priority(session, workshop_id, "(demo) Demo Attendee 05 wants buses at 07700 900789")
+    agree_priority(session, named.id)
+    html = write_programme(session, "E12000005", tmp_path / "p.html").read_text(encoding="utf-8")
+    assert "(demo) [name removed] wants buses at [phone removed]" in html
+    assert "Attendee 05" not in html and "900789" not in html
+    wide = pd.read_csv(write_matrix(session, tmp_path / "m.csv"))
+    assert not wide["title"].str.contains("Attendee 05").any()
+
+
 def test_is_region_tells_the_region_from_workshops_and_sub_regions(session):
     assert is_region(session, "E12000005") and not is_region(session, "WM-BC") and not is_region(session, "1")
 
@@ -100,3 +114,9 @@ def test_the_quadrant_as_png_and_svg(session, programme_db, tmp_path):
     svg = write_quadrant(session, tmp_path / "q.svg").read_text(encoding="utf-8")
     for label in ("Quick wins", "Wicked problems", "Complexity"):
         assert label in svg
+
+
+def test_a_region_without_priorities_says_how_to_start(session, tmp_path):
+    html = write_programme(session, "E12000005", tmp_path / "empty.html").read_text(encoding="utf-8")
+    assert "No priorities have been drafted or added for West Midlands yet" in html
+    assert "lpip priorities draft WORKSHOP_ID" in html

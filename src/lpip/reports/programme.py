@@ -27,7 +27,7 @@ from lpip.reports.priority_figures import (
     matrix_figure,
     quadrant_figure,
 )
-from lpip.reports.quotes import anonymise_quotes
+from lpip.reports.quotes import anonymise_quotes, anonymise_titles
 from lpip.reports.render import ATTRIBUTION, Figure, environment
 from lpip.spreadsheets import write_csv, write_xlsx
 from lpip.synthesis.evidence import data_gaps, describe_judgement
@@ -117,15 +117,18 @@ class Programme:
 def build_programme(session: Session, region: str = "E12000005", seed: int = 0) -> Programme:
     """Gather the programme document's contents for a region."""
     agreed = bool(select_priorities(session, area=region, statuses=("agreed",)))
-    matrix = priority_matrix(session, region, statuses=("agreed",) if agreed else ("candidate", "agreed"), seed=seed)
+    matrix = _anonymised(session, priority_matrix(session, region, statuses=("agreed",) if agreed else
+                                                  ("candidate", "agreed"), seed=seed))
     assessment = matrix.assessment
     chosen = assessment.priorities if assessment else []
+    titles = dict(zip(matrix.wide["priority_id"], matrix.wide["title"], strict=True))
     partners = suggest_partners(session, chosen, assessment.support, assessment.mapping) if chosen else pd.DataFrame()
     plan = plan_table(session, priority_ids=[p.id for p in chosen])
     networks: dict[int, dict] = {}
-    sections = [_section(session, assessment, p, partners, plan, networks) for p in chosen]
+    sections = [_section(session, assessment, p, titles[p.id], partners, plan, networks) for p in chosen]
     gaps = data_gaps(session, chosen, assessment.evidence, assessment.support, assessment.mapping) if chosen else pd.DataFrame()
-    titles = {p.id: p.title for p in chosen}
+    if len(gaps):
+        gaps["title"] = gaps["priority_id"].map(titles)
     return Programme(
         region=matrix.region, region_name=matrix.region_name, demo=_has_demo(session, assessment),
         agreed=agreed, summary=_summary(matrix, chosen, assessment, plan, gaps, agreed),
@@ -137,6 +140,17 @@ def build_programme(session: Session, region: str = "E12000005", seed: int = 0) 
         gaps=gaps.rename(columns=GAP_NAMES), sources=_sources(sections), workshops=_workshops(session, assessment),
         method=method_notes(),
     )
+
+
+def _anonymised(session: Session, matrix: PriorityMatrix) -> PriorityMatrix:
+    """The matrix with priority titles anonymised (they may be drafted from people's words)."""
+    if matrix.assessment is None:
+        return matrix
+    workshops = dict(zip(matrix.assessment.support["priority_id"], matrix.assessment.support["workshop_ids"], strict=True))
+    titles = anonymise_titles(session, {p.id: p.title for p in matrix.assessment.priorities}, workshops)
+    matrix.long = matrix.long.assign(title=matrix.long["priority_id"].map(titles))
+    matrix.wide = matrix.wide.assign(title=matrix.wide["priority_id"].map(titles))
+    return matrix
 
 
 def quadrant_points(assessment: Assessment, priorities) -> pd.DataFrame:
@@ -205,8 +219,8 @@ def _matrix_table(matrix: PriorityMatrix) -> pd.DataFrame:
     return frame.sort_values("_order").drop(columns="_order").reset_index(drop=True)
 
 
-def _section(session: Session, assessment: Assessment, priority, partners: pd.DataFrame, plan: pd.DataFrame,
-             networks: dict) -> PrioritySection:
+def _section(session: Session, assessment: Assessment, priority, title: str, partners: pd.DataFrame,
+             plan: pd.DataFrame, networks: dict) -> PrioritySection:
     triage = assessment.triage[priority.id]
     support = assessment.support_row(priority.id)
     judgements = assessment.evidence.judgements
@@ -220,7 +234,7 @@ def _section(session: Session, assessment: Assessment, priority, partners: pd.Da
     lines = plan[plan["priority_id"] == priority.id]
     chart = evidence_figure(mine, f"evidence-{priority.id}")
     return PrioritySection(
-        priority_id=priority.id, title=priority.title, status=priority.status, kind=triage.kind,
+        priority_id=priority.id, title=title, status=priority.status, kind=triage.kind,
         computed_kind=triage.computed, kind_reasons=triage.reasons, override_reason=triage.override_reason,
         verdict=assessment.evidence.verdict(priority.id), verdicts=verdicts.to_dict("records"),
         figures=_figures_table(mine, _names(session, mine["judged_at"])), judgements=[describe_judgement(r) for r in mine.to_dict("records")],
@@ -347,7 +361,7 @@ def write_programme(session: Session, region: str, out: str | Path, seed: int = 
 def write_matrix(session: Session, out: str | Path, region: str = "E12000005", seed: int = 0) -> Path:
     """Write the region matrix as CSV or XLSX (one row per priority), PNG or HTML."""
     out = _check_destination(Path(out), MATRIX_SUFFIXES, "matrix.xlsx")
-    matrix = priority_matrix(session, region, seed=seed)
+    matrix = _anonymised(session, priority_matrix(session, region, seed=seed))
     suffix = out.suffix.lower()
     if suffix == ".csv":
         write_csv(matrix.wide, out)

@@ -145,7 +145,8 @@ class Partner(Base):
     # Expertise tags, separated by "; ".
     expertise: Mapped[str] = mapped_column(Text, default="")
     contact: Mapped[str | None] = mapped_column(String(300))
-    source: Mapped[str] = mapped_column(String(20), default="added")
+    # "import", "added", or "attendees of workshop N".
+    source: Mapped[str] = mapped_column(String(60), default="added")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-12-05 23:57:20.401985
+Create Date: 2026-12-06 01:44:15.549009
 """
 from alembic import op
 import sqlalchemy as sa
@@ -31,7 +31,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=100), nullable=False),
     sa.Column('expertise', sa.Text(), nullable=False),
     sa.Column('contact', sa.String(length=300), nullable=True),
-    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('source', sa.String(length=60), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_partner')),
