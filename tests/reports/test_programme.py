@@ -112,7 +112,7 @@ def test_the_matrix_in_every_format(session, programme_db, tmp_path):
 def test_the_quadrant_as_png_and_svg(session, programme_db, tmp_path):
     assert write_quadrant(session, tmp_path / "q.png").read_bytes()[:4] == b"\x89PNG"
     svg = write_quadrant(session, tmp_path / "q.svg").read_text(encoding="utf-8")
-    for label in ("Quick wins", "Wicked problems", "Complexity"):
+    for label in ("Quick wins", "Wicked problems", "Complexity", "DEMONSTRATION (made-up data)"):
         assert label in svg
 
 

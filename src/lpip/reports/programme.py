@@ -132,9 +132,12 @@ def build_programme(session: Session, region: str = "E12000005", seed: int = 0) 
     return Programme(
         region=matrix.region, region_name=matrix.region_name, demo=_has_demo(session, assessment),
         agreed=agreed, summary=_summary(matrix, chosen, assessment, plan, gaps, agreed),
-        matrix=_matrix_table(matrix), matrix_figure=_uri(matrix_figure(matrix.long, matrix.subregions, _matrix_title(matrix),
+        matrix=_matrix_table(matrix), matrix_figure=_uri(matrix_figure(matrix.long, matrix.subregions,
+                                                                       _matrix_title(matrix, _has_demo(session, assessment)),
                                                                        suffix=".svg")) if not matrix.long.empty else None,
-        quadrant=_uri(quadrant_figure(quadrant_points(assessment, chosen), f"Priorities of {matrix.region_name}", seed=seed))
+        quadrant=_uri(quadrant_figure(quadrant_points(assessment, chosen),
+                                      _labelled(f"Priorities of {matrix.region_name}", _has_demo(session, assessment)),
+                                      seed=seed))
         if chosen else None,
         sections=sections, timeline=_uri(gantt_figure(plan, titles)) if len(plan) else None,
         gaps=gaps.rename(columns=GAP_NAMES), sources=_sources(sections), workshops=_workshops(session, assessment),
@@ -165,8 +168,13 @@ def _uri(figure: Figure | None) -> dict | None:
     return None if figure is None else {"src": figure.data_uri(), "alt": figure.alt}
 
 
-def _matrix_title(matrix: PriorityMatrix) -> str:
-    return f"Priorities across the sub-regions of {matrix.region_name}"
+def _matrix_title(matrix: PriorityMatrix, demo: bool = False) -> str:
+    return _labelled(f"Priorities across the sub-regions of {matrix.region_name}", demo)
+
+
+def _labelled(title: str, demo: bool) -> str:
+    """A figure's title, saying so when made-up demonstration data is in it (figures travel alone)."""
+    return f"{title} ({DEMO_LABEL})" if demo else title
 
 
 def _has_demo(session: Session, assessment: Assessment | None) -> bool:
@@ -368,7 +376,8 @@ def write_matrix(session: Session, out: str | Path, region: str = "E12000005", s
     elif suffix == ".xlsx":
         write_xlsx({"matrix": matrix.wide, "by sub-region": matrix.long}, out)
     elif suffix == ".png":
-        matrix_figure(matrix.long, matrix.subregions, _matrix_title(matrix), suffix=".png").write(out.parent).rename(out)
+        title = _matrix_title(matrix, _has_demo(session, matrix.assessment))
+        matrix_figure(matrix.long, matrix.subregions, title, suffix=".png").write(out.parent).rename(out)
     else:
         out.write_text(environment().get_template("priority_matrix.html").render(
             title=_matrix_title(matrix), table=_matrix_table(matrix), demo=_has_demo(session, matrix.assessment),
@@ -383,7 +392,8 @@ def write_quadrant(session: Session, out: str | Path, region: str = "E12000005",
     assessment = assess_priorities(session, priorities, seed=seed) if priorities else None
     points = quadrant_points(assessment, priorities) if assessment else quadrant_points_empty()
     area = session.get(Area, region)
-    figure = quadrant_figure(points, f"Priorities of {area.name if area else region}", suffix=out.suffix.lower(), seed=seed)
+    title = _labelled(f"Priorities of {area.name if area else region}", _has_demo(session, assessment))
+    figure = quadrant_figure(points, title, suffix=out.suffix.lower(), seed=seed)
     figure.write(out.parent).rename(out)
     return out
 
