@@ -91,7 +91,7 @@ BAD_CELLS = {
 }
 
 
-@settings(max_examples=30, deadline=None, derandomize=True,
+@settings(max_examples=30, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data(), suffix=st.sampled_from([".csv", ".xlsx"]), n_rows=st.integers(1, 6))
 def test_malformed_partner_files_are_refused_whole(session, tmp_path, data, suffix, n_rows):

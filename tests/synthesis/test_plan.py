@@ -135,7 +135,7 @@ BAD = {
 }
 
 
-@settings(max_examples=30, deadline=None, derandomize=True,
+@settings(max_examples=30, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data(), suffix=st.sampled_from([".csv", ".xlsx"]))
 def test_malformed_plan_files_are_refused_whole(session, agreed, tmp_path, data, suffix):
