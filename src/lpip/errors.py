@@ -148,10 +148,6 @@ class ConversationTooSmall(LpipError):
     """A conversation has too few participants or statements to find opinion groups."""
 
 
-class NotAvailableYet(LpipError):
-    """A feature that lpip has not built yet was asked for."""
-
-
 class NoBoundaries(LpipError):
     """Areas have no boundaries, so a spatial analysis (hotspots) cannot run on them."""
 
@@ -234,3 +230,18 @@ class InvalidPartnersFile(LpipError):
 
 class InvalidPlanFile(LpipError):
     """An edited programme plan file cannot be imported as it stands."""
+
+
+# ----------------------------------------------------------------------------- deposit (lpip.archive)
+
+
+class InvalidDeposit(LpipError):
+    """A deposit cannot be built as asked: no workshops, a demonstration, a bad option or folder."""
+
+
+class InvalidReviewFile(LpipError):
+    """A redactions review file cannot be applied as it stands."""
+
+
+class InvalidPackage(LpipError):
+    """A folder or zip is not a deposit package lpip can check."""

@@ -27,9 +27,21 @@ def test_build_refuses_a_folder_that_is_not_an_atlas(cli, tmp_path):
     assert "Traceback" not in result.output
 
 
-def test_build_refuses_a_region_without_boundaries(cli, tmp_path):
+def test_build_of_a_region_without_lsoa_boundaries_says_it_has_no_lsoa_maps(cli, tmp_path):
+    # London's districts have boundaries, its LSOAs none: district pages and a note.
+    result = cli("atlas", "build", "--region", "E12000007", "--out", str(tmp_path / "london"), "--no-pdf",
+                 "--area", "E09000033", "--indicator", "employment_rate", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert "Note: No LSOA maps:" in result.output and "(lpip ships LSOA boundaries for the West Midlands)" in result.output
+
+
+def test_build_refuses_a_region_without_district_boundaries(cli, tmp_path, monkeypatch):
+    from lpip.maps import choropleth
+
+    monkeypatch.setattr(choropleth, "boundaries_for", lambda level, codes: (None, sorted(codes)))
     result = cli("atlas", "build", "--region", "E12000007", "--out", str(tmp_path / "london"), "--no-pdf")
-    assert result.exit_code == 2 and "no bundled boundary" in result.output
+    assert result.exit_code == 2 and "has a bundled boundary" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "london").exists()
 
 
 def test_build_names_the_font_package_when_no_font_is_installed(cli, tmp_path, monkeypatch):
@@ -55,6 +67,20 @@ def test_profile_and_datapack(cli, tmp_path):
     result = cli("atlas", "datapack", "WM-BSOL", "--out", str(tmp_path / "bsol.pdf"))
     assert result.exit_code == 0, result.output
     assert (tmp_path / "bsol.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_profile_similar_areas_on_chosen_variables(cli, tmp_path):
+    out = tmp_path / "solihull.html"
+    result = cli("atlas", "profile", "E08000029", "--out", str(out), "--similar-indicators", "gva_per_hour,nvq3_plus")
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert "on 2 standardised indicators" in html
+
+
+def test_build_checks_the_similar_variables_before_writing(cli, tmp_path):
+    result = cli("atlas", "build", "--out", str(tmp_path / "s"), "--no-pdf", "--similar-indicators", "imd_score")
+    assert result.exit_code == 2 and "imd_score exists at lsoa level, not for districts" in result.output
+    assert not (tmp_path / "s").exists()
 
 
 @pytest.mark.parametrize(("args", "message"), [

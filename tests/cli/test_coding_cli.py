@@ -176,9 +176,23 @@ def test_themes_of_a_pol_is_export(cli, bg2050, tmp_path):
     result = cli("coding", "themes", "--polis-dir", str(bg2050), "--topics", "5", "--out", str(out))
     assert result.exit_code == 0, result.output
     text = flat(result)
-    assert "5 topics (nmf, given)" in text
+    assert "5 themes, as asked" in text and "(nmf)" in text
     assert "Topics" in text and "Representative quotes" in text
     assert set(pd.read_csv(out)["topic"].dropna()) == {1, 2, 3, 4, 5}
+
+
+def test_themes_of_a_workshop_are_the_reports_themes(cli, db_url, workshop, tmp_path):
+    # The command and the workshop report make the same call: the same number of themes, explained.
+    from lpip.deliberation.report import build_report
+
+    result = cli("coding", "themes", "--workshop", str(workshop))
+    assert result.exit_code == 0, result.output
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        report = build_report(session, workshop)
+    engine.dispose()
+    assert report.summary.themes.split(":")[0] in flat(result)
+    assert " ".join(report.summary.themes.split()) in flat(result)
 
 
 def test_themes_of_too_few_contributions_says_so(cli, workshop):

@@ -40,9 +40,9 @@ def demo(db_url):
     try:
         with session_scope(engine) as session:
             demo = load_demo(session, seed=0)
-            ids = [a for (a,) in session.query(Attendee.id).filter(Attendee.workshop_id == demo.workshop_id)
-                   .order_by(Attendee.id)]
-        return demo.workshop_id, ids
+            people = session.query(Attendee.email, Attendee.name).filter(
+                Attendee.workshop_id == demo.workshop_id).order_by(Attendee.id).all()
+        return demo.workshop_id, people
     finally:
         engine.dispose()
 
@@ -52,21 +52,24 @@ def test_networks_prints_measures_and_writes_every_export(run, demo, tmp_path):
     files = {"--graphml": tmp_path / "n.graphml", "--kumu": tmp_path / "n.json", "--figure": tmp_path / "n.png"}
     result, text = run("networks", str(workshop), *[x for k, v in files.items() for x in (k, str(v))])
     assert result.exit_code == 0, result.output
-    assert "prior ties not recorded" in text and "Bridging people" in text
+    assert "designed contact" in text and "Bridging people" in text
     assert nx.read_graphml(files["--graphml"]).number_of_nodes() == 30
     assert set(json.loads(files["--kumu"].read_text(encoding="utf-8"))) == {"elements", "connections"}
     assert files["--figure"].read_bytes().startswith(b"\x89PNG")
 
 
-def test_networks_with_prior_ties_and_follow_ups(run, demo, tmp_path):
-    workshop, ids = demo
+def test_networks_with_prior_ties_and_follow_ups_by_email_and_name(run, demo, tmp_path):
+    workshop, people = demo
     prior = tmp_path / "prior.csv"
-    prior.write_text(f"attendee_a,attendee_b\n{ids[0]},{ids[1]}\n", encoding="utf-8")
+    prior.write_text(f"attendee,knew_before\n{people[0][0]},{people[25][1]}\n", encoding="utf-8")
     follow = tmp_path / "follow.csv"
-    follow.write_text(f"from_attendee,to_attendee\n{ids[0]},{ids[2]}\n", encoding="utf-8")
+    follow.write_text(f"attendee,follow_up_with\n{people[0][1]},{people[29][0]}\n", encoding="utf-8")
     result, text = run("networks", str(workshop), "--prior-ties", str(prior), "--follow-ups", str(follow))
     assert result.exit_code == 0, result.output
-    assert "Before and after the workshop" in text and "prior ties not recorded" not in text
+    assert "Stored 1 prior ties" in text and "Stored 1 follow-up wishes" in text
+    assert "Before (prior ties) and after (with follow-up wishes)" in text
+    again, text = run("networks", str(workshop), "--follow-ups", str(follow))
+    assert "Stored 0 follow-up wishes for workshop" in text and "(1 were stored already)" in text
 
 
 def test_networks_themes(run, demo, tmp_path):
@@ -99,9 +102,9 @@ def test_bad_input_is_an_error_message(run, args, fragment, tmp_path, monkeypatc
 def test_bad_follow_up_file_is_an_error_message(run, demo, tmp_path):
     workshop, _ = demo
     bad = tmp_path / "follow.csv"
-    bad.write_text("from,to\n1,2\n", encoding="utf-8")
+    bad.write_text("attendee,follow_up_with\n1,2\n", encoding="utf-8")
     result, text = run("networks", str(workshop), "--follow-ups", str(bad))
-    assert result.exit_code == 2 and "from_attendee" in text
+    assert result.exit_code == 2 and "Error:" in text and "no attendee is called '1'" in text
 
 
 def test_commands_have_help(run):

@@ -59,11 +59,37 @@ def test_pol_is_attribution_is_printed(run, bg2050):
     assert "https://pol.is/3nemnipcrc" in text
 
 
-def test_workshop_votes_are_not_available_yet(run):
-    result, text = run("--workshop", "12")
+def test_a_workshops_own_votes_are_grouped_with_sectors(cli, db_url, tmp_path):
+    from lpip.db import make_engine, session_scope
+    from lpip.workshops.demo import load_demo
+
+    engine = make_engine(db_url)
+    with session_scope(engine) as session:
+        demo = load_demo(session, seed=0)
+    engine.dispose()
+    out = tmp_path / "groups.csv"
+    result = cli("opinions", "--workshop", str(demo.workshop_id), "--bootstraps", "2", "--out", str(out))
+    text = " ".join(result.output.split())
+    assert result.exit_code == 0, result.output
+    assert f"Workshop {demo.workshop_id}: DEMONSTRATION (made-up data)" in text
+    assert "Group members by sector" in text and "sectors" in text
+    # The partnership's own data: no pol.is attribution.
+    assert "Polis" not in text and "CC BY" not in text and "Attribution" not in text
+    groups = pd.read_csv(out)
+    assert groups.columns.tolist() == ["participant", "sector", "group"]
+    assert groups["sector"].notna().all() and groups["group"].notna().all()
+
+
+def test_an_unknown_workshop_is_a_clear_error(cli):
+    result = cli("opinions", "--workshop", "999999")
     assert result.exit_code == 2
-    assert "Error: --workshop 12: workshop votes are not available yet" in text
-    assert "--polis-dir" in text
+    assert "Error:" in result.output and "999999" in result.output
+
+
+def test_polis_dir_and_workshop_together_are_refused(run, bg2050):
+    result, text = run("--polis-dir", str(bg2050), "--workshop", "1")
+    assert result.exit_code == 2
+    assert "either --polis-dir DIR" in text
 
 
 def test_a_source_must_be_given(run):
@@ -75,10 +101,22 @@ def test_a_source_must_be_given(run):
 def test_a_broken_export_is_a_clear_error(run, bg2050, tmp_path):
     folder = tmp_path / "export"
     shutil.copytree(bg2050, folder)
-    (folder / "votes.csv").unlink()
+    (folder / "participants-votes.csv").unlink()
     result, text = run("--polis-dir", str(folder))
     assert result.exit_code == 2
-    assert "Error:" in text and "has no votes.csv" in text and "Traceback" not in text
+    assert "Error:" in text and "has no participants-votes.csv" in text and "Traceback" not in text
+
+
+def test_an_export_without_votes_csv_is_analysed_and_says_so(run, tmp_path):
+    folder = POLIS_DATA / "american-assembly.bowling-green"
+    if not folder.exists():
+        pytest.skip(f"{folder} is not beside the repository")
+    out = tmp_path / "groups.csv"
+    result, text = run("--polis-dir", str(folder), "--bootstraps", "0", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "has no votes.csv: the latest votes come from participants-votes.csv" in text
+    assert "2031 participants voted" in text and "1581 clustered" in text
+    assert "https://pol.is/9wtchdmmun" in text
 
 
 def test_a_conversation_too_small_to_cluster_is_said_plainly(run, bg2050, tmp_path):

@@ -20,6 +20,20 @@ def read_csv(output: str) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(output), dtype={"area_code": str})
 
 
+def titles(ids) -> set[str]:
+    """The catalogue titles of ``ids``, read from the database the ``cli`` fixture uses."""
+    import os
+
+    from lpip.db import make_engine, session_scope
+    from lpip.evidence.catalogue import get_indicator
+
+    engine = make_engine(os.environ["LPIP_DATABASE_URL"])
+    with session_scope(engine) as session:
+        names = {get_indicator(session, i).title for i in ids}
+    engine.dispose()
+    return names
+
+
 def assert_user_error(result, *fragments: str) -> None:
     assert result.exit_code == 2, result.output
     assert result.output.startswith("Error: ")
@@ -92,8 +106,8 @@ def test_similar_csv_with_chosen_indicators(cli):
     frame = read_csv(result.stdout)
     assert list(frame.columns) == ["rank", "area_code", "area_name", "distance", "most_different", "most_alike"]
     assert frame["rank"].tolist() == [1, 2, 3]
-    named = {part.split(" ")[0] for cell in frame["most_different"] for part in cell.split(", ")}
-    assert named <= {"gva_per_hour", "gdhi_per_head", "nvq3_plus"}
+    named = {part.rsplit(": ", 1)[0] for cell in frame["most_different"] for part in cell.split("; ")}
+    assert named and named <= titles(("gva_per_hour", "gdhi_per_head", "nvq3_plus"))
 
 
 def test_similar_warns_about_dropped_indicators(cli):

@@ -195,9 +195,30 @@ def test_export_in_each_format(run, workshop, tmp_path):
         assert result.exit_code == 0, result.output
         assert "facilitator export (names included)" in result.output
     assert {p.name for p in (tmp_path / "polis").iterdir()} == {"comments.csv", "votes.csv", "participants-votes.csv", "summary.csv"}
+    assert run("notes-consent", workshop, "--yes", "--by", "Test Facilitator").exit_code == 0
     deposit = run("export", workshop, "--format", "csv", "--out", str(tmp_path / "deposit"), "--deposit")
-    assert deposit.exit_code == 0 and "anonymised deposit export" in deposit.output
-    assert "Test Attendee" not in (tmp_path / "deposit" / "attendees.csv").read_text(encoding="utf-8")
+    assert deposit.exit_code == 0 and "Wrote the deposit package" in deposit.output
+    assert "lpip deposit build --workshop" in deposit.output
+    written = "\n".join(p.read_text(encoding="utf-8") for p in (tmp_path / "deposit").rglob("*.csv"))
+    assert "Test Attendee" not in written and "Buses stop at 7pm" in written
+    polis = run("export", workshop, "--format", "polis", "--out", str(tmp_path / "p2"), "--deposit")
+    assert polis.exit_code == 2 and "lpip deposit build --workshop" in polis.output
+
+
+def test_notes_consent_is_recorded_with_who_and_when(run, workshop, read_db):
+    from lpip.workshops.models import Workshop
+
+    missing = run("notes-consent", workshop, "--by", "A. Facilitator")
+    assert missing.exit_code == 2 and "--yes" in missing.output
+    anonymous = run("notes-consent", workshop, "--yes", "--by", "  ")
+    assert anonymous.exit_code == 2 and "give your name" in anonymous.output
+    result = run("notes-consent", workshop, "--yes", "--by", "A. Facilitator")
+    assert result.exit_code == 0 and "collected under consent" in result.output
+    stored = read_db(lambda s: (lambda w: (w.notes_consent, w.notes_consent_by, w.notes_consent_at))(
+        s.get(Workshop, int(workshop))))
+    assert stored[:2] == (True, "A. Facilitator") and stored[2] is not None
+    assert run("notes-consent", workshop, "--no", "--by", "B. Facilitator").exit_code == 0
+    assert read_db(lambda s: s.get(Workshop, int(workshop)).notes_consent) is False
 
 
 def test_unknown_workshop_is_an_error(run):
@@ -221,6 +242,6 @@ def test_demo_prints_a_working_login_code_and_links(run, read_db):
 
 def test_every_workshops_command_has_help(run):
     for args in (["create"], ["list"], ["show"], ["attendees", "import"], ["attendees", "export"], ["attendees", "add"],
-                 ["attendees", "list"], ["plan"], ["cards"], ["notes", "import"], ["export"], ["demo"]):
+                 ["attendees", "list"], ["plan"], ["cards"], ["notes", "import"], ["export"], ["notes-consent"], ["demo"]):
         result = run(*args, "--help")
         assert result.exit_code == 0 and "Usage:" in result.output, args

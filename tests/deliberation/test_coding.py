@@ -107,14 +107,16 @@ def test_each_contribution_has_a_no_code_row_or_codes_never_both(bg2050):
 
 
 def test_rule_coding_agrees_with_a_plain_reimplementation(bg2050, biodiversity):
-    """An independent check: stem every word with Snowball directly and look for each plain
-    keyword (no * or quotes) as a run of stems; the codes found must be the same."""
+    """An independent check: stem every word with Snowball directly, find each plain keyword
+    (no * or quotes) as a run of stems, keep the longest runs first (a keyword inside a longer
+    one that was kept is dropped; the same run found for two codes codes both); the codes found
+    must be the same."""
     stemmer = snowballstemmer.stemmer("english")
     book = default_codebook()
 
-    def stems(text: str) -> str:
+    def stems(text: str) -> list[str]:
         plain = text.lower().replace("'", "").replace("’", "")
-        return " " + " ".join(stemmer.stemWords(re.findall(r"\w+", plain))) + " "
+        return stemmer.stemWords(re.findall(r"\w+", plain))
 
     plain = {name: [k for k in kws.split("; ") if k and "*" not in k and '"' not in k]
              for name, kws in zip(book["name"], book["keywords"]) if kws}
@@ -124,9 +126,48 @@ def test_rule_coding_agrees_with_a_plain_reimplementation(bg2050, biodiversity):
     stemmed = {n: [stems(k) for k in kws] for n, kws in plain.items()}
     for cid, text in zip(texts["contribution_id"], texts["text"]):
         doc = stems(text)
-        expected = {n for n, kws in stemmed.items() if any(k in doc for k in kws)}
+        runs = [(start, len(k), n) for n, kws in stemmed.items() for k in kws
+                for start in range(len(doc) - len(k) + 1) if doc[start:start + len(k)] == k]
+        used, kept_runs, expected = set(), set(), set()
+        for start, length, name in sorted(runs, key=lambda r: (-r[1], r[0])):
+            words_ = set(range(start, start + length))
+            if (start, length) in kept_runs or not words_ & used:
+                kept_runs.add((start, length))
+                used |= words_
+                expected.add(name)
         got = set(coded.loc[coded["contribution_id"] == cid, "code"].dropna())
         assert got == expected, text
+
+
+# Real comments from ../shared/data/polis (american-assembly.bowling-green, CC BY 4.0), coded with
+# the default codebook: a phrase takes its words before any single word in it does.
+PHRASE_CASES = [
+    ("We should be incentivizing higher paying jobs coming to BG. Cost of living is outrunning wages",
+     {"income & deprivation", "labour market"}, {"funding"}),
+    ("Public transport needs to be improved to become more rel", {"public transport"}, {"connectivity"}),
+    ("Bowling Green & Warren County need more affordable housing options not more luxury or upscale hous",
+     {"housing"}, {"income & deprivation"}),
+    ("There should be a push to improve mental health awareness and availability in Bowling G",
+     {"mental health"}, {"health & wellbeing"}),
+]
+
+
+@pytest.mark.parametrize(("text", "codes", "not_codes"), PHRASE_CASES, ids=["cost of living", "public transport",
+                                                                           "affordable housing", "mental health"])
+def test_phrases_take_their_words_before_single_words(text, codes, not_codes):
+    folder = POLIS_DATA / "american-assembly.bowling-green"
+    if not folder.exists():
+        pytest.skip(f"{folder} is not beside the repository")
+    real = pd.read_csv(folder / "comments.csv")["comment-body"]
+    assert real.str.contains(text[:60], regex=False).any(), "the quoted comment is in the real export"
+    coded = set(code_by_rules(pd.DataFrame({"contribution_id": [1], "text": [text]}), default_codebook())["code"].dropna())
+    assert codes <= coded and not (not_codes & coded)
+
+
+def test_the_same_words_in_two_codes_code_both():
+    book = book_with(**{"environment & net zero": "trees", "green space and nature": "trees; park"})
+    coded = code_by_rules(pd.DataFrame({"contribution_id": [1], "text": ["Plant more trees"]}), book)
+    assert set(coded["code"]) == {"environment & net zero", "green space and nature"}
 
 
 def test_real_comments_are_coded_with_the_default_codebook(biodiversity):

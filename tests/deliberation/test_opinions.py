@@ -1,11 +1,12 @@
 """Opinion groups and consensus by the pol.is method.
 
-Agreement with pol.is itself is checked on the two real conversations in ../shared/data/polis:
-our groups against the exported ``group-id`` (adjusted Rand index >= 0.95) and our group-informed
-consensus against the exported ``group-informed-consensus``. The steps are checked against hand
-computations from the formulas in the pol.is source (``math/src/polismath/math/*.clj``) and
-against independent computations (scikit-learn PCA, pandas counts). Small vote tables built here
-are synthetic and labelled so.
+Agreement with pol.is itself is checked on the seven real conversations in ../shared/data/polis:
+our groups against the exported ``group-id`` (adjusted Rand index, bounded below by what the
+method reaches on each, so that a change that makes agreement worse fails), our group-informed
+consensus against the exported ``group-informed-consensus``, and, where agreement is low, the
+reason found in the pol.is source (``math/src/polismath/math/*.clj``). The steps are checked against
+hand computations from the formulas in the pol.is source and against independent computations
+(scikit-learn PCA, pandas counts). Small vote tables built here are synthetic and labelled so.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from lpip.deliberation.opinions import (
     count_sectors,
     find_opinion_groups,
     latest_votes,
+    moderated_out_statements,
+    principal_components,
     project_participants,
     select_participants,
 )
@@ -34,8 +37,22 @@ from lpip.deliberation.repness import Z_90, compare_groups, proportion_test, two
 from lpip.errors import ConversationTooSmall, InvalidVotes
 
 POLIS_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "polis"
-NAMES = ["scoop-hivemind.biodiversity", "bg2050-volunteers"]
-EXPORTED_GROUPS = {"scoop-hivemind.biodiversity": 2, "bg2050-volunteers": 2}  # summary.csv `groups`
+NAMES = sorted(p.name for p in POLIS_DATA.iterdir() if p.is_dir()) if POLIS_DATA.exists() else []
+# Adjusted Rand index with pol.is's exported groups: a floor a little under what the method reaches
+# (printed by the test; reported in docs/opinions.md). None: agreement is low for a reason the
+# tests below pin down, and the floor would say nothing.
+AGREEMENT_FLOOR = {
+    "american-assembly.bowling-green": 0.20,  # reached 0.218 (k 3 v 2: silhouettes 0.333 v 0.332)
+    "bg2050-volunteers": 0.99,  # 1.000
+    "brexit-consensus": 0.60,  # 0.657 (k 3 v 2: 0.396 v 0.390; 0.897 with pol.is 2017's zero fill)
+    "canadian-electoral-reform": 0.90,  # 0.930
+    "london.youth.policing": None,  # -0.019: 24 people, k 2 v 4 within 0.005
+    "scoop-hivemind.affordable-housing": None,  # 0.073: pol.is 2017 grouped everyone (count bug)
+    "scoop-hivemind.biodiversity": 0.95,  # 0.966
+}
+# Conversations whose pol.is groups were made by the current in-conversation rule (the others:
+# see the tests of the 2017 rules and of update history below).
+SAME_PARTICIPANTS = ("american-assembly.bowling-green", "bg2050-volunteers", "scoop-hivemind.biodiversity")
 
 
 def _export(name):
@@ -48,7 +65,7 @@ def _export(name):
 @pytest.fixture(scope="module", params=NAMES, ids=NAMES)
 def analysed(request):
     export = _export(request.param)
-    return request.param, export, find_opinion_groups(export.votes, export.statements, bootstraps=3, seed=0)
+    return request.param, export, find_opinion_groups(export.votes, export.statements, bootstraps=2, seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -61,23 +78,120 @@ def _matrix(export):
     return build_vote_matrix(check_votes(export.votes, export.statements))
 
 
-# --- agreement with pol.is ----------------------------------------------------------------------
-
-def test_groups_agree_with_pol_is(analysed):
-    name, export, result = analysed
+def _agreement(export, result) -> float:
     ours = result.participants.set_index("participant")["group"].dropna()
     theirs = export.participants.set_index("participant")["group"].dropna()
     both = ours.index.intersection(theirs.index)
-    assert adjusted_rand_score(theirs[both], ours[both]) >= 0.95
-    assert result.n_groups == EXPORTED_GROUPS[name]
+    return adjusted_rand_score(theirs[both], ours[both])
 
 
-def test_the_same_participants_are_clustered_as_in_pol_is(analysed):
+def _margin(result) -> float:
+    best = result.silhouettes["silhouette"].sort_values(ascending=False).to_numpy()
+    return float(best[0] - best[1]) if len(best) > 1 else float("inf")
+
+
+# --- agreement with pol.is ----------------------------------------------------------------------
+
+def test_all_seven_conversations_are_analysed():
+    assert len(NAMES) == 7 and set(NAMES) == set(AGREEMENT_FLOOR)
+
+
+def test_groups_agree_with_pol_is(analysed):
+    name, export, result = analysed
+    ari = _agreement(export, result)
+    print(f"\n{name}: ARI {ari:.3f}, {result.n_groups} groups (pol.is {export.participants['group'].nunique()}), "
+          f"silhouette margin {_margin(result):.3f}")
+    floor = AGREEMENT_FLOOR[name]
+    if floor is not None:
+        assert ari >= floor
+
+
+def test_agreement_is_high_wherever_the_number_of_groups_is_clear(analysed):
+    # Where the best number of groups beats the next by a clear margin, we and pol.is agree;
+    # every conversation below 0.9 is one where two numbers of groups fit almost equally well,
+    # and pol.is's choice then depends on the order its updates saw the votes in.
+    name, export, result = analysed
+    ari, margin = _agreement(export, result), _margin(result)
+    if margin >= 0.1:
+        assert ari >= 0.9
+    if ari < 0.9:
+        assert margin < 0.01
+
+
+def test_median_agreement_over_the_seven():
+    # Printed for the record (docs/opinions.md); the goal of 0.9 is met only on the clear cases.
+    values = []
+    for name in NAMES:
+        export = _export(name)
+        values.append(_agreement(export, find_opinion_groups(export.votes, export.statements, bootstraps=0)))
+    print(f"\nmedian ARI over {len(values)} conversations: {np.median(values):.3f}")
+    assert np.median(values) >= 0.6
+
+
+@pytest.mark.parametrize("name", SAME_PARTICIPANTS)
+def test_the_same_participants_are_clustered_as_in_pol_is(name):
     # Includes the early voters with fewer than 7 votes that pol.is kept (bg2050: 1, biodiversity: 2).
-    _, export, result = analysed
-    ours = set(result.participants.loc[result.participants["included"], "participant"])
+    export = _export(name)
+    included = select_participants(check_votes(export.votes, export.statements), _matrix(export))
     theirs = set(export.participants.dropna(subset=["group"])["participant"])
-    assert ours == theirs
+    assert set(included[included].index) == theirs
+
+
+def test_everyone_with_seven_votes_is_clustered_as_in_pol_is(analysed):
+    # Who else is kept (early voters the 15-person top-up took in) depends on how pol.is batched
+    # its updates; the rule itself (conversation.clj :in-conv) decides everyone else the same way.
+    name, export, result = analysed
+    if name == "scoop-hivemind.affordable-housing":
+        return  # grouped by the 2017 count: see test_affordable_housing_was_grouped_by_the_2017_vote_count
+    table = result.participants.set_index("participant")
+    enough = table.index[table["n_votes"] >= min(7, len(result.statements))]
+    theirs = set(export.participants.dropna(subset=["group"])["participant"])
+    assert set(table.index[table["included"]]) & set(enough) == theirs & set(enough)
+    assert len(set(table.index[table["included"]]) ^ theirs) <= 6
+
+
+def test_brexit_agrees_with_the_pol_is_of_2017_that_grouped_it():
+    # brexit-consensus ran in July-August 2017. Until 21 October 2017 (commit 90b5b9e6,
+    # conversation.clj :mat) pol.is filled missing votes with 0, not the statement's mean. With
+    # that rule the best number of groups is pol.is's 2 and agreement is 0.897.
+    export = _export("brexit-consensus")
+    votes = check_votes(export.votes, export.statements)
+    matrix = build_vote_matrix(votes)
+    excluded = moderated_out_statements(export.statements, matrix.columns)
+    included = select_participants(votes, matrix)
+    groups, silhouettes = cluster_participants(project_participants(matrix, excluded, missing="zero")[included])
+    theirs = export.participants.set_index("participant")["group"].dropna()
+    both = groups.index.intersection(theirs.index)
+    assert groups.nunique() == 2
+    assert adjusted_rand_score(theirs[both], groups[both]) >= 0.89
+
+
+def test_affordable_housing_was_grouped_by_the_2017_vote_count():
+    # pol.is grouped all 381 participants of scoop-hivemind.affordable-housing (June-July 2017),
+    # 86 of them with fewer than 7 votes. Until 31 October 2017 (commit 30355e11,
+    # conversation.clj :user-vote-counts) pol.is counted votes on the zeroed matrix, where each
+    # of the 46 rejected comments counts as a vote for everyone: everyone passed min(7, comments).
+    export = _export("scoop-hivemind.affordable-housing")
+    matrix = _matrix(export)
+    rejected = moderated_out_statements(export.statements, matrix.columns)
+    counted_then = matrix.loc[:, ~matrix.columns.isin(list(rejected))].notna().sum(axis=1) + len(rejected)
+    grouped = set(export.participants.dropna(subset=["group"])["participant"])
+    assert len(rejected) == 46 and (matrix.notna().sum(axis=1) < 7).sum() == 86
+    assert grouped == set(counted_then[counted_then >= 7].index) == set(matrix.index)
+
+
+def test_london_has_no_clear_groups():
+    # 24 people; 2, 3 and 4 groups fit almost equally well, and pol.is's three groups score a
+    # silhouette of 0.11 on the projection of the final votes: they were kept from earlier
+    # updates (clusters.clj k-means starts from the last update's clusters), not found in the data.
+    from sklearn.metrics import silhouette_score
+
+    export = _export("london.youth.policing")
+    result = find_opinion_groups(export.votes, export.statements, bootstraps=0)
+    theirs = export.participants.set_index("participant")["group"].dropna()
+    xy = result.participants.set_index("participant").loc[theirs.index, ["x", "y"]]
+    assert _margin(result) < 0.01
+    assert silhouette_score(xy, theirs) < 0.2 < result.silhouettes["silhouette"].max()
 
 
 def test_group_informed_consensus_matches_pol_is(bg2050):
@@ -300,6 +414,83 @@ def test_sectors_are_counted_per_group(bg2050):
     assert sizes.to_dict() == grouped.value_counts().to_dict()
     assert table.loc[table["sector"] == "unknown", "participants"].sum() == len(grouped) - 50
     assert np.allclose(table.groupby("group")["share"].sum(), 1.0)
+
+
+def test_sector_mix_is_carried_into_the_groups_table(bg2050):
+    export, result = bg2050
+    grouped = result.participants.dropna(subset=["group"]).set_index("participant")["group"]
+    sectors = {p: ("business" if p % 2 else "community") for p in grouped.index}  # synthetic labels
+    again = find_opinion_groups(export.votes, export.statements, sectors=sectors, bootstraps=0)
+    mix = again.groups.set_index("group")["sector_mix"]
+    for group, members in grouped.groupby(grouped):
+        counts = pd.Series([sectors[p] for p in members.index]).value_counts()
+        for sector, n in counts.items():
+            assert f"{sector} {n}" in mix[group]
+    assert "sector_mix" not in result.groups  # pol.is participants are anonymous
+
+
+# --- sparse exports and degenerate resamples ------------------------------------------------------
+
+def _two_camps(n: int = 40, statements: int = 10, seed: int = 0) -> list[tuple]:
+    """Synthetic: two camps voting opposite ways, 10 % passes."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for p in range(n):
+        for s in range(statements):
+            vote = (1 if p < n // 2 else -1) * (1 if s < statements // 2 else -1)
+            rows.append((p, s, 0 if rng.random() < 0.1 else vote, p * 100 + s))
+    return rows
+
+
+def test_a_statement_nobody_voted_on_in_most_resamples():
+    # Synthetic: statement 99 has one vote, so most bootstrap resamples have no vote on it (this
+    # made PCA fail on NaN before); every resample is still clustered.
+    votes = _votes(_two_camps() + [(0, 99, 1, 50)])
+    result = find_opinion_groups(votes, bootstraps=20, seed=0)
+    assert len(result.stability) == 20 and result.degenerate_resamples == 0
+    assert result.stability["ari"].notna().all() and result.mean_stability > 0.9
+
+
+def test_a_statement_with_no_votes_is_left_out_of_the_projection():
+    matrix = pd.DataFrame({0: [1.0, 1.0, -1.0, -1.0], 1: [1.0, 0.0, -1.0, -1.0], 2: np.nan})
+    projection = project_participants(matrix)
+    np.testing.assert_allclose(projection.to_numpy(), project_participants(matrix[[0, 1]]).to_numpy())
+
+
+def test_resamples_that_cannot_be_clustered_are_counted_not_raised():
+    # Synthetic: 15 people vote alike and three others each differently; a resample that misses
+    # any of the three has fewer than three distinct positions and cannot be clustered.
+    rows = [(p, s, 1, p * 10 + s) for p in range(15) for s in range(6)]
+    rows += [(15 + i, s, (-1) ** (s + i), 200 + i * 10 + s) for i in range(3) for s in range(6)]
+    result = find_opinion_groups(_votes(rows), bootstraps=30, seed=2)
+    degenerate = result.stability[result.stability["degenerate"] != ""]
+    assert 0 < result.degenerate_resamples == len(degenerate) < 30
+    assert degenerate["ari"].isna().all() and degenerate["groups"].isna().all()
+    assert degenerate["degenerate"].str.contains("distinct position").all()
+    assert result.mean_stability == pytest.approx(result.stability["ari"].dropna().mean())
+
+
+def test_missing_votes_filled_with_zero_as_pol_is_did_before_october_2017():
+    matrix = pd.DataFrame({0: [1.0, 1.0, np.nan, -1.0], 1: [1.0, np.nan, -1.0, -1.0], 2: [0.0, 1.0, -1.0, 1.0]})
+    zero = project_participants(matrix, missing="zero")
+    reference = PCA(n_components=2, svd_solver="full").fit(matrix.fillna(0).to_numpy())
+    voted = matrix.notna().to_numpy()
+    expected = np.where(voted, matrix.to_numpy() - reference.mean_, 0) @ reference.components_.T
+    expected *= np.sqrt(3 / voted.sum(axis=1))[:, None]
+    np.testing.assert_allclose(np.abs(zero.to_numpy()), np.abs(expected), atol=1e-10)
+    with pytest.raises(InvalidVotes, match="'mean' or 'zero'"):
+        project_participants(matrix, missing="median")
+
+
+def test_principal_components_match_scikit_learn():
+    rng = np.random.default_rng(8)
+    for shape in ((50, 8), (8, 50)):  # both ways of computing them
+        data = rng.normal(size=shape)
+        centre, axes = principal_components(data)
+        reference = PCA(n_components=2, svd_solver="full").fit(data)
+        np.testing.assert_allclose(centre, reference.mean_)
+        np.testing.assert_allclose(np.abs(axes), np.abs(reference.components_), atol=1e-10)
+        assert (axes[np.arange(2), np.abs(axes).argmax(axis=1)] > 0).all()
 
 
 # --- bad input ----------------------------------------------------------------------------------

@@ -247,3 +247,27 @@ def test_embeddings_backend_with_the_packaged_model_offline(comments, monkeypatc
     result = find_themes(comments, backend="embeddings", candidates=(4, 6))
     assert result.n_topics in (4, 6)
     assert purity(result.assignments, comments) >= 0.8
+
+
+def test_a_text_written_twice_is_quoted_once(comments):
+    # The same comment posted again (new id, same words, other case and spacing) is one quote.
+    first = find_themes(comments)
+    top = first.quotes.iloc[0]
+    again = comments[comments["contribution_id"] == top["contribution_id"]].assign(
+        contribution_id=comments["contribution_id"].max() + 1, text="  " + top["text"].upper() + " ")
+    themes = find_themes(pd.concat([comments, again], ignore_index=True))
+    keys = themes.quotes["text"].str.casefold().str.split().str.join(" ")
+    assert not themes.quotes.assign(key=keys).duplicated(["topic", "key"]).any()
+    assert not themes.quotes.duplicated(["topic", "contribution_id"]).any()
+
+
+def test_the_choice_of_the_number_of_themes_is_explained(themes):
+    table = themes.coherence.sort_values("coherence", ascending=False)
+    runner = table.iloc[1]
+    assert themes.choice.startswith(f"{themes.n_topics} themes: of 3 to 10, the number whose themes are most coherent")
+    assert f"mean NPMI {table['coherence'].iloc[0]:.3f}" in themes.choice
+    assert f"next best {int(runner['n_topics'])}, {runner['coherence']:.3f}" in themes.choice
+
+
+def test_a_given_number_of_themes_says_so(comments):
+    assert find_themes(comments, 4).choice.startswith("4 themes, as asked")

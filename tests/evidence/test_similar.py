@@ -61,8 +61,11 @@ def test_drivers_are_the_largest_differences(session):
     parts = result.contributions[result.contributions["area_code"] == first["area_code"]]
     biggest = parts.sort_values("share", ascending=False)["indicator_id"].head(3).tolist()
     smallest = parts.assign(size=parts["difference"].abs()).sort_values("size")["indicator_id"].head(3).tolist()
-    assert [item.split(" ")[0] for item in first["most_different"].split(", ")] == biggest
-    assert [item.split(" ")[0] for item in first["most_alike"].split(", ")] == smallest
+    # Named by title, not id ("Adults who smoke cigarettes: +0.73 sd (51%)"), separated by "; ".
+    names = result.titles
+    assert [item.rsplit(": ", 1)[0] for item in first["most_different"].split("; ")] == [names[i] for i in biggest]
+    assert [item.rsplit(": ", 1)[0] for item in first["most_alike"].split("; ")] == [names[i] for i in smallest]
+    assert set(names) == set(result.indicators) and all(names[i] != i for i in names)
 
 
 def test_one_indicator_ranks_by_closeness_of_value(session):

@@ -74,11 +74,13 @@ def test_the_site_holds_every_page(site):
     for page in ["index.html", "indicators.html", "downloads.html", "search.json", MARKER,
                  "areas/E08000025.html", "areas/E08000025.pdf", "areas/WM-BSOL.html", "areas/WM-BSOL.pdf",
                  "datapacks/WM-BSOL.html", "datapacks/WM-BSOL.pdf", "assets/atlas.css", "assets/atlas.js",
-                 "assets/leaflet/leaflet.js", "assets/lpip-map.js", "maps/districts.geojson"]:
+                 "assets/leaflet/leaflet.js", "assets/lpip-map.js", "assets/atlas-map.js", "maps/districts.geojson",
+                 "maps/home.data.js", "search.js"]:
         assert (out / page).is_file(), page
     for indicator in INDICATORS:
         assert (out / "indicators" / f"{indicator}.html").is_file()
         assert (out / "indicators" / f"{indicator}.geojson").is_file()
+        assert (out / "indicators" / f"{indicator}.data.js").is_file()  # the map's data for file://
     assert (out / "downloads" / "employment_rate-lad.csv").is_file()
     assert (out / "downloads" / "imd_score-lsoa.xlsx").is_file()
     assert result.pdfs == 4 and result.indicators == 3 and result.areas == 3 and result.workers == 2
@@ -95,6 +97,44 @@ def test_the_index_map_has_every_district_of_the_region(site):
     features = json.loads((out / "maps" / "districts.geojson").read_text())["features"]
     assert len(features) == 30  # the West Midlands' 30 districts (2019)
     assert all(f["geometry"] for f in features)
+
+
+def home_map_data(out: Path) -> dict:
+    text = (out / "maps" / "home.data.js").read_text(encoding="utf-8")
+    prefix = "window.LPIP_ATLAS_MAP = "
+    assert text.startswith(prefix) and text.rstrip().endswith(";")
+    return json.loads(text[len(prefix):].rstrip().rstrip(";"))
+
+
+def test_the_home_map_has_every_district_indicator_names_and_outlines(site, wm):
+    out, _, _ = site
+    data = home_map_data(out)
+    district_indicators = [i for i in INDICATORS if i != "imd_score"]  # imd_score is an LSOA indicator
+    assert sorted(layer["id"] for layer in data["layers"]) == sorted(district_indicators)
+    codes = {f["properties"]["code"] for f in data["districts"]["features"]}
+    assert len(codes) == 30 and {label[0] for label in data["labels"]} == codes
+    for layer in data["layers"]:
+        assert set(layer["values"]) == codes and layer["legend"]
+        period = layer["period"]
+        stored = dict(wm.execute(text("SELECT area_code, value FROM indicator_value WHERE indicator_id = :i "
+                                      "AND period = :p"), {"i": layer["id"], "p": period}).all())
+        with_value = {c for c, v in layer["values"].items() if v[4] >= 0}
+        assert with_value == {c for c in codes if stored.get(c) is not None}
+    # The six sub-regions outlined (all of the region's, though only one is profiled here).
+    outlined = {f["properties"]["code"] for f in data["outlines"]["features"]}
+    sets = wm.execute(text("SELECT code FROM area WHERE level = 'subregion'")).scalars().all()
+    assert outlined == set(sets) and len(outlined) == 6
+    html = (out / "index.html").read_text(encoding="utf-8")
+    for layer in data["layers"]:
+        assert f'<option value="{layer["id"]}"' in html
+    assert 'src="maps/home.data.js"' in html and "fetch(" not in (out / "assets" / "atlas-map.js").read_text()
+
+
+def test_the_search_index_is_also_a_script_for_file_pages(site):
+    out, _, _ = site
+    script = (out / "search.js").read_text(encoding="utf-8")
+    prefix = "window.LPIP_SEARCH_INDEX = "
+    assert json.loads(script[len(prefix):].rstrip().rstrip(";")) == json.loads((out / "search.json").read_text())
 
 
 def test_every_local_link_resolves(site):
@@ -191,10 +231,43 @@ def test_a_folder_that_is_not_an_atlas_is_refused(wm, tmp_path):
         prepare_folder(file)
 
 
-def test_a_region_without_boundaries_is_refused(wm, tmp_path):
-    with pytest.raises(NoBoundaries, match="LSOAs of Yorkshire and The Humber.*have no bundled boundary.*--region E12000005"):
-        build_atlas(wm, region="E12000003", out=tmp_path / "yorkshire", pdf=False)
-    assert not (tmp_path / "yorkshire").exists()
+def test_a_region_without_lsoa_boundaries_gets_district_pages_and_a_note(wm, tmp_path):
+    # The district maps need district boundaries (England's are bundled); LSOA maps need
+    # LSOA boundaries, bundled for the West Midlands only: Yorkshire gets no LSOA page, and says so.
+    result = build_atlas(wm, region="E12000003", out=tmp_path / "yorkshire", pdf=False, workers=1,
+                         areas=["E08000035"], indicators=["employment_rate"])
+    assert any(n.startswith("No LSOA maps:") and "Yorkshire and The Humber" in n for n in result.notes)
+    assert (tmp_path / "yorkshire" / "areas" / "E08000035.html").is_file()
+    assert "No LSOA maps:" in (tmp_path / "yorkshire" / "index.html").read_text(encoding="utf-8")
+    with pytest.raises(InvalidExport, match="imd_score.*No LSOA maps"):
+        build_atlas(wm, region="E12000003", out=tmp_path / "y2", pdf=False, areas=["E08000035"], indicators=["imd_score"])
+
+
+def test_a_region_without_district_boundaries_is_refused(wm, tmp_path, monkeypatch):
+    from lpip.maps import choropleth
+
+    monkeypatch.setattr(choropleth, "boundaries_for", lambda level, codes: (None, sorted(codes)))
+    with pytest.raises(NoBoundaries, match="None of the 30 districts of West Midlands.*has a bundled boundary"):
+        build_atlas(wm, out=tmp_path / "wm", pdf=False)
+    assert not (tmp_path / "wm").exists()
+
+
+def test_the_england_atlas_profiles_regions_and_maps_every_district_with_a_boundary(wm, tmp_path):
+    result = build_atlas(wm, region="E92000001", out=tmp_path / "england", pdf=False, workers=1,
+                         areas=["E08000029", "E12000005"], indicators=["employment_rate"])
+    out = result.folder
+    assert (out / "areas" / "E12000005.html").is_file() and (out / "areas" / "E08000029.html").is_file()
+    districts = wm.execute(text("SELECT code FROM area WHERE level = 'lad' AND code LIKE 'E%'")).scalars().all()
+    data = home_map_data(out)
+    mapped = {f["properties"]["code"] for f in data["districts"]["features"]}
+    assert mapped | set(data["unmapped"]) == set(districts) and not mapped & set(data["unmapped"])
+    assert len(mapped) > 300 and data["showLabels"] is False  # 300 names at once would hide the map
+    if data["unmapped"]:
+        assert any("have no bundled boundary and are not on the maps" in n for n in result.notes)
+    assert any(n.startswith("No LSOA maps:") for n in result.notes)
+    entries = json.loads((out / "search.json").read_text())
+    assert {"kind": "Region profile", "url": "areas/E12000005.html"}.items() <= next(
+        e for e in entries if e["url"] == "areas/E12000005.html").items()
 
 
 def test_unknown_areas_are_refused(wm, tmp_path):

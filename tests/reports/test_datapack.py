@@ -120,6 +120,28 @@ def test_a_data_pack_document(wm, tmp_path):
     assert pdf.read_bytes().startswith(b"%PDF")
 
 
+def test_the_pdf_reads_well(wm, tmp_path, check_pdf):
+    pages = check_pdf(write_datapack(wm, BLACK_COUNTRY, tmp_path / "bc.pdf"))
+    assert "Questions the data raises" in pages[0].text
+
+
+def test_all_indicators_are_on_the_chart_or_listed_as_counts(pack):
+    html = write_datapack_html(pack)
+    rows = pack.profile.indicators
+    charted = rows[rows["on_chart"].astype(bool)]
+    alts = re.findall(r'alt="Spine chart of (\d+) indicators', html)
+    assert sum(int(n) for n in alts) == len(charted)  # with or without a value: all of them
+    for title in rows.loc[~rows["on_chart"].astype(bool), "title"]:
+        assert title in html
+
+
+def write_datapack_html(pack) -> str:
+    from lpip.reports.datapack import datapack_figures, datapack_page
+    from lpip.reports.render import figure_sources
+
+    return datapack_page(pack, figure_sources(datapack_figures(None, pack, maps=False), None))
+
+
 def test_bad_input(wm, tmp_path):
     with pytest.raises(WrongAreaLevel, match="no districts inside it"):
         build_datapack(wm, "E08000025")

@@ -184,6 +184,39 @@ def test_a_profile_as_an_a4_pdf(wm, tmp_path):
     assert {(round(p.width, 1), round(p.height, 1)) for p in pages} == {(793.7, 1122.5)}
 
 
+@pytest.fixture(scope="module")
+def printed(wm, tmp_path_factory):
+    """The PDFs of a district and of a sub-region (whose chart has rows without a value)."""
+    folder = tmp_path_factory.mktemp("printed")
+    return {code: write_profile(wm, code, folder / f"{code}.pdf") for code in (SOLIHULL, BSOL)}
+
+
+@pytest.mark.parametrize("code", [SOLIHULL, BSOL], ids=["district", "sub-region"])
+def test_the_pdf_reads_well(printed, check_pdf, code):
+    # Every letter (chart labels too) at 7 pt or more, no heading stranded at a page foot,
+    # no page but the last under half full, no "Download this as a PDF" inside the PDF.
+    pages = check_pdf(printed[code])
+    assert len(pages) > 2
+
+
+def test_the_pdf_charts_every_indicator_that_is_not_a_count(wm, printed, pdf_layout, context):
+    text = "\n".join(page.text for page in pdf_layout(printed[BSOL]))
+    rows = context.benchmarks[(context.benchmarks["area_code"] == BSOL) & context.benchmarks["on_chart"]]
+    charts = re.findall(r"compared with England \((\d+) to (\d+) of (\d+)\)", text)
+    assert charts and {int(total) for _, _, total in charts} == {len(rows)}
+    assert sorted(int(last) for _, last, _ in charts)[-1] == len(rows)
+    if rows["value"].isna().any():
+        assert "no value" in text
+
+
+def test_the_similar_areas_are_named_and_their_variables_can_be_chosen(wm, tmp_path):
+    html = write_profile(wm, SOLIHULL, tmp_path / "s.html", similar_indicators=["gva_per_hour", "nvq3_plus"]).read_text()
+    section = html[html.index('id="similar"'):]
+    assert "on 2 standardised indicators: Gross value added per hour worked" in section.replace("\n", " ")
+    assert "gva_per_hour" not in section and "nvq3_plus" not in section  # names, not ids
+    assert re.search(r"most different on [^<]*: [+-]\d\.\d\d sd \(\d+%\)", section)
+
+
 def test_an_area_outside_the_boundaries_gets_a_profile_without_a_map(wm, tmp_path):
     # Leeds has district values but the bundled LSOA boundaries cover the West Midlands only.
     out = write_profile(wm, "E08000035", tmp_path / "leeds.html")

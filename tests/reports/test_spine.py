@@ -115,3 +115,48 @@ def test_markers_are_drawn_with_the_quintile_shade_when_not_compared():
     fills = set(re.findall(r"fill:\s*(#[0-9a-fA-F]{6})", svg))
     assert QUINTILE_SHADES[2].lower() in {f.lower() for f in fills}
     assert MARKERS["better"].colour.lower() in {f.lower() for f in fills}
+
+
+def test_long_charts_are_split_evenly_into_parts_that_fit_half_a_page():
+    from lpip.reports.spine import ROWS_PER_CHART, spine_parts
+
+    for count in (1, 14, 15, 49, 60, 91):
+        parts = spine_parts(pd.DataFrame({"x": range(count)}))
+        sizes = [len(p) for p in parts]
+        assert sum(sizes) == count and max(sizes) <= ROWS_PER_CHART and max(sizes) - min(sizes) <= 1
+        assert pd.concat(parts)["x"].tolist() == list(range(count))  # in order, none lost
+    assert spine_parts(pd.DataFrame({"x": []})) == []
+
+
+def svg_size_inches(svg: str) -> tuple[float, float]:
+    width, height = (float(re.search(rf'{a}="([\d.]+)pt"', svg).group(1)) / 72 for a in ("width", "height"))
+    return width, height
+
+
+def test_a_part_is_drawn_at_the_size_it_prints_at():
+    from lpip.reports.spine import ROWS_PER_CHART, draw_spine_legend
+
+    many = pd.concat([rows()] * 3, ignore_index=True).head(ROWS_PER_CHART)
+    svg, alt = draw_spine(many, "Testshire", "districts", part=(1, ROWS_PER_CHART, 40), legend=False)
+    width, height = svg_size_inches(svg)
+    # A4 between lpip's margins is 182 mm (7.17 in) wide and 266 mm (10.5 in) high: the chart
+    # prints unscaled (so its 7 pt and larger text stays 7 pt) and takes under half a page.
+    assert width <= 7.17 and height <= 10.5 / 2
+    assert "Testshire compared with England (1 to 14 of 40)" in svg and "(indicators 1 to 14 of 40)" in alt
+    assert "Range of districts" not in svg  # the key is drawn once, on its own
+    key, key_alt = draw_spine_legend("districts")
+    assert "Range of districts" in key and svg_size_inches(key)[0] <= 7.17 and key_alt.startswith("Key to")
+
+
+def test_sizes_of_text_are_7pt_or_more():
+    svg, _ = draw_spine(rows(), "Testshire", "districts")
+    sizes = [float(s) for s in re.findall(r"font-size:\s*([\d.]+)px", svg)]
+    # matplotlib writes sizes in px of 1/72 in: the figure is 1:1 with the page in points.
+    assert sizes and min(sizes) >= 7
+
+
+def test_a_row_without_a_value_is_drawn_and_said():
+    frame = rows(value=[80.0, np.nan, 30.0, 200.0, 400.0, np.nan])
+    svg, alt = draw_spine(frame, "Testshire", "districts")
+    assert svg.count("no value") == 2
+    assert "Obesity" in svg and "2 without a value" in alt

@@ -1,23 +1,26 @@
-"""The workshop report: what it says, that it names nobody, and what it says when data is missing."""
+"""The workshop report on the page: HTML and PDF, the summary first, no code names, quotes
+anonymised, tables within the page, fonts of 7 pt and up (PDF text extracted with pdfplumber).
+Workshops and notes are made up (the demo is labelled so)."""
 
 from __future__ import annotations
 
 import re
+import sys
+import types
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lpip.deliberation.report import build_report
-from lpip.reports.workshop import report_html, write_report
-from lpip.errors import InvalidExport, MissingSystemLibrary, NoData, UnknownWorkshop
-from lpip.workshops.attendees import register_attendee
-from lpip.workshops.capture import add_note, add_statement, cast_vote, join_workshop
+from lpip.errors import InvalidExport, MissingSystemLibrary
+from lpip.reports.workshop import (
+    SYNTHESIS_HOOK, SYNTHESIS_MODULE, anonymise_quote, datapack_links, report_html, synthesis_summary, write_report,
+)
+from lpip.workshops.capture import add_note, add_statement, join_workshop
 from lpip.workshops.demo import load_demo
 from lpip.workshops.models import Attendee, HostLink
-from lpip.workshops.planning import plan_workshop
-from lpip.workshops.workshops import RoundSpec, create_workshop, set_voting
 
-# Made-up notes for tests (not presented as real): enough text for themes to be found.
+# Made-up notes (not presented as real): enough text for themes.
 NOTES = [
     "Evening buses stop too early for shift workers", "Bus fares are too high for young people",
     "The train station needs step free access", "More buses to the hospital in the evening",
@@ -31,134 +34,116 @@ NOTES = [
     "Parks are not safe after dark", "The library is the only warm space for some",
     "Community centres are trusted places to meet", "Youth clubs have closed across the borough",
 ]
+CODE_NAME = re.compile(r"\b[a-z]+_[a-z_]+\b")
+MIN_POINTS = 7
+
+
+@pytest.fixture
+def demo(session):
+    demo = load_demo(session, seed=0)
+    link = session.scalar(select(HostLink).where(HostLink.workshop_id == demo.workshop_id, HostLink.table_number == 1))
+    for i, text in enumerate(NOTES):
+        add_note(session, link, text, client_id=f"test-note-{i:03d}")
+    someone = join_workshop(session, demo.join_code, "public")
+    add_statement(session, someone, "Demo Attendee 03 should lead the bus depot work: demo.attendee03@example.org",
+                  "test-statement-name")
+    return demo
 
 
 def _strip_images(html: str) -> str:
     return re.sub(r"data:image/[^\"]+", "", html)
 
 
-@pytest.fixture
-def demo(session):
-    return load_demo(session, seed=0)
+def _html(session, workshop_id, **kwargs) -> str:
+    report = build_report(session, workshop_id)
+    return report_html(report, anonymise_quote(session, report.workshop_ids), **kwargs)
 
 
-def test_the_demo_report_covers_every_part_and_names_nobody(session, demo):
-    html = _strip_images(report_html(build_report(session, demo.workshop_id)))
-    for heading in ("Who came", "What was said", "What people voted for", "Opinion groups and consensus",
-                    "Networks", "Method"):
-        assert f">{heading}<" in html
-    assert "DEMONSTRATION (made-up data)" in html
+def test_the_summary_comes_first(session, demo):
+    html = _strip_images(_html(session, demo.workshop_id))
+    summary = html[html.index('<section class="summary"'):html.index("</section>")]
+    for heading in ("Who came.", "Top priorities.", "Opinion groups.", "Points of consensus.", "Themes."):
+        assert heading in summary
+    assert html.index('id="summary"') < html.index('id="who-came"') < html.index('id="method"')
+    assert "Wicked problems" not in html  # no synthesis module: the line is left out
+
+
+def test_quotes_are_anonymised_and_nobody_is_named(session, demo):
+    html = _strip_images(_html(session, demo.workshop_id))
     people = session.execute(select(Attendee.name, Attendee.email, Attendee.organisation)
                              .where(Attendee.workshop_id == demo.workshop_id)).all()
     assert not any(value in html for row in people for value in row if value)
-    assert "Demo Attendee" not in html and "@example.org" not in html and "Demo Organisation" not in html
+    assert "Demo Attendee 03" not in html and "@example.org" not in html
+    # Every statement is listed with its votes: this one with the name and email replaced by the
+    # deposit's typed labels (one anonymiser for reports and deposits).
+    assert re.search(r"\[person \d+\] should lead the bus depot work: \[email\]", html)
 
 
-def test_who_came_counts_match_the_attendee_table(session, demo):
+def test_the_synthesis_hook_fills_wicked_problems_and_quick_wins(session, demo, monkeypatch):
+    fake = types.ModuleType(SYNTHESIS_MODULE)
+    setattr(fake, SYNTHESIS_HOOK, lambda session, ids: {"wicked problems": ["Transport poverty (made up)"],
+                                                        "quick wins": ["Later buses (made up)"]})
+    monkeypatch.setitem(sys.modules, SYNTHESIS_MODULE, fake)
+    found = synthesis_summary(session, [demo.workshop_id])
+    html = _strip_images(_html(session, demo.workshop_id, synthesis=found))
+    assert "Wicked problems and quick wins." in html
+    assert "Transport poverty (made up)" in html and "Later buses (made up)" in html
+
+
+def test_without_the_synthesis_module_there_is_no_synthesis(session, demo, monkeypatch):
+    monkeypatch.setitem(sys.modules, SYNTHESIS_MODULE, None)  # import raises ImportError
+    assert synthesis_summary(session, [demo.workshop_id]) is None
+
+
+def test_the_data_pack_of_the_sub_region_is_linked(session, demo):
     report = build_report(session, demo.workshop_id)
-    table = report.who_came.tables["By sector"].set_index("sector")
-    counts = dict(session.execute(select(Attendee.sector, func.count()).where(Attendee.workshop_id == demo.workshop_id)
-                                  .group_by(Attendee.sector)).all())
-    for sector, n in counts.items():
-        assert table.loc[sector, "registered attendees"] == n
-    assert table.loc["all", "registered attendees"] == sum(counts.values())
-
-
-def test_dots_and_statement_votes_are_reported(session, demo):
-    votes = build_report(session, demo.workshop_id).votes
-    dots = votes.tables["Dots per priority"]
-    # The demo gives 4 participants 3 + 2 dots each.
-    assert dots["dots"].sum() == 4 * 5
-    statements = votes.tables["Votes on statements"]
-    assert (statements["votes"] == statements[["agree", "disagree", "pass"]].sum(axis=1)).all()
-
-
-def test_themes_with_quotes_and_scrubbed_names(session, demo):
-    link = session.scalar(select(HostLink).where(HostLink.workshop_id == demo.workshop_id, HostLink.table_number == 1))
-    for i, text in enumerate(NOTES):
-        add_note(session, link, text, client_id=f"test-note-{i}")
-    add_note(session, link, "Ask Demo Attendee 03 about the bus depot plans", client_id="test-note-name")
-    report = build_report(session, demo.workshop_id)
-    said = report.what_was_said
-    assert "Themes" in said.tables and len(said.tables["Quotes"]) > 0
-    # Quotes are contributions' own words, with names taken out.
-    assert set(said.tables["Quotes"]["quote"]) <= set(_all_texts(session, demo.workshop_id))
-    html = report_html(report)
-    assert "Demo Attendee 03" not in html
-
-
-def _all_texts(session, workshop_id):
-    from lpip.deliberation.coding import load_contributions
-    from lpip.workshops.exports import _scrubber
-
-    scrub = _scrubber(session, workshop_id)
-    return [scrub(t) for t in load_contributions(session, workshop_id)["text"]]
+    assert datapack_links(report, "https://atlas.example.org/")[0]["url"] == "https://atlas.example.org/datapacks/WM-BC.html"
+    html = _html(session, demo.workshop_id)
+    assert 'href="datapacks/WM-BC.html"' in html and "lpip atlas datapack WM-BC" in html
 
 
 @pytest.fixture
-def bare_workshop(session):
-    """A planned workshop where nothing was said or voted on."""
-    workshop = create_workshop(session, "Quiet workshop", [RoundSpec("Q1"), RoundSpec("Q2")], tables=2,
-                               subregion_code="WM-BC")
-    for i, sector in enumerate(["public", "private", "resident", "academic"]):
-        register_attendee(session, workshop.id, f"Person Number{i}", sector)
-    return workshop
-
-
-def test_a_workshop_with_no_contributions_says_so(session, bare_workshop):
-    plan_workshop(session, bare_workshop.id, seed=0, iterations=200)
-    report = build_report(session, bare_workshop.id)
-    assert any("No contributions" in n for n in report.what_was_said.notes)
-    assert any("No votes on statements" in n for section in report.opinions.values() for n in section.notes)
-    assert any("No priorities" in n for n in report.votes.notes)
-    html = report_html(report)
-    assert "No contributions" in html and "Person Number" not in html
-
-
-def test_a_workshop_without_a_table_plan_says_so_in_the_network_section(session, bare_workshop):
-    report = build_report(session, bare_workshop.id)
-    notes = [n for section in report.networks.values() for n in section.notes]
-    assert any("no table plan" in n for n in notes)
-
-
-def test_a_conversation_too_small_to_cluster_is_reported_not_raised(session, bare_workshop):
-    from lpip.workshops.workshops import set_workshop_status
-
-    set_workshop_status(session, bare_workshop.id, "open")
-    set_voting(session, bare_workshop.id, voting_open=True)
-    people = [join_workshop(session, bare_workshop.join_code, "public") for _ in range(2)]
-    statement, _ = add_statement(session, people[0], "Buses should run later", client_id="statement-01")
-    for person in people:
-        cast_vote(session, person, statement.id, "agree")
-    section = next(iter(build_report(session, bare_workshop.id).opinions.values()))
-    assert section.notes and section.notes[0].startswith("Opinion groups could not be found")
-    assert not section.tables
-
-
-def test_a_sub_region_report_covers_its_workshops(session, demo, bare_workshop):
-    report = build_report(session, "WM-BC")
-    assert report.scope == "sub-region"
-    assert set(report.workshops["workshop"]) >= {demo.workshop_id, bare_workshop.id}
-    assert len(report.networks) == len(report.workshops)
-
-
-def test_unknown_targets_are_refused(session):
-    with pytest.raises(UnknownWorkshop):
-        build_report(session, "987654")
-    with pytest.raises(NoData, match="neither a workshop id nor a sub-region"):
-        build_report(session, "NOWHERE")
-
-
-def test_html_and_pdf_are_written(session, demo, tmp_path):
-    html = write_report(session, demo.workshop_id, tmp_path / "report.html")
-    assert html.read_text(encoding="utf-8").startswith("<!doctype html>")
+def pdf(session, demo, tmp_path):
     try:
-        pdf = write_report(session, demo.workshop_id, tmp_path / "report.pdf")
+        path = write_report(session, demo.workshop_id, tmp_path / "report.pdf")
     except MissingSystemLibrary as exc:
         pytest.skip(f"WeasyPrint cannot run here: {exc}")
-    assert pdf.read_bytes().startswith(b"%PDF")
+    import pdfplumber
+
+    with pdfplumber.open(path) as document:
+        yield [(page.width, page.height, page.extract_text() or "", page.chars, page.rects) for page in document.pages]
 
 
-def test_other_file_types_are_refused(session, demo, tmp_path):
+def test_the_pdf_opens_with_the_one_page_summary(pdf):
+    first = " ".join(pdf[0][2].split())
+    for phrase in ("DEMONSTRATION (made-up data)", "Summary", "Who came.", "Top priorities.", "Opinion groups.",
+                   "Points of consensus.", "Themes.", "The evidence."):
+        assert phrase in first
+    assert "Who came" in pdf[1][2] or "Workshops covered" in pdf[1][2]  # the sections start on page 2
+
+
+def test_the_pdf_has_no_code_names(pdf):
+    text = "\n".join(page[2] for page in pdf)
+    found = {word for word in CODE_NAME.findall(text)}
+    assert not found, found
+
+
+def test_every_table_and_word_is_within_the_page(pdf):
+    for width, height, _, chars, rects in pdf:
+        assert chars
+        assert min(c["x0"] for c in chars) >= 0 and max(c["x1"] for c in chars) <= width
+        assert max(c["bottom"] for c in chars) <= height
+        for rect in rects:
+            assert rect["x0"] >= -0.5 and rect["x1"] <= width + 0.5
+
+
+def test_fonts_are_at_least_seven_points(pdf):
+    sizes = {round(c["size"], 1) for page in pdf for c in page[3]}
+    assert min(sizes) >= MIN_POINTS
+
+
+def test_html_is_written_and_other_file_types_refused(session, demo, tmp_path):
+    html = write_report(session, demo.workshop_id, tmp_path / "report.html")
+    assert html.read_text(encoding="utf-8").startswith("<!doctype html>")
     with pytest.raises(InvalidExport, match=r"\.html or \.pdf"):
         write_report(session, demo.workshop_id, tmp_path / "report.docx")

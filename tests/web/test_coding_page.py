@@ -86,3 +86,20 @@ def test_participants_cannot_open_the_coding_page(app, client, workshop_with_not
     with sessions(app) as s, s.begin():
         join_workshop(s, code)
     assert client.get(f"/workshops/{workshop_id}/coding").status_code == 403
+
+
+def test_missing_sector_round_or_table_is_left_out_not_printed_as_nan(app, client, analyst, workshop_with_notes):
+    # A participant who gave no sector writes a statement: it has no sector, round or table.
+    workshop_id, join_code, _, _ = workshop_with_notes
+    from lpip.workshops.capture import add_statement
+    from lpip.workshops.workshops import set_voting
+
+    with sessions(app) as s, s.begin():
+        set_voting(s, workshop_id, voting_open=True)
+        nobody = join_workshop(s, join_code)
+        somebody = join_workshop(s, join_code, "academic")
+        add_statement(s, nobody, "Evening buses should run until midnight", "coding-statement-01")
+        add_statement(s, somebody, "Libraries should open on Sundays", "coding-statement-02")
+    page = client.get(f"/workshops/{workshop_id}/coding").text
+    assert "Evening buses should run until midnight" in page and "· academic" in page
+    assert not re.search(r"\bnan\b|&lt;NA&gt;|<NA>|\bNone\b", page)

@@ -245,3 +245,34 @@ def test_demo_workshop_pages_carry_the_banner(app, client, facilitator):
     for suffix in ("", "/attendees", "/dashboard"):
         assert "DEMONSTRATION: made-up data" in client.get(f"/workshops/{workshop.id}{suffix}").text
         assert "DEMONSTRATION: made-up data" not in client.get(f"/workshops/{ordinary.id}{suffix}").text
+
+
+# ---- the notes' consent to archiving -------------------------------------------------------
+
+
+def test_notes_consent_is_declared_with_who_and_when_and_can_be_withdrawn(app, client, facilitator):
+    workshop = make_workshop(app)
+    page = f"/workshops/{workshop.id}"
+    assert "Not declared" in client.get(page).text
+    unconfirmed = post(client, f"{page}/notes-consent", {"consent": "yes"}, page)
+    assert unconfirmed.status_code in (400, 422) and "Tick the box" in unconfirmed.text
+    with db(app) as s:
+        assert s.get(Workshop, workshop.id).notes_consent is False
+    assert post(client, f"{page}/notes-consent", {"consent": "yes", "confirm": "on"}, page).status_code == 303
+    with db(app) as s:
+        declared = s.get(Workshop, workshop.id)
+        assert declared.notes_consent and declared.notes_consent_by == "Fran Facilitator <fac@example.org>"
+        assert declared.notes_consent_at is not None
+    assert "Declared: this workshop" in client.get(page).text
+    assert post(client, f"{page}/notes-consent", {"consent": "no"}, page).status_code == 303
+    with db(app) as s:
+        assert s.get(Workshop, workshop.id).notes_consent is False
+
+
+def test_notes_consent_needs_csrf_and_a_facilitator(app, client):
+    workshop = make_workshop(app)
+    response = client.post(f"/workshops/{workshop.id}/notes-consent", data={"consent": "yes", "confirm": "on"},
+                           follow_redirects=False)
+    assert response.status_code in (400, 403)
+    with db(app) as s:
+        assert s.get(Workshop, workshop.id).notes_consent is False

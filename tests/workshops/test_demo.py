@@ -7,10 +7,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from lpip.errors import AuthenticationFailed, InvalidExport
+from lpip.errors import AuthenticationFailed
 from lpip.workshops.accounts import authenticate
 from lpip.workshops.demo import DEMO_LABEL, load_demo
-from lpip.workshops.exports import export_workshop
 from lpip.workshops.models import Attendee, Contribution, Participant, Round, TableSeat, Vote, Workshop
 from lpip.workshops.workshops import workshop_by_code
 
@@ -75,8 +74,12 @@ def test_host_links_use_the_host_page_path(demo):
 
 
 def test_the_demo_cannot_be_exported_for_deposit(session, demo, tmp_path):
-    with pytest.raises(InvalidExport, match="made-up data"):
-        export_workshop(session, demo.workshop_id, "polis", tmp_path / "polis", deposit=True)
+    from lpip.archive.package import build_deposit
+    from lpip.errors import InvalidDeposit
+
+    with pytest.raises(InvalidDeposit, match="made-up data"):
+        build_deposit(session, tmp_path / "deposit", [demo.workshop_id])
+    assert not (tmp_path / "deposit").exists()
 
 
 def test_the_demo_label_is_the_one_the_issue_asks_for():

@@ -1,4 +1,5 @@
-"""Workshop exports: every format, the pol.is open-data shape, and the anonymised deposit.
+"""Workshop exports for the facilitator: every format and the pol.is open-data shape (the
+anonymised deposit is lpip.archive's: tests/archive/test_collect.py).
 
 The pol.is column layout is checked against the real open-data export in
 ../shared/data/polis/scoop-hivemind.biodiversity (compdemocracy/openData, CC BY 4.0), and
@@ -118,54 +119,6 @@ def test_polis_files_are_consistent_and_read_back(session, workshop, tmp_path):
     assert set(export.statements["text"]) == {f"Statement by participant {i}" for i in range(4)}
 
 
-def test_a_deposit_polis_export_leaves_out_hidden_statements(session, workshop, tmp_path):
-    out = tmp_path / "polis"
-    export_workshop(session, workshop.id, "polis", out, deposit=True)
-    comments = read_csv(out / "comments.csv")
-    assert [c["comment-body"] for c in comments] == [f"Statement by participant {i}" for i in range(3)]
-    assert {v["comment-id"] for v in read_csv(out / "votes.csv")} <= {"0", "1", "2"}
-
-
-# ----------------------------------------------------------------------------- deposit
-
-
-def test_a_deposit_holds_no_names_emails_or_organisations(session, workshop, tmp_path):
-    out = tmp_path / "deposit"
-    export_workshop(session, workshop.id, "csv", out, deposit=True)
-    text = "\n".join(path.read_text(encoding="utf-8") for path in sorted(out.glob("*.csv")))
-    people = session.execute(select(Attendee.name, Attendee.email, Attendee.organisation)
-                             .where(Attendee.workshop_id == workshop.id)).all()
-    for name, email, organisation in people:
-        assert name not in text and email not in text
-        assert f"{organisation}," not in text and f"{organisation}\n" not in text
-    assert workshop.join_code not in text
-    for path in out.glob("*.csv"):
-        assert not {"name", "email", "organisation", "join_code", "client_id", "token"} & set(header(path))
-
-
-def test_a_deposit_keeps_only_consenting_attendees_and_coarsens_small_areas(session, workshop, tmp_path):
-    out = tmp_path / "deposit"
-    export_workshop(session, workshop.id, "csv", out, deposit=True)
-    source = read_csv(DATA / "attendees_40.csv")
-    consenting = [r for r in source if r["Consent deposit"] in {"yes", "Yes", "TRUE", "1"}]
-    attendees = read_csv(out / "attendees.csv")
-    assert len(attendees) == len(consenting)
-    assert [a["sector"] for a in attendees] == [r["Sector"].lower() for r in consenting]
-    # E01009746 is "Dudley 022C", in Dudley (E08000027) in the ONS lookup bundled with lpip.
-    expected_areas = ["E08000027" if r["Home area"] == "E01009746" else r["Home area"] for r in consenting]
-    assert [a["home_area"] for a in attendees] == expected_areas
-    seats = read_csv(out / "seats.csv")
-    assert {s["attendee"] for s in seats} == {a["attendee"] for a in attendees}
-    assert len(seats) == len(attendees) * 2
-
-
-def test_a_deposit_scrubs_contact_details_and_names_from_the_text(session, workshop, tmp_path):
-    out = tmp_path / "deposit"
-    export_workshop(session, workshop.id, "csv", out, deposit=True)
-    notes = [n["text"] for n in read_csv(out / "notes.csv")]
-    assert notes == ["Write to [email removed] or ring [phone removed]; [name removed] agreed", "A plain note"]
-
-
 def test_the_facilitator_export_keeps_everything(session, workshop, tmp_path):
     out = tmp_path / "full"
     result = export_workshop(session, workshop.id, "csv", out)
@@ -194,11 +147,8 @@ def test_xlsx_and_json_hold_the_same_tables(session, workshop, tmp_path):
     assert len(document["attendees"]) == 40 and "db_id" not in document["attendees"][0]
 
 
-def test_a_demonstration_workshop_cannot_be_deposited(session, tmp_path):
+def test_a_demonstration_workshop_exports_with_its_label(session, tmp_path):
     demo = create_workshop(session, "DEMONSTRATION (made-up data): test", [RoundSpec("Q")], tables=2, is_demo=True)
-    with pytest.raises(InvalidExport, match="demonstration with made-up data"):
-        export_workshop(session, demo.id, "csv", tmp_path / "out", deposit=True)
-    assert not (tmp_path / "out").exists()
     result = export_workshop(session, demo.id, "csv", tmp_path / "out")
     about = {row["key"]: row["value"] for row in read_csv(tmp_path / "out" / "about.csv")}
     assert about["demonstration"].startswith("DEMONSTRATION (made-up data)")

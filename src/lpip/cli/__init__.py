@@ -13,6 +13,7 @@ from lpip.cli.common import DatabaseOption, console, new_app, rich_table
 from lpip.cli import compare, networks, opinions, spatial, web
 from lpip.cli.coding import app as coding_app
 from lpip.cli.data import app as data_app
+from lpip.cli.deposit import app as deposit_app
 from lpip.cli.deprivation import app as deprivation_app
 from lpip.cli.indicators import app as indicators_app
 from lpip.cli.maps import app as maps_app
@@ -39,6 +40,7 @@ app.add_typer(workshops_app, name="workshops", help="Workshops: create, register
 app.add_typer(priorities_app, name="priorities", help="Priorities: draft them from workshops, link evidence, agree, triage, compare sub-regions.")
 app.add_typer(partners_app, name="partners", help="Partners: the register of organisations, and who could lead each priority.")
 app.add_typer(plan_app, name="plan", help="The Phase 2 programme plan: draft it from agreed priorities, export, edit, re-import.")
+app.add_typer(deposit_app, name="deposit", help="Deposit: an anonymised, documented package for the UK Data Service.")
 app.command("demo")(demo_command)
 
 

@@ -11,7 +11,14 @@ from lpip.cli.common import DatabaseOption, console, database_session, new_app
 
 app = new_app("The evidence atlas: area profiles, sub-regional data packs, a static site.")
 
-RegionOption = Annotated[str, typer.Option("--region", "-r", help="Region whose districts and sub-regions the atlas covers.")]
+RegionOption = Annotated[str, typer.Option("--region", "-r", help="Region (or E92000001, England) whose districts, regions and sub-regions the atlas covers.")]
+SimilarOption = Annotated[list[str] | None, typer.Option(
+    "--similar-indicators", metavar="IDS",
+    help="Variables of the profiles' similar areas: district indicator ids, comma-separated or repeated; default a CIPFA-like set.")]
+
+
+def split_ids(items: list[str] | None) -> list[str] | None:
+    return [part.strip() for item in items or [] for part in item.split(",") if part.strip()] or None
 
 
 @app.command()
@@ -26,6 +33,7 @@ def build(
         "--area", "-a", help="Only profile these districts or sub-regions (repeat the option); default all.")] = None,
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, max=16,
                                                 help="Processes to build pages in; default one per CPU.")] = None,
+    similar_indicators: SimilarOption = None,
     database: DatabaseOption = None,
 ) -> None:
     """Build the evidence atlas: maps, indicator pages, profiles, data packs and downloads."""
@@ -42,7 +50,8 @@ def build(
             progress.update(task, completed=done, total=total, step=label)
 
         result = build_atlas(session, region=region, out=out, force=force, progress=advance, pdf=pdf,
-                             indicators=indicator or None, areas=area or None, workers=workers)
+                             indicators=indicator or None, areas=area or None, workers=workers,
+                             similar_indicators=split_ids(similar_indicators))
     for note in result.notes:
         console.print(f"Note: {note}", highlight=False, soft_wrap=True, markup=False)
     stages = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.stages.items())
@@ -79,13 +88,14 @@ def profile(
     area: Annotated[str, typer.Argument(help="Area code: a district (E08000029), sub-region (WM-BSOL) or custom area.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write: .html (one self-contained file) or .pdf (A4).")],
     region: RegionOption = "E12000005",
+    similar_indicators: SimilarOption = None,
     database: DatabaseOption = None,
 ) -> None:
     """Write one area's profile as HTML or PDF."""
     from lpip.reports.profile import write_profile
 
     with database_session(database) as session:
-        path = write_profile(session, area, out, region=region)
+        path = write_profile(session, area, out, region=region, similar_indicators=split_ids(similar_indicators))
     console.print(f"Wrote the profile of {area} to {path}", highlight=False, soft_wrap=True, markup=False)
 
 

@@ -321,11 +321,16 @@ def themes(
     database: DatabaseOption = None,
 ) -> None:
     """Find emergent themes: top terms, representative quotes, spread across sectors and tables."""
-    from lpip.deliberation.themes import find_themes
+    from lpip.deliberation.themes import find_themes, workshop_themes
 
-    with database_session(database) as session:
-        contributions = _contributions(session, workshop, polis_dir)
-    result = find_themes(contributions, topics, backend=backend.value, n_quotes=quotes, seed=seed)
+    if polis_dir is not None:
+        contributions = _contributions(None, None, polis_dir)
+        result = find_themes(contributions, topics, backend=backend.value, n_quotes=quotes, seed=seed)
+    else:
+        # The same call as the workshop report's, so both find the same themes in the same notes.
+        with database_session(database) as session:
+            result = workshop_themes(session, None if workshop is None else [workshop], topics,
+                                     backend=backend.value, n_quotes=quotes, seed=seed)
     _print_themes(result)
     if out is not None:
         write_csv(result.assignments, out)
@@ -333,8 +338,7 @@ def themes(
 
 
 def _print_themes(result) -> None:
-    chosen = "given" if len(result.coherence) == 1 else f"chosen by {result.measure.upper()} coherence"
-    console.print(f"{result.n_topics} topics ({result.backend}, {chosen}).")
+    console.print(f"{result.choice} ({result.backend})", markup=False, highlight=False)
     if len(result.coherence) > 1:
         console.print(_table(result.coherence.round(3), "Coherence by number of topics"))
     topics = result.topics.assign(share=(result.topics["share"] * 100).round(1).astype(str) + "%")

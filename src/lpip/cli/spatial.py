@@ -87,12 +87,12 @@ def similar(
     indicators: Annotated[
         list[str] | None,
         typer.Option("--indicators", "-i", metavar="IDS",
-                     help="District indicators, comma-separated or repeated; default a CIPFA-like set."),
+                     help="The variables: district indicator ids, comma-separated or repeated; default a CIPFA-like set of seven."),
     ] = None,
     fmt: FormatOption = OutputFormat.table,
     database: DatabaseOption = None,
 ) -> None:
-    """List the districts most similar to AREA on standardised indicators."""
+    """List the districts most similar to AREA on standardised indicators (CIPFA-style nearest neighbours)."""
     from lpip.evidence.similar import find_similar_areas
 
     chosen = [part for item in indicators or [] for part in item.split(",") if part.strip()] or None
@@ -104,9 +104,10 @@ def similar(
     if fmt is not OutputFormat.table:
         print_frame(result.to_frame(), fmt)
         return
-    used = ", ".join(f"{i} ({p})" for i, p in result.periods.items())
+    used = "; ".join(f"{result.titles[i]} ({i}, {p})" for i, p in result.periods.items())
     say(f"Districts most similar to {result.area_name} ({result.area_code}) on {len(result.indicators)} indicators: {used}.")
-    say("Distance is Euclidean over z-scores across English districts; 'sd' = standard deviations.")
+    say("Distance is Euclidean over z-scores across English districts, every indicator weighed the same "
+        "(the distance approach of CIPFA's Nearest Neighbours Model); 'sd' = standard deviations.")
     if result.excluded:
         say(f"Districts without a value for every indicator, left out ({len(result.excluded)}): {', '.join(result.excluded)}.")
     console.print(rich_table(rounded(result.neighbours), f"{len(result.neighbours)} similar districts"))

@@ -287,15 +287,54 @@ def export_workshop(
     workshop_id: WorkshopArgument,
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="csv (a folder of files), xlsx, json, or polis (pol.is open-data files in a folder).")],
     out: Annotated[Path, typer.Option("--out", "-o", metavar="DIR_OR_FILE", help="Folder for csv/polis, file for xlsx/json.")],
-    deposit: Annotated[bool, typer.Option("--deposit", help="Anonymise for an archive: no names, emails or organisations; only attendees who consented.")] = False,
+    deposit: Annotated[bool, typer.Option("--deposit", help="Build the anonymised deposit package instead: the same as `lpip deposit build --workshop ID --out DIR` (csv only).")] = False,
     database: DatabaseOption = None,
 ) -> None:
-    """Export a workshop's data; without --deposit the files hold personal data."""
+    """Export a workshop's data for the facilitator (names included); --deposit builds the deposit package."""
+    if deposit:
+        _deposit_alias(workshop_id, fmt, out, database)
+        return
     from lpip.workshops.exports import export_workshop as export
 
     with database_session(database) as session:
-        result = export(session, workshop_id, fmt.value, out, deposit=deposit)
+        result = export(session, workshop_id, fmt.value, out)
     console.print(result.summary(), highlight=False, soft_wrap=True)
+
+
+def _deposit_alias(workshop_id: int, fmt: "ExportFormat", out: Path, database: str | None) -> None:
+    """`--deposit` is `lpip deposit build --workshop ID --out DIR`, kept for old scripts."""
+    from lpip.archive.package import build_deposit
+    from lpip.errors import InvalidDeposit
+
+    if fmt is not ExportFormat.csv:
+        raise InvalidDeposit(f"--deposit builds the deposit package (CSV files with their documentation), not {fmt.value}: "
+                             f"run `lpip deposit build --workshop {workshop_id} --out DIR`.")
+    with database_session(database) as session:
+        result = build_deposit(session, out, [workshop_id])
+    console.print(result.summary(), highlight=False, soft_wrap=True, markup=False)
+    console.print(f"(`lpip workshops export --deposit` is `lpip deposit build --workshop {workshop_id} --out {out}`; "
+                  "see `lpip deposit --help`.)", highlight=False, soft_wrap=True, markup=False)
+
+
+@app.command("notes-consent")
+def notes_consent(
+    workshop_id: WorkshopArgument,
+    by: Annotated[str, typer.Option("--by", metavar="NAME", help="Who makes the declaration (recorded with the time).")],
+    yes: Annotated[bool | None, typer.Option("--yes/--no", help="--yes: the workshop's notes were collected under consent to archiving; --no withdraws that.")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Declare that a workshop's table and paper notes were collected under consent to archiving."""
+    from lpip.workshops.workshops import declare_notes_consent
+
+    if yes is None:
+        raise InvalidContribution("Say --yes (the notes were collected under consent to archiving) or --no.")
+    with database_session(database) as session:
+        workshop = declare_notes_consent(session, workshop_id, yes, by)
+        stamp = workshop.notes_consent_at.isoformat(timespec="seconds")
+        who = workshop.notes_consent_by
+    verdict = "collected under consent: they may go into a deposit" if yes else "not declared as consented: they stay out of deposits"
+    console.print(f"Workshop {workshop_id}: notes {verdict} (declared by {who} at {stamp}).", highlight=False,
+                  soft_wrap=True, markup=False)
 
 
 # ----------------------------------------------------------------------------- demo

@@ -18,6 +18,11 @@ finds "young persons". Stemming is not perfect ("buses" stems to "buse", not "bu
 such plurals as keywords too. A phrase matches its words in a row; a word ending in ``*`` matches every word starting so
 ("apprentic*" finds "apprenticeships"); a keyword in double quotes is matched word for word,
 without stemming (``"hospital"`` does not find "hospitality", which shares its stem).
+Phrases take their words before single words: the longest keywords found are kept first, and a
+shorter keyword inside one of them is not counted, so "cost of living" codes income &
+deprivation without its "cost" also coding funding, and "public transport" codes public
+transport, not also connectivity's "transport" (the same words found by two codes' keywords, as
+"trees", code both).
 
 **By hand.** :func:`coding_sheet` writes one row per contribution with an empty column per code
 and a column ``(no code applies)``; a coder ticks cells (x, 1, yes, ✓) and
@@ -163,14 +168,28 @@ class _Matcher:
         self._prefix_cache: dict[str, list[_Pattern]] = {}
 
     def match(self, text: str) -> dict[str, str]:
-        """{code: the keyword that matched first}."""
+        """{code: the keyword that matched first}, phrases taking their words before single words.
+
+        Every keyword found is a span of words; the longest spans are kept first and a shorter
+        keyword inside a kept span is dropped, so "cost of living" codes income & deprivation and
+        its "cost" does not also code funding.
+        """
         tokens = words(text)
         stems = [stem(t) for t in tokens]
+        spans = [(i, len(pattern.parts), pattern)
+                 for i, (token, stemmed) in enumerate(zip(tokens, stems))
+                 for pattern in self.by_stem.get(stemmed, []) + self._starting(token)
+                 if _matches_at(pattern, tokens, stems, i)]
+        taken, accepted, kept = [False] * len(tokens), set(), []
+        for i, length, pattern in sorted(spans, key=lambda s: (-s[1], s[0])):
+            # The same words matched by two codes' keywords ("trees") code both.
+            if (i, length) in accepted or not any(taken[i:i + length]):
+                kept.append((i, pattern))
+                accepted.add((i, length))
+                taken[i:i + length] = [True] * length
         found: dict[str, str] = {}
-        for i, (token, stemmed) in enumerate(zip(tokens, stems)):
-            for pattern in self.by_stem.get(stemmed, []) + self._starting(token):
-                if pattern.code not in found and _matches_at(pattern, tokens, stems, i):
-                    found[pattern.code] = pattern.keyword
+        for _, pattern in sorted(kept, key=lambda k: k[0]):
+            found.setdefault(pattern.code, pattern.keyword)
         return found
 
     def _starting(self, token: str) -> list[_Pattern]:

@@ -50,23 +50,19 @@ def majority_consensus(
     [['agree', 1], ['disagree', 2]]
     """
     keep = ~matrix.columns.isin(list(moderated_out))
-    values = matrix.loc[:, keep].to_numpy(dtype=float)
+    values = matrix.to_numpy(dtype=float)[:, keep]
+    statements = matrix.columns[keep].to_numpy()
     seen = (~np.isnan(values)).sum(axis=0)
-    frames = []
+    rows = []
     for direction, code in (("agree", 1), ("disagree", -1)):
         n = (values == code).sum(axis=0)
-        stats = pd.DataFrame({
-            "direction": direction, "statement": matrix.columns[keep], "n_success": n, "n_trials": seen,
-            "p_success": (n + 1) / (seen + 2), "p_success_z": proportion_test(n, seen),
-        })
-        chosen = stats[(stats["p_success"] > 0.5) & (stats["p_success_z"] > Z_90)]
-        chosen = chosen.assign(_m=chosen["p_success"] * chosen["p_success_z"])
-        chosen = chosen.sort_values("_m", ascending=False, kind="stable").head(pick_max).drop(columns="_m")
-        frames.append(chosen.assign(rank=np.arange(1, len(chosen) + 1)))
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame(columns=MAJORITY_COLUMNS)
-    return pd.concat(frames, ignore_index=True)[MAJORITY_COLUMNS]
+        p, z = (n + 1) / (seen + 2), proportion_test(n, seen)
+        chosen = np.flatnonzero((p > 0.5) & (z > Z_90))
+        chosen = chosen[np.argsort(-(p[chosen] * z[chosen]), kind="stable")][:pick_max]
+        rows += [{"direction": direction, "rank": rank, "statement": statements[i], "n_success": int(n[i]),
+                  "n_trials": int(seen[i]), "p_success": float(p[i]), "p_success_z": float(z[i])}
+                 for rank, i in enumerate(chosen, start=1)]
+    return pd.DataFrame(rows, columns=MAJORITY_COLUMNS)
 
 
 def group_informed_consensus(matrix: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:

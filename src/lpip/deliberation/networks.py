@@ -1,78 +1,64 @@
-"""Networks of a workshop: who met whom (the actor network) and which themes go together.
+"""Networks of a workshop's people, built from real relationships, not from the seating plan.
 
-**The actor network.** Nodes are attendees, edges join two people who sat at the same table in
-at least one round; ``rounds`` on an edge counts the rounds they shared (``weight`` is the same
-number, for tools that read weights). "I'd like to follow up with" links have no table in the
-database yet: pass them as a DataFrame of ``from_attendee, to_attendee`` (attendee ids, one
-row per link, direction kept as ``follow_up_from``); the edge gets ``follow_up = True``, and
-an edge made only by a follow-up has ``rounds = 0``.
+A workshop records three kinds of tie between attendees (:mod:`lpip.workshops.relationships`):
+
+- **follow-up wishes** ("who I'd like to follow up with"), from participants' phones or a file;
+- **prior ties** (who knew whom before), from the registration form or a file;
+- **designed contact**: who the facilitator's table plan seated together. It is kept as one layer
+  of the network, labelled as what it is, because the facilitator chose it: a table plan built
+  to mix sectors makes everyone look like a bridge (every "bridging person" scored about 0.018
+  when bridging was measured on it). It is **never** the basis of the bridging scores.
+
+:func:`build_actor_network` puts all three on one graph (edge attributes ``designed_contact``
+(rounds seated together, 0 if never), ``follow_up`` (with ``follow_up_from``: a person id or
+"both") and ``prior_tie``); :func:`relationship_network` keeps the real relationships only
+(follow-ups and prior ties), and every measure is computed on it:
+
+- **new connections**: pairs with a follow-up wish who did not know each other before; without
+  any follow-up wishes recorded the figure is ``None`` and the reason is given, not a guess;
+- **cross-sector relationships** and **sector mixing** (``nx.attribute_assortativity_coefficient``
+  on sector: 1 = only within sectors, 0 = as by chance, negative = more mixing than by chance);
+- **bridging people and organisations** (brokers): betweenness centrality (normalised,
+  unweighted) on the relationship network, and on the network of organisations made by
+  contracting people by organisation (:func:`organisation_network`);
+- **before and after**: the prior ties alone, then with the follow-up wishes added;
+- **follow-ups after designed contact**: how many follow-up pairs the plan had seated together.
 
 Nodes carry no personal data: a person is ``P01``, ``P02``... (numbered in attendee-id order),
-their organisation ``O01``, ``O02``... (numbered in order of its first attendee); names, emails
-and organisation names never reach the graph, so every export (GraphML, Kumu, figures) is
-safe to deposit.
-
-Measures (:func:`measure_actor_network`):
-
-- **new connections**: pairs who met at a table, minus pairs who knew each other before.
-  Prior ties are given as a DataFrame ``attendee_a, attendee_b`` (undirected); without it the
-  figure is reported as "prior ties not recorded" (``None``), not as every pair met.
-- **cross-sector ties**: edges between people of different sectors.
-- **bridging people and organisations**: betweenness centrality (normalised, unweighted: a
-  tie is a tie however many rounds it lasted) of each person, and of each organisation in
-  the graph made by contracting people by organisation (:func:`organisation_network`).
-- **sector mixing**: ``nx.attribute_assortativity_coefficient`` on sector: 1 = people only
-  met their own sector, 0 = mixing as by chance, negative = more mixing than by chance.
-- **before/after**: with prior ties, the same figures for the network of prior ties and for
-  prior ties plus the ties made at the workshop.
-
-**The theme network** (:func:`build_theme_network`): nodes are codes, an edge joins two codes
-applied to the same contribution (by any coder), ``weight`` = how many contributions. Per
-theme (:func:`measure_theme_network`): degree, weighted degree, contributions, number of
-sectors raising it, community (greedy modularity, which is deterministic) and a
-**wickedness** indicator. The rule, stated so it can be argued with:
-
-- ``interconnection`` = degree / (themes - 1): the share of the other themes it co-occurs with;
-- ``sector_reach`` = sectors raising it / sectors that raised any theme;
-- ``wickedness`` = interconnection x sector_reach (0 to 1);
-- ``kind`` is "wicked" when both are at least 0.5 (densely tied to other themes AND raised
-  across many sectors), "cross-sector" when only the reach is, "interconnected" when only
-  the ties are, and "contained" otherwise. With fewer than two sectors known, reach cannot be
-  judged and every theme's ``kind`` is "reach unknown".
-
-This is raw material for telling wicked problems from simpler ones, not a verdict: it says
-which themes people could not talk about without talking about others, and who raised them.
+their organisation ``O01``, ``O02``... (in order of its first attendee); names, emails and
+organisation names never reach the graph, so every export (GraphML, Kumu, figures) is safe to
+deposit. Figures are drawn by :mod:`lpip.reports.network_figures`.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from itertools import combinations
 from pathlib import Path
 
 import networkx as nx
 import pandas as pd
-from networkx.algorithms.community import greedy_modularity_communities
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lpip.errors import InvalidExport, InvalidWorkshopFile, NoData
+from lpip.errors import InvalidExport
 from lpip.workshops.models import Attendee, TableSeat
 from lpip.workshops.workshops import get_workshop
 
-PRIOR_NOT_RECORDED = "prior ties not recorded"
-WICKED_THRESHOLD = 0.5
-FIGURE_SUFFIXES = (".png", ".svg")
 NO_ORGANISATION = "(none given)"
+LAYERS = ("follow_up", "prior_tie", "designed_contact")
+LAYER_NAMES = {"follow_up": "follow-up wish", "prior_tie": "knew before", "designed_contact": "designed contact"}
+NO_FOLLOW_UPS = "no follow-up wishes recorded"
+NO_RELATIONSHIPS = ("no relationships recorded (follow-up wishes or who knew whom before): bridging is not "
+                    "measured on the seating plan, which the facilitator designed")
 
 
-# ----------------------------------------------------------------------------- seating
+# ----------------------------------------------------------------------------- who is there
 
 
 @dataclass(frozen=True)
 class Seating:
-    """A workshop's attendees (anonymised) and seats, as read from the database.
+    """A workshop's attendees (anonymised), seats and relationships, as read from the database.
 
     Attributes
     ----------
@@ -80,19 +66,26 @@ class Seating:
         ``attendee_id, person, sector, organisation``: ``person`` is ``P01``...,
         ``organisation`` an anonymous ``O01``... (missing when none was given).
     seats : DataFrame
-        ``round, table, attendee_id``.
+        ``round, table, attendee_id`` (empty without a table plan).
+    follow_ups : DataFrame
+        ``from_attendee, to_attendee`` (attendee ids; ``from_attendee`` missing for a wish whose
+        author did not say who they are).
+    prior_ties : DataFrame
+        ``attendee_a, attendee_b`` (attendee ids).
     """
 
     workshop_id: int
     attendees: pd.DataFrame
     seats: pd.DataFrame
+    follow_ups: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["from_attendee", "to_attendee"]))
+    prior_ties: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["attendee_a", "attendee_b"]))
 
 
 def load_seating(session: Session, workshop_id: int) -> Seating:
-    """Read a workshop's attendees and table plan, with anonymous ids for people and organisations.
+    """Read a workshop's attendees, table plan and relationships, with anonymous ids for people
+    and organisations.
 
-    Raises :class:`~lpip.errors.UnknownWorkshop` for an unknown workshop and
-    :class:`~lpip.errors.NoData` when it has no table plan (the network needs the seats).
+    Raises :class:`~lpip.errors.UnknownWorkshop` for an unknown workshop.
 
     Examples
     --------
@@ -100,6 +93,8 @@ def load_seating(session: Session, workshop_id: int) -> Seating:
     >>> seating.attendees.columns.tolist()  # doctest: +SKIP
     ['attendee_id', 'person', 'sector', 'organisation']
     """
+    from lpip.workshops.relationships import follow_up_links, prior_tie_links
+
     get_workshop(session, workshop_id)
     rows = session.execute(select(Attendee.id, Attendee.sector, Attendee.organisation)
                            .where(Attendee.workshop_id == workshop_id).order_by(Attendee.id)).all()
@@ -108,11 +103,9 @@ def load_seating(session: Session, workshop_id: int) -> Seating:
         .where(TableSeat.workshop_id == workshop_id)
         .order_by(TableSeat.round_number, TableSeat.table_number, TableSeat.attendee_id)).all(),
         columns=["round", "table", "attendee_id"])
-    if seats.empty:
-        raise NoData(f"Workshop {workshop_id} has no table plan, and its networks are built from who sat "
-                     f"with whom: plan the tables first (`lpip workshops plan {workshop_id}`).")
     attendees = anonymise_attendees(pd.DataFrame(rows, columns=["attendee_id", "sector", "organisation"]))
-    return Seating(workshop_id, attendees, seats)
+    return Seating(workshop_id, attendees, seats, follow_up_links(session, workshop_id)[["from_attendee", "to_attendee"]],
+                   prior_tie_links(session, workshop_id)[["attendee_a", "attendee_b"]])
 
 
 def anonymise_attendees(attendees: pd.DataFrame) -> pd.DataFrame:
@@ -143,7 +136,7 @@ def _organisation_key(name) -> str:
     return "" if pd.isna(name) else " ".join(str(name).casefold().split())
 
 
-# ----------------------------------------------------------------------------- actor network
+# ----------------------------------------------------------------------------- the network
 
 
 def co_seated_pairs(seats: pd.DataFrame) -> pd.DataFrame:
@@ -162,75 +155,55 @@ def co_seated_pairs(seats: pd.DataFrame) -> pd.DataFrame:
     return counted.rename(columns={"attendee_id_a": "attendee_a", "attendee_id_b": "attendee_b"})
 
 
-def build_actor_network(seating: Seating, follow_ups: pd.DataFrame | None = None) -> nx.Graph:
-    """The actor network: people joined by the rounds they shared a table (and follow-up wishes).
-
-    Parameters
-    ----------
-    seating : Seating
-        From :func:`load_seating` (or built by hand with the same columns).
-    follow_ups : DataFrame, optional
-        ``from_attendee, to_attendee``: "I'd like to follow up with" links (attendee ids).
+def build_actor_network(seating: Seating) -> nx.Graph:
+    """The actor network: people, with their follow-up wishes, prior ties and designed contact.
 
     Returns
     -------
     networkx.Graph
-        Nodes ``P01``... with ``sector`` and ``organisation``; edges with ``rounds``,
-        ``weight`` (= rounds), ``met`` and ``follow_up``.
+        Nodes ``P01``... with ``sector`` and ``organisation``; edges with ``designed_contact``
+        (rounds the plan seated the two together), ``follow_up`` (and ``follow_up_from``),
+        ``prior_tie`` and ``relationship`` (follow-up or prior tie: what the measures use).
+        Follow-up wishes whose author is unknown are counted in ``graph.graph["unnamed_follow_ups"]``.
 
     Examples
     --------
     >>> graph = build_actor_network(load_seating(session, 1))  # doctest: +SKIP
-    >>> graph.number_of_nodes()  # doctest: +SKIP
-    30
     """
     person = dict(zip(seating.attendees["attendee_id"], seating.attendees["person"]))
-    graph = nx.Graph(kind="actors", workshop=seating.workshop_id)
+    graph = nx.Graph(kind="actors", workshop=seating.workshop_id, unnamed_follow_ups=0)
     for row in seating.attendees.itertuples(index=False):
         org = NO_ORGANISATION if pd.isna(row.organisation) else row.organisation
         graph.add_node(row.person, sector=row.sector or "unknown", organisation=org, type="person")
     for row in co_seated_pairs(seating.seats).itertuples(index=False):
-        graph.add_edge(person[row.attendee_a], person[row.attendee_b], rounds=int(row.rounds),
-                       weight=int(row.rounds), met=True, follow_up=False)
-    if follow_ups is not None:
-        _add_follow_ups(graph, _check_links(follow_ups, ("from_attendee", "to_attendee"), person, "follow-ups"), person)
+        _edge(graph, person[row.attendee_a], person[row.attendee_b])["designed_contact"] = int(row.rounds)
+    for a, b in seating.prior_ties.itertuples(index=False):
+        if a in person and b in person and a != b:
+            _edge(graph, person[a], person[b])["prior_tie"] = True
+    for a, b in seating.follow_ups.itertuples(index=False):
+        if pd.isna(a):
+            graph.graph["unnamed_follow_ups"] += 1
+        elif a in person and b in person and a != b:
+            edge = _edge(graph, person[a], person[b])
+            edge["follow_up_from"] = person[a] if edge.get("follow_up_from") in (None, person[a]) else "both"
+            edge["follow_up"] = True
+    for *_, data in graph.edges(data=True):
+        data["relationship"] = data["follow_up"] or data["prior_tie"]
     return graph
 
 
-def _add_follow_ups(graph: nx.Graph, links: pd.DataFrame, person: dict) -> None:
-    for row in links.itertuples(index=False):
-        a, b = person[row.from_attendee], person[row.to_attendee]
-        if not graph.has_edge(a, b):
-            graph.add_edge(a, b, rounds=0, weight=0, met=False, follow_up=False)
-        edge = graph.edges[a, b]
-        edge["follow_up"] = True
-        edge["follow_up_from"] = a if edge.get("follow_up_from") in (None, a) else "both"
+def _edge(graph: nx.Graph, a: str, b: str) -> dict:
+    if not graph.has_edge(a, b):
+        graph.add_edge(a, b, designed_contact=0, follow_up=False, prior_tie=False)
+    return graph.edges[a, b]
 
 
-def _check_links(links: pd.DataFrame, columns: tuple[str, str], person: dict, what: str) -> pd.DataFrame:
-    missing = [c for c in columns if c not in links.columns]
-    if missing:
-        raise InvalidWorkshopFile(f"The {what} table has no column(s) {', '.join(missing)}; it needs "
-                                  f"{' and '.join(columns)} (attendee ids).")
-    frame = links[list(columns)].dropna()
-    try:
-        frame = frame.astype("int64")
-    except (TypeError, ValueError):
-        raise InvalidWorkshopFile(f"The {what} table's {' and '.join(columns)} must be attendee ids "
-                                  "(whole numbers).") from None
-    problems = [f"row {i + 2}: attendee {v} is not at this workshop" for i, row in enumerate(frame.itertuples(index=False))
-                for v in row if v not in person]
-    if problems:
-        raise InvalidWorkshopFile(f"The {what} table names attendees the workshop does not have; use the ids "
-                                  "from `lpip workshops attendees list`:", problems)
-    return frame[frame[columns[0]] != frame[columns[1]]]
-
-
-def prior_tie_pairs(prior_ties: pd.DataFrame, seating: Seating) -> set[frozenset]:
-    """Prior ties (``attendee_a, attendee_b``) as a set of unordered pairs of person ids."""
-    person = dict(zip(seating.attendees["attendee_id"], seating.attendees["person"]))
-    frame = _check_links(prior_ties, ("attendee_a", "attendee_b"), person, "prior ties")
-    return {frozenset((person[a], person[b])) for a, b in frame.itertuples(index=False)}
+def relationship_network(graph: nx.Graph) -> nx.Graph:
+    """The real relationships only (follow-up wishes and prior ties), every person kept."""
+    kept = nx.Graph(**graph.graph)
+    kept.add_nodes_from(graph.nodes(data=True))
+    kept.add_edges_from((u, v, d) for u, v, d in graph.edges(data=True) if d.get("relationship"))
+    return kept
 
 
 def organisation_network(graph: nx.Graph) -> nx.Graph:
@@ -262,25 +235,29 @@ def organisation_network(graph: nx.Graph) -> nx.Graph:
     return nx.relabel_nodes(quotient, names)
 
 
-# ----------------------------------------------------------------------------- actor measures
+# ----------------------------------------------------------------------------- measures
 
 
 @dataclass(frozen=True)
 class ActorMeasures:
-    """What the actor network shows.
+    """What the actor network shows (all measured on real relationships, never the seating plan).
 
     Attributes
     ----------
     summary : dict
-        ``people, ties, ties_met, follow_ups, cross_sector_ties, cross_sector_share, density,
-        sector_assortativity, new_connections`` (``None`` without prior ties) and
-        ``new_connections_note`` (the reason when it is ``None``).
+        ``people, designed_contact_pairs, follow_ups, unnamed_follow_ups, prior_ties,
+        relationships, new_connections`` (``None`` without follow-up wishes) with
+        ``new_connections_note``, ``follow_ups_after_designed_contact``, ``cross_sector_relationships``,
+        ``cross_sector_share``, ``density``, ``sector_assortativity``, ``components`` and
+        ``bridging_note`` (why bridging is not measured, or empty).
     people : DataFrame
-        ``person, sector, organisation, ties, cross_sector_ties, betweenness`` (highest first).
+        ``person, sector, organisation, relationships, cross_sector_relationships,
+        designed_contacts, betweenness`` (highest betweenness first; NaN when not measured).
     organisations : DataFrame
-        ``organisation, people, ties, betweenness`` (highest first).
+        ``organisation, people, relationships, betweenness`` (highest first).
     before_after : DataFrame or None
-        ``measure, before, after`` when prior ties were given.
+        ``measure, before, after``: the prior ties, then with the follow-up wishes added (when
+        both were recorded).
     """
 
     summary: dict
@@ -289,39 +266,36 @@ class ActorMeasures:
     before_after: pd.DataFrame | None = field(default=None)
 
 
-def measure_actor_network(graph: nx.Graph, prior_ties: set[frozenset] | None = None) -> ActorMeasures:
-    """New connections, cross-sector ties, bridging people and organisations, sector mixing.
-
-    Parameters
-    ----------
-    graph : networkx.Graph
-        From :func:`build_actor_network`.
-    prior_ties : set of frozenset, optional
-        Pairs of person ids who knew each other before (see :func:`prior_tie_pairs`).
+def measure_actor_network(graph: nx.Graph) -> ActorMeasures:
+    """New connections, cross-sector relationships, brokers (betweenness), sector mixing.
 
     Examples
     --------
     >>> measures = measure_actor_network(build_actor_network(load_seating(session, 1)))  # doctest: +SKIP
-    >>> measures.summary["new_connections_note"]  # doctest: +SKIP
-    'prior ties not recorded'
+    >>> measures.summary["bridging_note"]  # doctest: +SKIP
     """
-    met = {frozenset((u, v)) for u, v, d in graph.edges(data=True) if d.get("met", True)}
-    summary = _summary(graph)
-    summary["ties_met"] = len(met)
-    summary["follow_ups"] = sum(1 for *_e, d in graph.edges(data=True) if d.get("follow_up"))
-    if prior_ties is None:
-        summary["new_connections"], summary["new_connections_note"] = None, PRIOR_NOT_RECORDED
+    relationships = relationship_network(graph)
+    pairs = {layer: {frozenset((u, v)) for u, v, d in graph.edges(data=True) if d.get(layer)} for layer in LAYERS}
+    summary = {"people": graph.number_of_nodes(), "designed_contact_pairs": len(pairs["designed_contact"]),
+               "follow_ups": len(pairs["follow_up"]), "unnamed_follow_ups": graph.graph.get("unnamed_follow_ups", 0),
+               "prior_ties": len(pairs["prior_tie"]), **_summary(relationships)}
+    if pairs["follow_up"]:
+        summary["new_connections"], summary["new_connections_note"] = len(pairs["follow_up"] - pairs["prior_tie"]), ""
     else:
-        summary["new_connections"], summary["new_connections_note"] = len(met - prior_ties), ""
-    before_after = None if prior_ties is None else _before_after(graph, prior_ties)
-    return ActorMeasures(summary, _people(graph), _organisations(graph), before_after)
+        summary["new_connections"], summary["new_connections_note"] = None, NO_FOLLOW_UPS
+    summary["follow_ups_after_designed_contact"] = len(pairs["follow_up"] & pairs["designed_contact"])
+    measured = relationships.number_of_edges() > 0
+    summary["bridging_note"] = "" if measured else NO_RELATIONSHIPS
+    before_after = _before_after(graph) if pairs["follow_up"] and pairs["prior_tie"] else None
+    return ActorMeasures(summary, _people(graph, relationships, measured), _organisations(relationships, measured),
+                         before_after)
 
 
 def _summary(graph: nx.Graph) -> dict:
     cross = cross_sector_ties(graph)
     ties = graph.number_of_edges()
     return {
-        "people": graph.number_of_nodes(), "ties": ties, "cross_sector_ties": cross,
+        "relationships": ties, "cross_sector_relationships": cross,
         "cross_sector_share": cross / ties if ties else float("nan"),
         "density": nx.density(graph) if graph.number_of_nodes() > 1 else float("nan"),
         "sector_assortativity": sector_assortativity(graph),
@@ -336,152 +310,52 @@ def cross_sector_ties(graph: nx.Graph) -> int:
 
 
 def sector_assortativity(graph: nx.Graph) -> float:
-    """``nx.attribute_assortativity_coefficient`` on sector; NaN where it is undefined
-    (no edges, or a single sector, where the coefficient divides zero by zero)."""
-    sectors = set(nx.get_node_attributes(graph, "sector").values())
-    if graph.number_of_edges() == 0 or len(sectors) < 2:
-        return float("nan")
-    return float(nx.attribute_assortativity_coefficient(graph, "sector"))
-
-
-def _people(graph: nx.Graph) -> pd.DataFrame:
-    between = nx.betweenness_centrality(graph, normalized=True)
+    """``nx.attribute_assortativity_coefficient`` on sector; NaN where it is undefined (no edges,
+    or edges touching a single sector, where the coefficient divides zero by zero)."""
     sector = nx.get_node_attributes(graph, "sector")
-    rows = [{"person": n, "sector": d["sector"], "organisation": d["organisation"], "ties": graph.degree(n),
-             "cross_sector_ties": sum(1 for m in graph[n] if sector[m] != d["sector"]), "betweenness": between[n]}
+    touched = {sector[n] for edge in graph.edges() for n in edge}
+    if graph.number_of_edges() == 0 or len(touched) < 2:
+        return float("nan")
+    import numpy as np
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float(nx.attribute_assortativity_coefficient(graph, "sector"))
+
+
+def _people(graph: nx.Graph, relationships: nx.Graph, measured: bool) -> pd.DataFrame:
+    between = nx.betweenness_centrality(relationships, normalized=True) if measured else {}
+    sector = nx.get_node_attributes(graph, "sector")
+    rows = [{"person": n, "sector": d["sector"], "organisation": d["organisation"],
+             "relationships": relationships.degree(n),
+             "cross_sector_relationships": sum(1 for m in relationships[n] if sector[m] != d["sector"]),
+             "designed_contacts": sum(1 for m in graph[n] if graph.edges[n, m].get("designed_contact")),
+             "betweenness": between.get(n, float("nan"))}
             for n, d in graph.nodes(data=True)]
-    frame = pd.DataFrame(rows, columns=["person", "sector", "organisation", "ties", "cross_sector_ties", "betweenness"])
-    return frame.sort_values(["betweenness", "person"], ascending=[False, True], ignore_index=True)
+    columns = ["person", "sector", "organisation", "relationships", "cross_sector_relationships",
+               "designed_contacts", "betweenness"]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["betweenness", "person"], ascending=[False, True], ignore_index=True, na_position="last")
 
 
-def _organisations(graph: nx.Graph) -> pd.DataFrame:
-    orgs = organisation_network(graph)
-    between = nx.betweenness_centrality(orgs, normalized=True)
-    frame = pd.DataFrame([{"organisation": n, "people": d["people"], "ties": orgs.degree(n), "betweenness": between[n]}
-                          for n, d in orgs.nodes(data=True)],
-                         columns=["organisation", "people", "ties", "betweenness"])
-    return frame.sort_values(["betweenness", "organisation"], ascending=[False, True], ignore_index=True)
+def _organisations(relationships: nx.Graph, measured: bool) -> pd.DataFrame:
+    orgs = organisation_network(relationships)
+    between = nx.betweenness_centrality(orgs, normalized=True) if measured else {}
+    frame = pd.DataFrame([{"organisation": n, "people": d["people"], "relationships": orgs.degree(n),
+                           "betweenness": between.get(n, float("nan"))} for n, d in orgs.nodes(data=True)],
+                         columns=["organisation", "people", "relationships", "betweenness"])
+    return frame.sort_values(["betweenness", "organisation"], ascending=[False, True], ignore_index=True,
+                             na_position="last")
 
 
-def _before_after(graph: nx.Graph, prior_ties: set[frozenset]) -> pd.DataFrame:
+def _before_after(graph: nx.Graph) -> pd.DataFrame:
     before = nx.Graph()
     before.add_nodes_from(graph.nodes(data=True))
-    before.add_edges_from(tuple(p) for p in prior_ties if len(p) == 2)
-    after = before.copy()
-    after.add_edges_from(graph.edges())
+    before.add_edges_from((u, v) for u, v, d in graph.edges(data=True) if d.get("prior_tie"))
+    after = relationship_network(graph)
     first, second = _summary(before), _summary(after)
-    keys = ["ties", "cross_sector_ties", "cross_sector_share", "density", "sector_assortativity", "components"]
+    keys = ["relationships", "cross_sector_relationships", "cross_sector_share", "density", "sector_assortativity",
+            "components"]
     return pd.DataFrame({"measure": keys, "before": [first[k] for k in keys], "after": [second[k] for k in keys]})
-
-
-# ----------------------------------------------------------------------------- theme network
-
-
-def build_theme_network(assignments: pd.DataFrame, contributions: pd.DataFrame | None = None) -> nx.Graph:
-    """Codes joined by the contributions they were both applied to.
-
-    Parameters
-    ----------
-    assignments : DataFrame
-        ``contribution_id, code`` (as :func:`lpip.deliberation.coding.load_assignments` or
-        :func:`~lpip.deliberation.coding.code_by_rules` give; rows with no code are ignored,
-        and a code counts once per contribution whoever applied it).
-    contributions : DataFrame, optional
-        ``contribution_id, sector``: to count the sectors raising each theme.
-
-    Returns
-    -------
-    networkx.Graph
-        Nodes are codes with ``contributions`` and ``sectors`` (how many distinct sectors);
-        edges have ``weight`` (contributions carrying both codes).
-
-    Examples
-    --------
-    >>> coded = pd.DataFrame({"contribution_id": [1, 1, 2, 2, 2],
-    ...                       "code": ["transport", "jobs", "transport", "jobs", "housing"]})
-    >>> build_theme_network(coded).edges["transport", "jobs"]["weight"]
-    2
-    """
-    coded = assignments.dropna(subset=["code"]).drop_duplicates(["contribution_id", "code"])
-    graph = nx.Graph(kind="themes")
-    sector_of = _sectors(contributions)
-    for code, rows in coded.groupby("code", sort=True):
-        ids = rows["contribution_id"]
-        raised = {sector_of[i] for i in ids if i in sector_of}
-        graph.add_node(str(code), contributions=int(ids.nunique()), sectors=len(raised), type="theme")
-    for _, rows in coded.groupby("contribution_id"):
-        for a, b in combinations(sorted(map(str, rows["code"])), 2):
-            weight = graph.edges[a, b]["weight"] + 1 if graph.has_edge(a, b) else 1
-            graph.add_edge(a, b, weight=weight)
-    graph.graph["sectors"] = len(set(sector_of.values()))
-    return graph
-
-
-def _sectors(contributions: pd.DataFrame | None) -> dict:
-    if contributions is None or "sector" not in contributions:
-        return {}
-    known = contributions.dropna(subset=["sector"])
-    known = known[known["sector"].astype(str).str.strip() != ""]
-    return dict(zip(known["contribution_id"], known["sector"].astype(str)))
-
-
-def measure_theme_network(graph: nx.Graph) -> pd.DataFrame:
-    """Per theme: degree, weighted degree, sectors, community and the wickedness indicator.
-
-    Returns
-    -------
-    DataFrame
-        ``theme, contributions, degree, weighted_degree, sectors, community, interconnection,
-        sector_reach, wickedness, kind``, most wicked first (see the module notes for the rule).
-
-    Examples
-    --------
-    >>> g = nx.Graph(sectors=2)
-    >>> g.add_nodes_from([("a", {"contributions": 3, "sectors": 2}), ("b", {"contributions": 2, "sectors": 2}),
-    ...                   ("c", {"contributions": 1, "sectors": 1})])
-    >>> g.add_edge("a", "b", weight=2)
-    >>> measure_theme_network(g).set_index("theme").loc["a", "kind"]
-    'wicked'
-    """
-    columns = ["theme", "contributions", "degree", "weighted_degree", "sectors", "community",
-               "interconnection", "sector_reach", "wickedness", "kind"]
-    if graph.number_of_nodes() == 0:
-        return pd.DataFrame(columns=columns)
-    community = theme_communities(graph)
-    others = max(graph.number_of_nodes() - 1, 1)
-    all_sectors = graph.graph.get("sectors", 0)
-    frame = pd.DataFrame([{
-        "theme": n, "contributions": d.get("contributions", 0), "degree": graph.degree(n),
-        "weighted_degree": graph.degree(n, weight="weight"), "sectors": d.get("sectors", 0),
-        "community": community[n],
-    } for n, d in graph.nodes(data=True)])
-    frame["interconnection"] = frame["degree"] / others
-    frame["sector_reach"] = frame["sectors"] / all_sectors if all_sectors else float("nan")
-    frame["wickedness"] = frame["interconnection"] * frame["sector_reach"]
-    frame["kind"] = [_kind(i, r, all_sectors) for i, r in zip(frame["interconnection"], frame["sector_reach"])]
-    frame = frame.sort_values(["wickedness", "weighted_degree", "theme"], ascending=[False, False, True],
-                              ignore_index=True, na_position="last")
-    return frame[columns]
-
-
-def _kind(interconnection: float, reach: float, all_sectors: int) -> str:
-    if all_sectors < 2:
-        return "reach unknown"
-    dense, wide = interconnection >= WICKED_THRESHOLD, reach >= WICKED_THRESHOLD
-    return {(True, True): "wicked", (False, True): "cross-sector",
-            (True, False): "interconnected", (False, False): "contained"}[(dense, wide)]
-
-
-def theme_communities(graph: nx.Graph) -> dict[str, int]:
-    """Each theme's community (greedy modularity on weights; 1 = the largest community).
-
-    Isolated themes form communities of their own.
-    """
-    if graph.number_of_edges() == 0:
-        return {n: i for i, n in enumerate(sorted(graph.nodes()), start=1)}
-    found = greedy_modularity_communities(graph, weight="weight")
-    ordered = sorted(found, key=lambda c: (-len(c), sorted(c)[0]))
-    return {n: i for i, members in enumerate(ordered, start=1) for n in members}
 
 
 # ----------------------------------------------------------------------------- exports
@@ -532,7 +406,7 @@ def to_kumu(graph: nx.Graph) -> dict:
                  **{k: v for k, v in d.items() if k != "type" and _is_value(v)}}
                 for n, d in graph.nodes(data=True)]
     connections = [{"from": str(u), "to": str(v), "type": _connection_type(graph, d), "direction": "undirected",
-                    **{k: x for k, x in d.items() if _is_value(x) and k not in ("met", "follow_up")}}
+                    **{k: x for k, x in d.items() if _is_value(x) and k not in LAYERS}}
                    for u, v, d in graph.edges(data=True)]
     return {"elements": elements, "connections": connections}
 
@@ -540,9 +414,7 @@ def to_kumu(graph: nx.Graph) -> dict:
 def _connection_type(graph: nx.Graph, data: dict) -> str:
     if graph.graph.get("kind") == "themes":
         return "raised together"
-    if data.get("follow_up") and not data.get("met", True):
-        return "follow up"
-    return "met at a table, follow up" if data.get("follow_up") else "met at a table"
+    return ", ".join(LAYER_NAMES[layer] for layer in LAYERS if data.get(layer)) or "designed contact"
 
 
 def write_kumu(graph: nx.Graph, path: str | Path) -> Path:
@@ -561,71 +433,6 @@ def _destination(path: str | Path, suffixes: tuple[str, ...], what: str, example
     return path
 
 
-# ----------------------------------------------------------------------------- figures
-
-
-def draw_network(graph: nx.Graph, path: str | Path, seed: int = 0, title: str | None = None) -> Path:
-    """Draw the network to a PNG or SVG file (matplotlib, Agg; the layout is seeded).
-
-    People are coloured by sector; themes by community, sized by contributions. Edge widths
-    follow the weight.
-
-    Examples
-    --------
-    >>> draw_network(nx.path_graph(3), "network.png")  # doctest: +SKIP
-    PosixPath('network.png')
-    """
-    path = _destination(path, FIGURE_SUFFIXES, "figure", "network.png")
-    figure = network_figure(graph, seed=seed, title=title)
-    try:
-        figure.savefig(path, dpi=150, bbox_inches="tight")
-    finally:
-        import matplotlib.pyplot as plt
-
-        plt.close(figure)
-    return path
-
-
-def network_figure(graph: nx.Graph, seed: int = 0, title: str | None = None):
-    """A matplotlib Figure of the network (the caller closes it)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(8, 6))
-    axes.set_axis_off()
-    if title:
-        axes.set_title(title)
-    if graph.number_of_nodes() == 0:
-        axes.text(0.5, 0.5, "No nodes to draw", ha="center", va="center")
-        return figure
-    positions = nx.spring_layout(graph, seed=seed, weight="weight")
-    themes = graph.graph.get("kind") == "themes"
-    colour_by = theme_communities(graph) if themes else nx.get_node_attributes(graph, "sector")
-    _draw(graph, positions, axes, colour_by, themes)
-    return figure
-
-
-def _draw(graph: nx.Graph, positions: dict, axes, colour_by: dict, themes: bool) -> None:
-    import matplotlib.pyplot as plt
-
-    groups = sorted({str(v) for v in colour_by.values()})
-    palette = plt.get_cmap("tab10")
-    colour = {g: palette(i % 10) for i, g in enumerate(groups)}
-    weights = [max(d.get("weight", 1), 0.5) for *_e, d in graph.edges(data=True)]
-    top = max(weights, default=1)
-    nx.draw_networkx_edges(graph, positions, ax=axes, width=[0.5 + 2.5 * w / top for w in weights],
-                           edge_color="#999999", alpha=0.6)
-    sizes = ([80 + 40 * graph.nodes[n].get("contributions", 1) for n in graph] if themes else 160)
-    nx.draw_networkx_nodes(graph, positions, ax=axes, node_size=sizes,
-                           node_color=[colour[str(colour_by.get(n, ""))] for n in graph])
-    nx.draw_networkx_labels(graph, positions, ax=axes, font_size=7 if themes else 6)
-    handles = [plt.Line2D([], [], marker="o", linestyle="", color=colour[g],
-                          label=f"community {g}" if themes else g) for g in groups]
-    axes.legend(handles=handles, loc="lower left", fontsize=7, frameon=False)
-
-
 # ----------------------------------------------------------------------------- the database
 
 
@@ -638,38 +445,14 @@ class WorkshopNetworks:
     measures: ActorMeasures
 
 
-def workshop_actor_network(session: Session, workshop_id: int, follow_ups: pd.DataFrame | None = None,
-                           prior_ties: pd.DataFrame | None = None) -> WorkshopNetworks:
-    """Read a workshop's seats and build and measure its actor network.
+def workshop_actor_network(session: Session, workshop_id: int) -> WorkshopNetworks:
+    """Read a workshop's attendees, seats and relationships, and build and measure its network.
 
     Examples
     --------
     >>> result = workshop_actor_network(session, 1)  # doctest: +SKIP
-    >>> result.measures.summary["cross_sector_ties"]  # doctest: +SKIP
+    >>> result.measures.summary["cross_sector_relationships"]  # doctest: +SKIP
     """
     seating = load_seating(session, workshop_id)
-    graph = build_actor_network(seating, follow_ups)
-    prior = None if prior_ties is None else prior_tie_pairs(prior_ties, seating)
-    return WorkshopNetworks(seating, graph, measure_actor_network(graph, prior))
-
-
-def workshop_theme_network(session: Session, workshop_ids: list[int]) -> tuple[nx.Graph, pd.DataFrame]:
-    """The theme network of one or more workshops' contributions, and its per-theme measures.
-
-    Uses the stored code assignments; contributions nobody has coded yet are coded by rules
-    with the stored codebook (or the default one), without storing anything.
-    """
-    from lpip.deliberation.codebook import default_codebook, load_codebook
-    from lpip.deliberation.coding import code_by_rules, load_assignments, load_contributions
-
-    for workshop_id in workshop_ids:
-        get_workshop(session, workshop_id)
-    contributions = pd.concat([load_contributions(session, w) for w in workshop_ids], ignore_index=True)
-    stored = pd.concat([load_assignments(session, w) for w in workshop_ids], ignore_index=True)
-    uncoded = contributions[~contributions["contribution_id"].isin(stored["contribution_id"])]
-    if not uncoded.empty:
-        book = load_codebook(session, install_default=False)
-        book = default_codebook() if book.empty else book
-        stored = pd.concat([stored, code_by_rules(uncoded, book)[["contribution_id", "code"]]], ignore_index=True)
-    graph = build_theme_network(stored, contributions)
-    return graph, measure_theme_network(graph)
+    graph = build_actor_network(seating)
+    return WorkshopNetworks(seating, graph, measure_actor_network(graph))

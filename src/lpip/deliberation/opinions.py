@@ -1,44 +1,44 @@
 """Opinion groups by the pol.is method: a pipeline of named, pure steps over a vote matrix.
 
-The steps follow the pol.is maths (``compdemocracy/polis``, ``math/src/polismath/math/``):
+Each step follows a rule of the pol.is maths (``compdemocracy/polis``, ``math/src/polismath/math/``,
+read at commit ``08e03eb``; the file and rule are named at each step):
 
 1. :func:`build_vote_matrix`: participants x statements, 1 agree, -1 disagree, 0 pass, NaN not
    voted; a participant's latest vote on a statement wins (:func:`latest_votes`); rows in order
-   of each participant's first vote, as pol.is builds them.
-2. :func:`select_participants`: a participant takes part in clustering with at least
-   min(7, statements) votes, topped up to the 15 heaviest voters. pol.is re-runs its maths as
-   votes arrive and never drops anyone it has included, so the rule is replayed over the votes
-   in time order (this is why pol.is groups a few early voters with fewer than 7 votes).
-3. :func:`project_participants`: moderated-out statements (rejected or meta) are set to 0 for
-   everyone, missing votes are imputed by column means, two principal components are taken, and
-   each participant is projected from the statements they voted on only, scaled by
-   sqrt(statements / votes cast).
-4. :func:`cluster_participants`: up to 100 base clusters by k-means, then weighted k-means on the
-   base-cluster centres for k = 2 .. min(5, 2 + base/12), keeping the k with the best silhouette.
-   Both k-means start, as pol.is does, from the first distinct points, so the result does not
-   depend on a random draw.
-5. :mod:`~lpip.deliberation.repness` and :mod:`~lpip.deliberation.consensus`: representative
-   statements per group, majority consensus and group-informed consensus.
+   of each participant's first vote, as pol.is's named matrix adds them (``named_matrix.clj``).
+2. :func:`select_participants` (``conversation.clj`` ``:in-conv``): a participant takes part in
+   clustering with at least min(7, statements) votes, counted on the raw votes (moderated-out
+   statements included: ``:user-vote-counts`` reads ``raw-rating-mat``), topped up to the 15
+   heaviest voters. pol.is re-runs its maths as votes arrive and never drops anyone it has
+   included, so the rule is replayed over the votes in time order.
+3. :func:`project_participants` (``conversation.clj`` ``:rating-mat``, ``:mat``; ``pca.clj``
+   ``sparsity-aware-project-ptpt``): moderated-out statements (rejected or meta) are set to 0
+   for everyone, missing votes are filled with the statement's mean, two principal components
+   are taken, and each participant is projected from the statements they voted on only, scaled
+   by sqrt(statements / votes cast).
+4. :func:`~lpip.deliberation.clusters.cluster_participants` (``clusters.clj``): base clusters,
+   then weighted k-means on their centres for each possible number of groups, keeping the number
+   with the best silhouette (see :mod:`lpip.deliberation.clusters`).
+5. :mod:`~lpip.deliberation.repness` and :mod:`~lpip.deliberation.consensus` (``repness.clj``,
+   ``conversation.clj`` ``:group-aware-consensus``): representative statements per group,
+   majority consensus and group-informed consensus.
 
 :func:`find_opinion_groups` runs them all, measures how stable the groups are under bootstrap
-resampling of participants and, given each participant's sector, counts sectors per group.
+resampling of participants (a resample that cannot be clustered is counted as degenerate, never
+an error) and, given each participant's sector, counts sectors per group.
 """
 
 from __future__ import annotations
 
-import warnings
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans
-from sklearn.decomposition import PCA
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import adjusted_rand_score, silhouette_score
-from threadpoolctl import ThreadpoolController
 
+from lpip.deliberation.clusters import cluster_participants
 from lpip.deliberation.consensus import group_informed_consensus, majority_consensus
 from lpip.deliberation.repness import representative_statements
 from lpip.errors import ConversationTooSmall, InvalidVotes
@@ -46,9 +46,7 @@ from lpip.errors import ConversationTooSmall, InvalidVotes
 VOTE_COLUMNS = ("participant", "statement", "vote", "timestamp")
 MIN_VOTES = 7  # votes a participant needs to be clustered (fewer if there are fewer statements)
 GREEDY_N = 15  # pol.is tops the clustered participants up to this many heaviest voters
-BASE_K = 100  # base clusters
-MAX_K = 5  # most opinion groups
-KMEANS_ITERATIONS = 100
+MISSING_VOTES = ("mean", "zero")  # how missing votes are filled before the principal components
 
 
 @dataclass(frozen=True)
@@ -61,8 +59,9 @@ class OpinionGroups:
         ``participant``, ``n_votes`` (statements voted on), ``included`` (clustered), ``x`` and
         ``y`` (the projection) and ``group`` (missing when not included).
     groups : DataFrame
-        ``group``, ``participants`` and ``share`` of the clustered participants; groups are
-        numbered from 0 by size, largest first.
+        ``group``, ``participants`` and ``share`` of the clustered participants, and, when
+        sectors are known, ``sector_mix`` (e.g. "public 4, resident 2"); groups are numbered
+        from 0 by size, largest first.
     silhouettes : DataFrame
         ``groups`` (k) and ``silhouette`` for each k tried; ``chosen`` marks the one kept.
     representative : DataFrame
@@ -73,8 +72,10 @@ class OpinionGroups:
         Group-informed consensus of every statement (see :func:`group_informed_consensus`),
         with ``moderated_out`` marking rejected or meta statements.
     stability : DataFrame
-        One row per bootstrap resample: ``replicate``, ``groups`` found and ``ari`` (adjusted
-        Rand index against the full-data groups, over the resampled participants).
+        One row per bootstrap resample: ``replicate``, ``groups`` found, ``ari`` (adjusted
+        Rand index against the full-data groups, over the resampled participants) and
+        ``degenerate``: empty, or why the resample could not be clustered (then ``groups`` and
+        ``ari`` are missing).
     sectors : DataFrame or None
         ``group``, ``sector``, ``participants`` and ``share`` of the group, when sectors are known.
     statements : DataFrame
@@ -97,8 +98,14 @@ class OpinionGroups:
 
     @property
     def mean_stability(self) -> float:
-        """Mean adjusted Rand index over the bootstrap resamples (NaN if none were run)."""
-        return float(self.stability["ari"].mean()) if len(self.stability) else float("nan")
+        """Mean adjusted Rand index over the resamples that could be clustered (NaN if none)."""
+        ari = self.stability["ari"].dropna()
+        return float(ari.mean()) if len(ari) else float("nan")
+
+    @property
+    def degenerate_resamples(self) -> int:
+        """Bootstrap resamples that could not be clustered (too few distinct voters or votes)."""
+        return int(self.stability["degenerate"].ne("").sum()) if len(self.stability) else 0
 
 
 def find_opinion_groups(
@@ -126,7 +133,7 @@ def find_opinion_groups(
     bootstraps : int
         Bootstrap resamples of participants for the stability figure (0 to skip).
     seed : int
-        Seed for the resampling and k-means (the result is the same for the same seed).
+        Seed for the bootstrap resampling (the groups themselves involve no random draw).
 
     Returns
     -------
@@ -155,18 +162,19 @@ def find_opinion_groups(
     included = select_participants(votes, matrix)
     check_size(matrix, included, excluded)
     projection = project_participants(matrix, excluded)
-    groups, silhouettes = cluster_participants(projection[included], seed=seed)
+    groups, silhouettes = cluster_participants(projection[included])
     members = matrix.loc[groups.index]
     table = _statement_table(matrix, excluded, statements)
+    by_sector = count_sectors(groups, sectors)
     return OpinionGroups(
         participants=_participant_table(matrix, included, projection, groups),
-        groups=_group_table(groups),
+        groups=_group_table(groups, by_sector),
         silhouettes=silhouettes,
         representative=_with_text(representative_statements(members, groups, excluded), table),
         consensus=_with_text(majority_consensus(matrix, excluded), table),
         group_consensus=_with_text(group_informed_consensus(members, groups), table, moderated=True),
         stability=bootstrap_stability(matrix, included, excluded, groups, replicates=bootstraps, seed=seed),
-        sectors=count_sectors(groups, sectors),
+        sectors=by_sector,
         statements=table,
     )
 
@@ -258,12 +266,12 @@ def moderated_out_statements(statements: pd.DataFrame | None, voted: Iterable) -
     """Statements pol.is leaves out of the maths: rejected (``moderated == -1``) or meta."""
     if statements is None:
         return set()
-    out = pd.Series(False, index=statements.index)
+    out = np.zeros(len(statements), dtype=bool)
     if "moderated" in statements:
-        out |= pd.to_numeric(statements["moderated"], errors="coerce").eq(-1)
+        out |= pd.to_numeric(statements["moderated"], errors="coerce").to_numpy() == -1
     if "is_meta" in statements:
-        out |= statements["is_meta"].eq(True)
-    return set(statements.loc[out, "statement"]) & set(voted)
+        out |= statements["is_meta"].to_numpy() == True  # noqa: E712 (a column of flags, maybe object)
+    return set(statements["statement"].to_numpy()[out].tolist()) & set(voted)
 
 
 def select_participants(votes: pd.DataFrame, matrix: pd.DataFrame, *, history: bool = True) -> pd.Series:
@@ -322,10 +330,26 @@ def check_size(matrix: pd.DataFrame, included: pd.Series, moderated_out: Iterabl
         )
 
 
-def project_participants(matrix: pd.DataFrame, moderated_out: Iterable = ()) -> pd.DataFrame:
+def project_participants(matrix: pd.DataFrame, moderated_out: Iterable = (), *, missing: str = "mean") -> pd.DataFrame:
     """Project participants on two principal components, pol.is's sparsity-aware way.
 
-    Returns a DataFrame with ``x`` and ``y`` per participant (index as ``matrix``).
+    Parameters
+    ----------
+    matrix : DataFrame
+        Latest votes, participants x statements (NaN = not voted).
+    moderated_out : iterable
+        Statements set to 0 for everyone (``conversation.clj`` ``zero-out-columns``); they then
+        count as voted in the scaling, as in pol.is.
+    missing : {"mean", "zero"}
+        How missing votes are filled before the components are found: the statement's mean
+        (pol.is since 21 October 2017, commit 90b5b9e6) or 0 (pol.is before that).
+
+    Returns
+    -------
+    DataFrame
+        ``x`` and ``y`` per participant (index as ``matrix``). A statement nobody voted on
+        (possible in a bootstrap resample, never in pol.is, whose matrix only has voted
+        statements) is left out.
 
     Examples
     --------
@@ -333,97 +357,66 @@ def project_participants(matrix: pd.DataFrame, moderated_out: Iterable = ()) -> 
     >>> project_participants(m).shape
     (3, 2)
     """
+    if missing not in MISSING_VOTES:
+        raise InvalidVotes(f"missing={missing!r}: fill missing votes with 'mean' or 'zero'.")
     values = matrix.to_numpy(dtype=float, copy=True)
-    # pol.is zeroes rejected statements for everyone (so they also count as voted in the scaling).
     values[:, matrix.columns.isin(list(moderated_out))] = 0.0
     voted = ~np.isnan(values)
-    filled = np.where(voted, values, np.nanmean(values, axis=0))
-    pca = _principal_components(filled)
-    centred = np.where(voted, values - pca.mean_, 0.0)
+    keep = voted.any(axis=0)
+    values, voted = values[:, keep], voted[:, keep]
+    if values.shape[1] == 0:
+        return pd.DataFrame(0.0, index=matrix.index, columns=["x", "y"])
+    counts = voted.sum(axis=0)
+    fill = np.where(voted, values, 0.0).sum(axis=0) / counts if missing == "mean" else np.zeros(values.shape[1])
+    filled = np.where(voted, values, fill)
+    centre, components = principal_components(filled)
+    centred = np.where(voted, values - centre, 0.0)
     scale = np.sqrt(values.shape[1] / np.maximum(voted.sum(axis=1), 1))
-    xy = (centred @ pca.components_.T) * scale[:, None]
+    xy = (centred @ components.T) * scale[:, None]
     return pd.DataFrame(xy, index=matrix.index, columns=["x", "y"])
 
 
-def _principal_components(filled: np.ndarray) -> PCA:
-    # Exact leading components, as pol.is's power iteration converges to: through the
-    # statements x statements covariance when that is the smaller side, else a thin SVD.
-    solver = "covariance_eigh" if filled.shape[1] <= 2 * filled.shape[0] else "full"
-    # One BLAS thread: these matrices are small, and on a busy machine threads cost 5-10x more
-    # than they save. errstate: a matrix with no variance has no explained-variance ratio.
-    with _threads().limit(limits=1), np.errstate(divide="ignore", invalid="ignore"):
-        return PCA(n_components=2, svd_solver=solver).fit(filled)
+def principal_components(filled: np.ndarray, n: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and the ``n`` leading principal axes (rows) of a complete matrix.
 
-
-@cache
-def _threads() -> ThreadpoolController:
-    # Finding the thread pools takes ~10 ms; do it once, not at every k-means.
-    return ThreadpoolController()
-
-
-def cluster_participants(projection: pd.DataFrame, *, seed: int = 0) -> tuple[pd.Series, pd.DataFrame]:
-    """Group projected participants: base k-means, then weighted k-means with k by silhouette.
-
-    Returns the ``group`` of each participant (0 = largest group) and the silhouette table.
+    The exact axes that pol.is's power iteration (``pca.clj`` ``powerit-pca``) converges to:
+    through the statements x statements scatter matrix when that is the smaller side, else a
+    thin SVD. Missing axes (fewer statements than ``n``) are zero, as ``wrapped-pca`` pads them.
+    Each axis points so that its largest coordinate is positive, so results do not flip sign.
 
     Examples
     --------
-    >>> xy = pd.DataFrame({"x": [0, 0.1, 0.2, 5, 5.1, 5.2, 5.3], "y": 0.0})
-    >>> cluster_participants(xy)[0].tolist()
-    [1, 1, 1, 0, 0, 0, 0]
+    >>> centre, axes = principal_components(np.array([[0.0, 0.0], [2.0, 0.0], [4.0, 0.1]]))
+    >>> centre.round(2).tolist(), np.abs(axes[0]).round(2).tolist()
+    ([2.0, 0.03], [1.0, 0.02])
     """
-    points = projection[["x", "y"]].to_numpy()
-    base, centres, weights = _base_clusters(points, seed)
-    tried = []
-    for k in range(2, min(MAX_K, 2 + len(centres) // 12, len(centres) - 1) + 1):
-        labels = _kmeans(centres, k, seed, weights)
-        if len(np.unique(labels)) > 1:
-            tried.append((k, float(silhouette_score(centres, labels)), labels))
-    if not tried:
-        raise ConversationTooSmall(
-            f"This conversation is too small to find opinion groups: the {len(points)} clustered "
-            "participants vote in too few distinct ways to split into groups. Collect more votes first."
-        )
-    best = max(tried, key=lambda t: t[1])
-    groups = pd.Series(_by_size(best[2][base]), index=projection.index, name="group")
-    silhouettes = pd.DataFrame({"groups": [t[0] for t in tried], "silhouette": [t[1] for t in tried]})
-    return groups, silhouettes.assign(chosen=silhouettes["groups"].eq(best[0]))
+    centre = filled.mean(axis=0)
+    centred = filled - centre
+    rows, columns = centred.shape
+    with _one_thread():
+        if columns <= 2 * rows:
+            values, vectors = np.linalg.eigh(centred.T @ centred)
+            axes = vectors[:, ::-1][:, :n].T
+        else:
+            axes = np.linalg.svd(centred, full_matrices=False)[2][:n]
+    biggest = np.abs(axes).argmax(axis=1)
+    axes = axes * np.where(axes[np.arange(len(axes)), biggest] < 0, -1.0, 1.0)[:, None]
+    if len(axes) < n:
+        axes = np.vstack([axes, np.zeros((n - len(axes), columns))])
+    return centre, axes
 
 
-def _base_clusters(points: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    distinct = _first_distinct(points)
-    if len(distinct) < 3:
-        raise ConversationTooSmall(
-            f"This conversation is too small to find opinion groups: the {len(points)} clustered "
-            f"participants take only {len(distinct)} distinct position(s). Collect more votes first."
-        )
-    labels = _kmeans(points, min(BASE_K, len(distinct)), seed)
-    used, labels = np.unique(labels, return_inverse=True)
-    centres = np.vstack([points[labels == i].mean(axis=0) for i in range(len(used))])
-    return labels, centres, np.bincount(labels).astype(float)
+def _one_thread():
+    # These matrices are small: on a busy machine BLAS threads cost 5-10x more than they save.
+    return _threads().limit(limits=1, user_api="blas")
 
 
-def _kmeans(points: np.ndarray, k: int, seed: int, weights: np.ndarray | None = None) -> np.ndarray:
-    # pol.is starts k-means from the first k distinct points; doing the same makes the groups
-    # independent of any random draw (the seed only matters for ties).
-    model = KMeans(n_clusters=k, init=_first_distinct(points)[:k], n_init=1,
-                   max_iter=KMEANS_ITERATIONS, random_state=seed)
-    # Points are 2-D and few: threads cost far more than they save (10x on a busy machine).
-    # Clusters that end up empty are dropped afterwards, as pol.is drops them: no warning needed.
-    with _threads().limit(limits=1), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=ConvergenceWarning)
-        return model.fit(points, sample_weight=weights).labels_
+@cache
+def _threads():
+    # Finding the thread pools takes ~10 ms: do it once, not at every projection.
+    from threadpoolctl import ThreadpoolController
 
-
-def _first_distinct(points: np.ndarray) -> np.ndarray:
-    _, first = np.unique(points, axis=0, return_index=True)
-    return points[np.sort(first)]
-
-
-def _by_size(labels: np.ndarray) -> np.ndarray:
-    sizes = pd.Series(labels).value_counts(sort=False)
-    order = sorted(sizes.index, key=lambda g: (-sizes[g], np.argmax(labels == g)))
-    return pd.Series(labels).map({g: i for i, g in enumerate(order)}).to_numpy()
+    return ThreadpoolController()
 
 
 def bootstrap_stability(
@@ -440,12 +433,14 @@ def bootstrap_stability(
     Each replicate draws as many participants as there are (with replacement, seeded), re-runs
     the projection and clustering on them, and compares the new groups of the clustered
     participants drawn with their full-data groups by the adjusted Rand index (1 = the same
-    partition, 0 = no better than chance).
+    partition, 0 = no better than chance). A statement nobody drawn voted on is left out of that
+    replicate; a replicate whose participants cannot be clustered (fewer than three distinct
+    positions, a single group) is kept as a row with the reason in ``degenerate``.
 
     Returns
     -------
     DataFrame
-        ``replicate``, ``groups`` (k found) and ``ari`` (NaN when a resample is too small).
+        ``replicate``, ``groups`` (k found), ``ari`` and ``degenerate`` (empty when clustered).
 
     Examples
     --------
@@ -455,28 +450,44 @@ def bootstrap_stability(
     >>> bootstrap_stability(m, pd.Series(True, index=m.index), (), g, replicates=3)["ari"].tolist()
     [1.0, 1.0, 1.0]
     """
+    if replicates == 0:
+        return _NO_RESAMPLES.copy()
     rng = np.random.default_rng(seed)
     rows = []
     for replicate in range(replicates):
         pick = np.sort(rng.integers(0, len(matrix), len(matrix)))
-        rows.append({"replicate": replicate, **_replicate(matrix, included, moderated_out, groups, pick, seed)})
-    return pd.DataFrame(rows, columns=["replicate", "groups", "ari"]).astype({"groups": "Int64", "ari": float})
+        rows.append({"replicate": replicate, **_replicate(matrix, included, moderated_out, groups, pick)})
+    frame = pd.DataFrame(rows, columns=["replicate", "groups", "ari", "degenerate"])
+    return frame.astype({"groups": "Int64", "ari": float, "degenerate": str})
 
 
-def _replicate(matrix, included, moderated_out, groups, pick: np.ndarray, seed: int) -> dict:
+_NO_RESAMPLES = pd.DataFrame({"replicate": pd.Series(dtype="int64"), "groups": pd.Series(dtype="Int64"),
+                              "ari": pd.Series(dtype=float), "degenerate": pd.Series(dtype=str)})
+
+
+def _replicate(matrix, included, moderated_out, groups, pick: np.ndarray) -> dict:
+    from sklearn.metrics import adjusted_rand_score
+
     sample = matrix.iloc[pick]
     ids = sample.index.to_numpy()
     keep = included.to_numpy()[pick]
     sample = sample.set_axis(pd.RangeIndex(len(sample)), axis=0)
+    if keep.sum() < 3:
+        return {"groups": pd.NA, "ari": np.nan, "degenerate": f"only {int(keep.sum())} clustered participant(s) drawn"}
     try:
         projection = project_participants(sample, moderated_out)
-        labels, _ = cluster_participants(projection[keep], seed=seed)
-    except ConversationTooSmall:
-        return {"groups": pd.NA, "ari": np.nan}
+        labels, _ = cluster_participants(projection[keep])
+    except ConversationTooSmall as exc:
+        return {"groups": pd.NA, "ari": np.nan, "degenerate": _reason(exc)}
     first = ~pd.Index(ids[keep]).duplicated()
     drawn = ids[keep][first]
-    return {"groups": int(labels.nunique()),
-            "ari": adjusted_rand_score(groups.loc[drawn].to_numpy(), labels.to_numpy()[first])}
+    return {"groups": int(labels.nunique()), "degenerate": "",
+            "ari": float(adjusted_rand_score(groups.loc[drawn].to_numpy(), labels.to_numpy()[first]))}
+
+
+def _reason(exc: ConversationTooSmall) -> str:
+    text = str(exc)
+    return text.split(": ", 1)[-1].split(". ")[0] if ": " in text else text
 
 
 def count_sectors(groups: pd.Series, sectors: Mapping | pd.Series | None) -> pd.DataFrame | None:
@@ -490,13 +501,17 @@ def count_sectors(groups: pd.Series, sectors: Mapping | pd.Series | None) -> pd.
     """
     if sectors is None:
         return None
-    sector_of = pd.Series(sectors, dtype=object)
+    sector_of = dict(sectors.items()) if isinstance(sectors, pd.Series) else dict(sectors)
     members = groups.dropna()
-    frame = pd.DataFrame({"group": members.to_numpy(),
-                          "sector": members.index.map(sector_of).fillna("unknown")})
-    counts = frame.groupby(["group", "sector"]).size().rename("participants").reset_index()
-    counts["share"] = counts["participants"] / counts.groupby("group")["participants"].transform("sum")
-    return counts
+    # Plain counting: a live dashboard recomputes this after every vote.
+    counted = Counter((group, _sector_name(sector_of.get(p))) for p, group in zip(members.index, members.to_numpy()))
+    sizes = Counter(members.to_numpy())
+    rows = [(group, sector, n, n / sizes[group]) for (group, sector), n in sorted(counted.items())]
+    return pd.DataFrame(rows, columns=["group", "sector", "participants", "share"])
+
+
+def _sector_name(sector) -> str:
+    return "unknown" if sector is None or (isinstance(sector, float) and sector != sector) else str(sector)
 
 
 def _participant_table(matrix, included, projection, groups) -> pd.DataFrame:
@@ -505,21 +520,42 @@ def _participant_table(matrix, included, projection, groups) -> pd.DataFrame:
     return table.reset_index()[["participant", "n_votes", "included", "x", "y", "group"]]
 
 
-def _group_table(groups: pd.Series) -> pd.DataFrame:
+def _group_table(groups: pd.Series, by_sector: pd.DataFrame | None = None) -> pd.DataFrame:
     sizes = groups.value_counts().sort_index()
-    return pd.DataFrame({"group": sizes.index.astype(int), "participants": sizes.to_numpy(),
-                         "share": sizes.to_numpy() / sizes.sum()})
+    table = pd.DataFrame({"group": sizes.index.astype(int), "participants": sizes.to_numpy(),
+                          "share": sizes.to_numpy() / sizes.sum()})
+    if by_sector is not None:
+        table["sector_mix"] = table["group"].map(sector_mix(by_sector)).fillna("")
+    return table
+
+
+def sector_mix(by_sector: pd.DataFrame) -> dict:
+    """Each group's members by sector in a few words, largest sector first ("public 4, resident 2").
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"group": [0, 0, 1], "sector": ["resident", "public", "public"],
+    ...                        "participants": [2, 4, 1], "share": [1 / 3, 2 / 3, 1.0]})
+    >>> sector_mix(counts)
+    {0: 'public 4, resident 2', 1: 'public 1'}
+    """
+    by_group: dict = {}
+    for group, sector, n in zip(by_sector["group"], by_sector["sector"], by_sector["participants"]):
+        by_group.setdefault(group, []).append((-int(n), str(sector)))
+    return {group: ", ".join(f"{sector} {-n}" for n, sector in sorted(rows)) for group, rows in sorted(by_group.items())}
 
 
 def _statement_table(matrix, moderated_out, statements) -> pd.DataFrame:
     table = pd.DataFrame({"statement": matrix.columns, "n_votes": matrix.notna().sum(axis=0).to_numpy(),
                           "moderated_out": matrix.columns.isin(list(moderated_out))})
     if statements is not None and "text" in statements:
-        table["text"] = table["statement"].map(statements.drop_duplicates("statement").set_index("statement")["text"])
+        text = dict(zip(statements["statement"].to_numpy()[::-1], statements["text"].to_numpy()[::-1]))  # first wins
+        table["text"] = [text.get(s) for s in table["statement"]]
     return table
 
 
 def _with_text(frame: pd.DataFrame, table: pd.DataFrame, moderated: bool = False) -> pd.DataFrame:
-    extra = ["moderated_out"] if moderated else []
-    extra += ["text"] if "text" in table else []
-    return frame.merge(table[["statement", *extra]], on="statement", how="left") if extra else frame
+    extra = (["moderated_out"] if moderated else []) + (["text"] if "text" in table else [])
+    ids = table["statement"].tolist()
+    lookups = {column: dict(zip(ids, table[column].tolist())) for column in extra}
+    return frame.assign(**{column: [lookups[column].get(s) for s in frame["statement"]] for column in extra})

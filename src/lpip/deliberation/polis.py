@@ -1,27 +1,35 @@
 """Read pol.is open-data exports (``comments.csv``, ``votes.csv``, ``participants-votes.csv``).
 
-Both export formats are read: the older one (2014-2020, ``comments.csv`` with ``datetime``) and
-the newer one (``is-meta``, ``is-seed`` and ``group-informed-consensus`` columns), with or without
-the date-and-id prefix that the pol.is report page puts on file names
-(``2025-08-29-0002-7btrabcujr-comments.csv``).
+Every export shape pol.is has written is read: the older format (2014-2020, ``comments.csv``
+with ``datetime``) and the newer one (``is-meta``, ``is-seed`` and ``group-informed-consensus``
+columns), with or without the date-and-id prefix that the pol.is report page puts on file names
+(``2025-08-29-0002-7btrabcujr-comments.csv``), and with or without ``votes.csv``: pol.is also
+publishes conversations as ``comments.csv`` and ``participants-votes.csv`` only, and the second
+holds every participant's latest vote on every comment, which is all the opinion groups need.
 
-Everything is checked before it is used: a missing file, a column pol.is does not write, text
-that is not UTF-8, a vote that is not -1/0/1 or a vote for a comment that is not in
-``comments.csv`` each raise :class:`~lpip.errors.InvalidPolisExport` naming the file, the line
-and the fix. The result holds plain DataFrames in the shapes :mod:`lpip.deliberation.opinions`
-takes, so a workshop's votes can be analysed the same way.
+Everything is checked before it is used, and a malformed export is refused with
+:class:`~lpip.errors.InvalidPolisExport` naming the file, the line and the fix, never with a
+traceback: a missing or unreadable file, text that is not UTF-8 or not CSV, a column pol.is does
+not write, an id or count that is not a whole number (``inf``, ``1e999`` and numbers too large
+for an id included), a vote that is not -1/0/1, a vote for a comment that is not in
+``comments.csv``, a participant listed twice. Comment text is cleaned as all text from people is
+(:func:`lpip.text.clean_text`). The result holds plain DataFrames in the shapes
+:mod:`lpip.deliberation.opinions` takes, so a workshop's votes are analysed the same way.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from lpip.errors import InvalidPolisExport
+from lpip.text import clean_text
 
 POLIS_LICENCE = "Creative Commons Attribution 4.0 International (CC BY 4.0)"
 POLIS_LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
@@ -49,6 +57,11 @@ EXPORT_FILES = {
     "votes": ("votes.csv",),
     "participants": ("participants-votes.csv", "participant-votes.csv"),
 }
+# Whole numbers as pol.is writes them; 18 digits keep every id and millisecond timestamp
+# inside a 64-bit integer, so nothing is rounded or overflows on the way in.
+WHOLE_NUMBER = re.compile(r"^[+-]?\d{1,18}$")
+TRUE_FALSE = {"true": True, "false": False, "": False}
+VOTE_CODES = {-1, 0, 1}
 
 
 @dataclass(frozen=True)
@@ -66,12 +79,18 @@ class PolisExport:
     votes : DataFrame
         One row per vote event: ``participant``, ``statement``, ``vote`` (1 agree, -1 disagree,
         0 pass, as exported) and ``timestamp``. Re-votes are kept; the analysis uses the latest.
+        Without ``votes.csv`` there is one row per participant and comment (the latest vote) and
+        ``timestamp`` is only an order: participants in the order pol.is numbered them (the
+        order they joined), each participant's comments in comment order.
     participants : DataFrame
-        ``participant`` and ``group`` (pol.is's opinion group, missing when not grouped).
+        ``participant`` and ``group`` (pol.is's opinion group, missing when not grouped), and
+        ``n_votes`` where the export has it.
     summary : dict
         ``summary.csv`` as key/value pairs (empty when the file is absent).
     format : str
         ``"older"`` or ``"newer"`` (the newer format has ``is-meta``/``group-informed-consensus``).
+    votes_from : str
+        ``"votes.csv"``, or ``"participants-votes.csv"`` when the export has no votes.csv.
     """
 
     folder: Path
@@ -80,6 +99,7 @@ class PolisExport:
     participants: pd.DataFrame
     summary: dict = field(default_factory=dict)
     format: str = "older"
+    votes_from: str = "votes.csv"
 
     @property
     def url(self) -> str | None:
@@ -88,6 +108,11 @@ class PolisExport:
     @property
     def topic(self) -> str | None:
         return self.summary.get("topic") or None
+
+    @property
+    def vote_times(self) -> bool:
+        """Whether the votes carry the times they were cast (only votes.csv has them)."""
+        return self.votes_from == "votes.csv"
 
     def attribution(self) -> str:
         """The CC BY 4.0 attribution statement with this conversation's link."""
@@ -101,9 +126,9 @@ def read_polis_export(folder: str | Path) -> PolisExport:
     Parameters
     ----------
     folder : str or Path
-        A folder holding ``comments.csv``, ``votes.csv`` and ``participants-votes.csv`` (and
-        optionally ``summary.csv``), as downloaded from pol.is or the compdemocracy/openData
-        repository.
+        A folder holding ``comments.csv`` and ``participants-votes.csv``, usually also
+        ``votes.csv`` and ``summary.csv``, as downloaded from pol.is or the
+        compdemocracy/openData repository.
 
     Returns
     -------
@@ -112,8 +137,9 @@ def read_polis_export(folder: str | Path) -> PolisExport:
     Raises
     ------
     InvalidPolisExport
-        When a file is missing, is not UTF-8, has columns pol.is does not write, or holds values
-        that cannot be votes (the message names the file, the line and the fix).
+        When a file is missing or unreadable, is not UTF-8 CSV, has columns pol.is does not
+        write, or holds values that cannot be ids, counts or votes (the message names the file,
+        the line and the fix).
 
     Examples
     --------
@@ -125,20 +151,25 @@ def read_polis_export(folder: str | Path) -> PolisExport:
     if not folder.is_dir():
         raise InvalidPolisExport(
             f"{folder} is not a folder: give the folder that holds the pol.is export files "
-            "(comments.csv, votes.csv, participants-votes.csv)."
+            "(comments.csv, participants-votes.csv and usually votes.csv)."
         )
     comments = _read_table(_find_file(folder, "comments"), COMMENT_COLUMNS)
-    votes = _read_table(_find_file(folder, "votes"), VOTE_COLUMNS)
     participants = _read_table(_find_file(folder, "participants"), PARTICIPANT_COLUMNS, comment_columns=True)
+    votes_path = _find_file(folder, "votes", required=False)
     statements = _statements(comments)
-    vote_frame = _votes(votes, statements)
+    participant_frame = _participants(participants)
+    if votes_path is not None:
+        vote_frame = _votes(_read_table(votes_path, VOTE_COLUMNS), statements)
+    else:
+        vote_frame = _votes_from_matrix(participants, participant_frame, statements)
     return PolisExport(
         folder=folder,
         statements=statements,
         votes=vote_frame,
-        participants=_participants(participants),
+        participants=participant_frame,
         summary=_read_summary(folder),
         format="newer" if "is-meta" in comments.frame.columns else "older",
+        votes_from="votes.csv" if votes_path is not None else participants.path.name,
     )
 
 
@@ -147,16 +178,29 @@ class _Table:
     path: Path
     frame: pd.DataFrame
 
-    def where(self, rows: pd.Index) -> list[str]:
-        # Line numbers as a text editor shows them: the header is line 1.
-        return [f"line {int(i) + 2}" for i in rows[:5]]
+    def where(self, rows) -> list[str]:
+        # Line numbers as a text editor shows them: the header is line 1 (a cell holding a line
+        # break shifts the count, so this is the record number in a CSV sense).
+        return [f"line {int(i) + 2}" for i in list(rows)[:5]]
+
+    def problem(self, column: str, rows, message: str, values=None) -> InvalidPolisExport:
+        rows = list(rows)
+        shown = self.where(rows)
+        if values is not None:
+            shown = [f"{w} has {v!r}" for w, v in zip(shown, values)]
+        more = " ..." if len(rows) > 5 else ""
+        return InvalidPolisExport(f"{self.path} column {column!r} {message}; {', '.join(shown)}{more}. "
+                                  "Use the file as exported by pol.is.")
 
 
-def _find_file(folder: Path, kind: str) -> Path:
+def _find_file(folder: Path, kind: str, required: bool = True) -> Path | None:
     names = EXPORT_FILES[kind]
-    found = [folder / n for n in names if (folder / n).is_file()]
-    if not found:
-        found = sorted(p for p in folder.iterdir() if p.is_file() and _kind_of(p.name) == kind)
+    try:
+        found = [folder / n for n in names if (folder / n).is_file()]
+        if not found:
+            found = sorted(p for p in folder.iterdir() if p.is_file() and _kind_of(p.name) == kind)
+    except OSError as exc:
+        raise InvalidPolisExport(f"{folder} cannot be read ({exc.strerror}): check the folder's permissions.") from None
     if len(found) == 1:
         return found[0]
     if found:
@@ -164,10 +208,12 @@ def _find_file(folder: Path, kind: str) -> Path:
             f"{folder} holds more than one {names[0]}: {', '.join(p.name for p in found)}. "
             "Keep one conversation's export per folder."
         )
+    if not required:
+        return None
     raise InvalidPolisExport(
-        f"{folder} has no {names[0]}: a pol.is export needs comments.csv, votes.csv and "
-        "participants-votes.csv. Download the missing file from the conversation's export page "
-        "and put it in this folder."
+        f"{folder} has no {names[0]}: a pol.is export needs comments.csv and participants-votes.csv "
+        "(votes.csv too, when pol.is gave one). Download the missing file from the conversation's "
+        "export page and put it in this folder."
     )
 
 
@@ -188,83 +234,111 @@ def _read_table(path: Path, columns: dict, comment_columns: bool = False) -> _Ta
             "Check that this is an unedited pol.is export file."
         )
     known = set(columns["required"]) | set(columns["optional"])
-    unexpected = [c for c in frame.columns if c not in known and not (comment_columns and c.lstrip("-").isdigit())]
+    unexpected = [c for c in frame.columns if c not in known and not (comment_columns and WHOLE_NUMBER.match(c))]
     if unexpected:
         raise InvalidPolisExport(
-            f"{path} has unexpected column(s) {', '.join(repr(c) for c in unexpected)}: pol.is "
+            f"{path} has unexpected column(s) {', '.join(repr(c) for c in unexpected[:10])}: pol.is "
             f"writes only {', '.join(sorted(known))}"
             f"{' and one column per comment id' if comment_columns else ''}. "
-            "Use the file as exported by pol.is, without added or renamed columns."
+            "Use the file as exported by pol.is, without added, renamed or repeated columns."
         )
     return _Table(path, frame)
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
-    raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InvalidPolisExport(f"{path} cannot be read ({exc.strerror}): check the file's permissions.") from None
+    text = _decode(raw, path)
+    if not text.strip():
+        raise InvalidPolisExport(f"{path} is empty: download the file again from pol.is.")
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, engine="c")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError, OverflowError) as exc:
+        detail = " ".join(str(exc).split())[:200]
+        raise InvalidPolisExport(f"{path} cannot be read as CSV ({detail}). Download the file again from pol.is.") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    # A row with fewer cells than the header leaves None in the missing cells.
+    return frame.fillna("")
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    try:
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InvalidPolisExport(
             f"{path} is not UTF-8 text: byte 0x{raw[exc.start]:02x} on line {line} cannot be decoded. "
             "pol.is exports are UTF-8; re-save the file as UTF-8 (or download it again)."
         ) from None
-    try:
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InvalidPolisExport(
-            f"{path} cannot be read as CSV ({exc}). Download the file again from pol.is."
-        ) from None
 
 
 def _integers(table: _Table, column: str, allow_empty: bool = False) -> pd.Series:
-    text = table.frame[column].str.strip()
-    values = pd.to_numeric(text, errors="coerce")
-    bad = values.isna() if not allow_empty else values.isna() & (text != "")
-    bad |= values.notna() & (values != values.round())
+    text = table.frame[column].astype(str).str.strip()
+    ok = text.map(lambda v: bool(WHOLE_NUMBER.match(v)))
+    bad = ~ok & ((text != "") | (not allow_empty))
     if bad.any():
         rows = bad[bad].index
-        raise InvalidPolisExport(
-            f"{table.path} column {column!r} must hold whole numbers; "
-            f"{', '.join(f'{w} has {text[i]!r}' for w, i in zip(table.where(rows), rows))}"
-            f"{' ...' if len(rows) > 5 else ''}. Use the file as exported by pol.is."
-        )
-    return values.astype("Int64" if allow_empty else "int64")
+        raise table.problem(column, rows, "must hold whole numbers (no decimals, no 'inf', at most 18 digits)",
+                            text[rows])
+    values = pd.array([int(v) if good else pd.NA for v, good in zip(text, ok)], dtype="Int64")
+    series = pd.Series(values, index=table.frame.index, name=column)
+    return series if allow_empty else series.astype("int64")
 
 
 def _check_codes(table: _Table, column: str, values: pd.Series, allowed: set[int], meaning: str) -> None:
     bad = ~values.isin(allowed)
     if bad.any():
         rows = bad[bad].index
+        raise table.problem(column, rows, f"must be {meaning}", values[rows])
+
+
+def _check_unique(table: _Table, column: str, values: pd.Series, what: str) -> None:
+    repeated = values.duplicated(keep=False)
+    if repeated.any():
+        rows = repeated[repeated].index
         raise InvalidPolisExport(
-            f"{table.path} column {column!r} must be {meaning}; "
-            f"{', '.join(f'{w} has {values[i]}' for w, i in zip(table.where(rows), rows))}"
-            f"{' ...' if len(rows) > 5 else ''}."
+            f"{table.path} lists {what} {values[rows[0]]} more than once ({', '.join(table.where(rows))}). "
+            f"Each {what} must appear once: use the file as exported by pol.is."
         )
+
+
+def _flags(table: _Table, column: str) -> pd.Series:
+    text = table.frame[column].astype(str).str.strip().str.lower()
+    bad = ~text.isin(list(TRUE_FALSE))
+    if bad.any():
+        rows = bad[bad].index
+        raise table.problem(column, rows, "must be true or false", text[rows])
+    return text.map(TRUE_FALSE).astype(bool)
+
+
+def _fractions(table: _Table, column: str) -> pd.Series:
+    text = table.frame[column].astype(str).str.strip()
+    values = pd.to_numeric(text, errors="coerce")
+    bad = (text != "") & ~(values.between(0, 1))
+    if bad.any():
+        rows = bad[bad].index
+        raise table.problem(column, rows, "must hold numbers from 0 to 1", text[rows])
+    return values
 
 
 def _statements(table: _Table) -> pd.DataFrame:
     frame = table.frame
     ids = _integers(table, "comment-id")
-    duplicated = ids.duplicated(keep=False)
-    if duplicated.any():
-        rows = duplicated[duplicated].index
-        raise InvalidPolisExport(
-            f"{table.path} lists comment-id {ids[rows[0]]} more than once "
-            f"({', '.join(table.where(rows))}). Each comment must appear once."
-        )
+    _check_unique(table, "comment-id", ids, "comment-id")
     moderated = _integers(table, "moderated")
     _check_codes(table, "moderated", moderated, {-1, 0, 1}, "1 (accepted), 0 (unmoderated) or -1 (rejected)")
     statements = pd.DataFrame({
         "statement": ids,
-        "text": frame["comment-body"],
+        "text": frame["comment-body"].map(clean_text),
         "moderated": moderated,
-        "is_meta": frame["is-meta"].str.lower().eq("true") if "is-meta" in frame else False,
+        "is_meta": _flags(table, "is-meta") if "is-meta" in frame else False,
         "author": _integers(table, "author-id", allow_empty=True) if "author-id" in frame else pd.NA,
         "timestamp": _integers(table, "timestamp", allow_empty=True) if "timestamp" in frame else pd.NA,
     })
     if "group-informed-consensus" in frame:
-        statements["group_informed_consensus"] = pd.to_numeric(frame["group-informed-consensus"], errors="coerce")
+        statements["group_informed_consensus"] = _fractions(table, "group-informed-consensus")
     return statements.sort_values("statement", kind="stable").reset_index(drop=True)
 
 
@@ -275,38 +349,102 @@ def _votes(table: _Table, statements: pd.DataFrame) -> pd.DataFrame:
         "vote": _integers(table, "vote"),
         "timestamp": _integers(table, "timestamp"),
     })
-    _check_codes(table, "vote", votes["vote"], {-1, 0, 1}, "1 (agree), -1 (disagree) or 0 (pass)")
-    unknown = ~votes["statement"].isin(statements["statement"])
-    if unknown.any():
-        rows = unknown[unknown].index
-        ids = sorted(votes.loc[rows, "statement"].unique())
-        raise InvalidPolisExport(
-            f"{table.path} has {len(rows)} vote(s) for comments that are not in comments.csv "
-            f"(comment-id {', '.join(map(str, ids[:10]))}{' ...' if len(ids) > 10 else ''}; "
-            f"{', '.join(table.where(rows))}). Use the comments.csv exported together with these votes."
-        )
+    _check_codes(table, "vote", votes["vote"], VOTE_CODES, "1 (agree), -1 (disagree) or 0 (pass)")
+    _check_known_comments(table, votes["statement"], statements, "vote(s) for")
     return votes
 
 
+def _check_known_comments(table: _Table, ids: pd.Series, statements: pd.DataFrame, what: str) -> None:
+    unknown = ~ids.isin(statements["statement"])
+    if unknown.any():
+        rows = unknown[unknown].index
+        shown = sorted(ids[rows].unique())
+        raise InvalidPolisExport(
+            f"{table.path} has {len(rows)} {what} comments that are not in comments.csv "
+            f"(comment-id {', '.join(map(str, shown[:10]))}{' ...' if len(shown) > 10 else ''}; "
+            f"{', '.join(table.where(rows))}). Use the comments.csv exported together with this file."
+        )
+
+
 def _participants(table: _Table) -> pd.DataFrame:
-    participants = pd.DataFrame({
-        "participant": _integers(table, "participant"),
-        "group": _integers(table, "group-id", allow_empty=True),
-    })
+    ids = _integers(table, "participant")
+    _check_unique(table, "participant", ids, "participant")
+    groups = _integers(table, "group-id", allow_empty=True)
+    negative = groups.notna() & (groups < 0)
+    if negative.any():
+        rows = negative[negative].index
+        raise table.problem("group-id", rows, "must be empty or a group number from 0", groups[rows])
+    participants = pd.DataFrame({"participant": ids, "group": groups})
     if "n-votes" in table.frame:
-        participants["n_votes"] = _integers(table, "n-votes")
+        participants["n_votes"] = _integers(table, "n-votes", allow_empty=True)
     return participants
 
 
+def _votes_from_matrix(table: _Table, participants: pd.DataFrame, statements: pd.DataFrame) -> pd.DataFrame:
+    """One vote per filled cell of participants-votes.csv (each participant's latest vote)."""
+    columns = [c for c in table.frame.columns if WHOLE_NUMBER.match(c)]
+    ids = pd.Series([int(c) for c in columns], dtype="int64")
+    unknown = sorted(set(ids) - set(statements["statement"]))
+    if unknown:
+        raise InvalidPolisExport(
+            f"{table.path} has {len(unknown)} column(s) for comments that are not in comments.csv "
+            f"(comment-id {', '.join(map(str, unknown[:10]))}{' ...' if len(unknown) > 10 else ''}). "
+            "Use the comments.csv exported together with this file."
+        )
+    # Few distinct cell texts ("1", "-1", "0", ""): check and decode those, not every cell.
+    flat = table.frame[columns].to_numpy(dtype=object).ravel()
+    index, texts = pd.factorize(flat, use_na_sentinel=False)
+    decoded = np.array([_vote_code(str(t)) for t in texts], dtype=float)
+    cells = decoded[index].reshape(len(table.frame), len(columns))
+    bad = np.isinf(cells)
+    if bad.any():
+        rows, cols = np.nonzero(bad)
+        shown = [f"line {r + 2} column {columns[c]!r} has {flat[r * len(columns) + c]!r}"
+                 for r, c in zip(rows[:5], cols[:5])]
+        raise InvalidPolisExport(
+            f"{table.path} has {int(bad.sum())} cell(s) that are not a vote (1 agree, -1 disagree, 0 pass, "
+            f"or empty): {', '.join(shown)}{' ...' if bad.sum() > 5 else ''}. Use the file as exported by pol.is."
+        )
+    filled = ~np.isnan(cells)
+    # pol.is numbers participants as they join; with no vote times, that order stands in for time.
+    order = np.argsort(participants["participant"].to_numpy(), kind="stable")
+    rows, cols = np.nonzero(filled[order])
+    ordered_cols = np.argsort(ids.to_numpy(), kind="stable")
+    rank = np.empty(len(ordered_cols), dtype=int)
+    rank[ordered_cols] = np.arange(len(ordered_cols))
+    sequence = np.lexsort((rank[cols], rows))
+    rows, cols = rows[sequence], cols[sequence]
+    return pd.DataFrame({
+        "participant": participants["participant"].to_numpy()[order][rows],
+        "statement": ids.to_numpy()[cols],
+        "vote": cells[order][rows, cols].astype("int64"),
+        "timestamp": np.arange(len(rows), dtype="int64"),
+    })
+
+
+def _vote_code(text: str) -> float:
+    """A participants-votes cell as a vote: NaN when empty, inf when it is not a vote."""
+    text = text.strip()
+    if not text:
+        return np.nan
+    return float(int(text)) if WHOLE_NUMBER.match(text) and int(text) in VOTE_CODES else np.inf
+
+
 def _read_summary(folder: Path) -> dict[str, str]:
-    candidates = [folder / "summary.csv", *sorted(folder.glob("*-summary.csv"))]
-    path = next((p for p in candidates if p.is_file()), None)
+    try:
+        candidates = [folder / "summary.csv", *sorted(folder.glob("*-summary.csv"))]
+        path = next((p for p in candidates if p.is_file()), None)
+    except OSError:
+        return {}
     if path is None:
         return {}
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidPolisExport(
-            f"{path} is not UTF-8 text. pol.is exports are UTF-8; re-save the file as UTF-8."
-        ) from None
-    return {row[0]: row[1] for row in csv.reader(io.StringIO(text)) if len(row) >= 2}
+        text = _decode(path.read_bytes(), path)
+    except OSError as exc:
+        raise InvalidPolisExport(f"{path} cannot be read ({exc.strerror}): check the file's permissions.") from None
+    try:
+        rows = list(csv.reader(io.StringIO(text.replace("\x00", ""))))
+    except csv.Error as exc:
+        raise InvalidPolisExport(f"{path} cannot be read as CSV ({exc}). Download the file again from pol.is.") from None
+    return {clean_text(row[0], single_line=True): clean_text(row[1], single_line=True)
+            for row in rows if len(row) >= 2}

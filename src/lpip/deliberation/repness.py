@@ -145,43 +145,46 @@ def representative_statements(
     """
     stats = compare_groups(matrix, groups)
     stats = stats[~stats["statement"].isin(list(moderated_out))]
-    frames = [_select_for_group(rows, pick_max) for _, rows in stats.groupby("group", sort=True)]
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame(columns=SELECTED_COLUMNS)
-    return pd.concat(frames, ignore_index=True)[SELECTED_COLUMNS]
+    rows = [_select_for_group(_columns(part), pick_max) for _, part in stats.groupby("group", sort=True)]
+    rows = [row for part in rows for row in part]
+    return pd.DataFrame(rows, columns=SELECTED_COLUMNS)
 
 
-def _select_for_group(stats: pd.DataFrame, pick_max: int) -> pd.DataFrame:
+def _columns(stats: pd.DataFrame) -> dict[str, np.ndarray]:
+    # Plain arrays: selecting among a group's statements is a few hundred small steps, and
+    # DataFrame indexing would cost more than the arithmetic (this runs on every live update).
+    return {c: stats[c].to_numpy() for c in STAT_COLUMNS}
+
+
+def _select_for_group(stats: dict[str, np.ndarray], pick_max: int) -> list[dict]:
     passes = ((stats["r_agree_z"] > Z_90) & (stats["p_agree_z"] > Z_90)) | (
         (stats["r_disagree_z"] > Z_90) & (stats["p_disagree_z"] > Z_90))
-    sufficient = _finalize(stats[passes])
-    best_agree = _best_agree(stats)
-    if sufficient.empty:
-        if best_agree is not None:
-            chosen = _finalize(best_agree).assign(best_agree=True)
-        else:
-            best = np.argmax(np.maximum(stats["r_agree_z"].to_numpy(), stats["r_disagree_z"].to_numpy()))
-            chosen = _finalize(stats.iloc[[best]])
-        return _ranked(chosen)
-    if best_agree is not None:
-        sufficient = sufficient[sufficient["statement"] != best_agree["statement"].item()]
-    ordered = sufficient.assign(_metric=_metric(sufficient)).sort_values("_metric", ascending=False, kind="stable")
-    head = [_finalize(best_agree).assign(best_agree=True)] if best_agree is not None else []
-    parts = [part for part in (*head, ordered.drop(columns="_metric")) if len(part)]
-    chosen = pd.concat(parts, ignore_index=True).head(pick_max)
+    best = _best_agree(stats)
+    if not passes.any():
+        if best is not None:
+            return _ranked([_finalize(stats, best, best_agree=True)])
+        fallback = int(np.argmax(np.maximum(stats["r_agree_z"], stats["r_disagree_z"])))
+        return _ranked([_finalize(stats, fallback)])
+    sufficient = np.flatnonzero(passes)
+    if best is not None:
+        sufficient = sufficient[sufficient != best]
+    candidates = [_finalize(stats, i) for i in sufficient]
+    metric = np.array([_metric(c) for c in candidates])
+    ordered = [candidates[i] for i in np.argsort(-metric, kind="stable")]
+    head = [_finalize(stats, best, best_agree=True)] if best is not None else []
+    chosen = (head + ordered)[:pick_max]
     # pol.is always lists agrees before disagrees (a stable partition).
-    chosen = chosen.sort_values("repful_for", key=lambda s: s.ne("agree"), kind="stable")
+    chosen = [c for c in chosen if c["repful_for"] == "agree"] + [c for c in chosen if c["repful_for"] != "agree"]
     return _ranked(chosen)
 
 
-def _best_agree(stats: pd.DataFrame) -> pd.DataFrame | None:
+def _best_agree(stats: dict[str, np.ndarray]) -> int | None:
     # A sequential scan, as in pol.is `beats-best-agr?`: which statement wins depends on what
     # the best so far is, so this is a loop, not a vectorised argmax.
-    na, nd, ra, rat, pa, pat = (stats[c].to_numpy(dtype=float) for c in
+    na, nd, ra, rat, pa, pat = (stats[c].astype(float) for c in
                                 ("n_agree", "n_disagree", "r_agree", "r_agree_z", "p_agree", "p_agree_z"))
     best = None
-    for i in range(len(stats)):
+    for i in range(len(na)):
         if na[i] == 0 and nd[i] == 0:
             continue
         if best is not None and ra[best] > 1.0:
@@ -192,29 +195,23 @@ def _best_agree(stats: pd.DataFrame) -> pd.DataFrame | None:
             better = pat[i] > Z_90 or (ra[i] > 1.0 and pa[i] > 0.5)
         if better:
             best = i
-    return None if best is None else stats.iloc[[best]]
+    return best
 
 
-def _finalize(stats: pd.DataFrame) -> pd.DataFrame:
-    agree = stats["r_agree_z"].astype(float) > stats["r_disagree_z"].astype(float)
-    pick = lambda a, d: np.where(agree, stats[a], stats[d])  # noqa: E731
-    return pd.DataFrame({
-        "group": stats["group"].to_numpy(),
-        "statement": stats["statement"].to_numpy(),
-        "repful_for": np.where(agree, "agree", "disagree"),
-        "n_success": pick("n_agree", "n_disagree").astype(int),
-        "n_trials": stats["n_seen"].to_numpy().astype(int),
-        "p_success": pick("p_agree", "p_disagree").astype(float),
-        "p_success_z": pick("p_agree_z", "p_disagree_z").astype(float),
-        "repness": pick("r_agree", "r_disagree").astype(float),
-        "repness_z": pick("r_agree_z", "r_disagree_z").astype(float),
-        "best_agree": False,
-    })
+def _finalize(stats: dict[str, np.ndarray], i: int, best_agree: bool = False) -> dict:
+    way = "agree" if float(stats["r_agree_z"][i]) > float(stats["r_disagree_z"][i]) else "disagree"
+    return {
+        "group": stats["group"][i], "statement": stats["statement"][i], "repful_for": way,
+        "n_success": int(stats[f"n_{way}"][i]), "n_trials": int(stats["n_seen"][i]),
+        "p_success": float(stats[f"p_{way}"][i]), "p_success_z": float(stats[f"p_{way}_z"][i]),
+        "repness": float(stats[f"r_{way}"][i]), "repness_z": float(stats[f"r_{way}_z"][i]),
+        "best_agree": best_agree,
+    }
 
 
-def _metric(chosen: pd.DataFrame) -> pd.Series:
+def _metric(chosen: dict) -> float:
     return chosen["repness"] * chosen["repness_z"] * chosen["p_success"] * chosen["p_success_z"]
 
 
-def _ranked(chosen: pd.DataFrame) -> pd.DataFrame:
-    return chosen.reset_index(drop=True).assign(rank=lambda f: np.arange(1, len(f) + 1))
+def _ranked(chosen: list[dict]) -> list[dict]:
+    return [dict(row, rank=rank) for rank, row in enumerate(chosen, start=1)]

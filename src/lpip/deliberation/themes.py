@@ -38,6 +38,10 @@ from lpip.errors import InvalidAnalysisOption, MissingExtra, TooFewDocuments
 
 BACKENDS = ("nmf", "embeddings")
 MEASURES = ("npmi", "umass")
+MEASURE_NAMES = {"npmi": "NPMI", "umass": "UMass coherence"}
+# What the workshop report and `lpip coding themes --workshop` find themes in: notes and
+# statements (priorities restate them and would count them twice).
+THEME_KINDS = ("note", "statement")
 MIN_DOCUMENTS = 20
 DEFAULT_CANDIDATES = tuple(range(3, 11))
 SELECTION_SAMPLE = 2000
@@ -87,6 +91,26 @@ class Themes:
     n_topics: int
     backend: str
     measure: str
+
+    @property
+    def choice(self) -> str:
+        """Why there are this many themes, in a sentence.
+
+        Examples
+        --------
+        >>> themes.choice  # doctest: +SKIP
+        '4 themes: of 3 to 10, the number whose themes are most coherent (mean NPMI 0.142; next best 5, 0.120).'
+        """
+        name = MEASURE_NAMES[self.measure]
+        table = self.coherence.sort_values(["coherence", "n_topics"], ascending=[False, True], kind="stable")
+        if len(table) < 2:
+            return f"{self.n_topics} themes, as asked (mean {name} {table['coherence'].iloc[0]:.3f})."
+        runner = table.iloc[1]
+        tried = self.coherence["n_topics"]
+        return (f"{self.n_topics} themes: of {tried.min()} to {tried.max()}, the number whose themes are most "
+                f"coherent (mean {name} {table['coherence'].iloc[0]:.3f}; next best {int(runner['n_topics'])}, "
+                f"{runner['coherence']:.3f}). Coherence is how often a theme's top words occur together in the "
+                "same contributions.")
 
 
 def find_themes(contributions: pd.DataFrame, n_topics: int | None = None, *, backend: str = "nmf",
@@ -383,11 +407,19 @@ def _result(docs, weights, components, terms, binary, scores, k, backend, measur
 
 
 def _quotes(docs: pd.DataFrame, assignments: pd.DataFrame, n_quotes: int) -> pd.DataFrame:
+    """The most typical contributions of each theme, each text once (the same note written twice,
+    or the same comment posted twice, is quoted once)."""
     frame = assignments.assign(text=docs["text"].to_numpy()).dropna(subset=["topic"])
     frame = frame.sort_values(["topic", "weight", "contribution_id"], ascending=[True, False, True], kind="stable")
+    frame = frame[~frame.assign(_same=frame["text"].map(_quote_key)).duplicated(["topic", "_same"])]
     frame = frame.groupby("topic", sort=True).head(n_quotes).copy()
     frame["rank"] = frame.groupby("topic").cumcount() + 1
     return frame[["topic", "rank", "contribution_id", "text", "weight"]].reset_index(drop=True)
+
+
+def _quote_key(text: str) -> str:
+    """Texts that read the same: case, spacing and surrounding punctuation ignored."""
+    return " ".join(str(text).casefold().split()).strip(" .!?;:,\"'")
 
 
 def _spread(docs: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
@@ -404,3 +436,37 @@ def _spread(docs: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
         parts.append(counts.assign(by=by))
     columns = ["topic", "by", "value", "contributions", "share_of_topic", "share_of_group"]
     return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+
+
+# ----------------------------------------------------------------------------- workshops
+
+
+def workshop_themes(session, workshop_ids: list[int] | None = None, n_topics: int | None = None, *,
+                    backend: str = "nmf", n_quotes: int = 3, seed: int = 0) -> Themes:
+    """Themes of workshops' notes and statements: what the workshop report shows and what
+    ``lpip coding themes --workshop`` prints, found by one call with the same parameters, so the
+    same data always gives the same number of themes.
+
+    Parameters
+    ----------
+    session : Session
+    workshop_ids : list of int, optional
+        The workshops (all workshops when not given).
+    n_topics, backend, n_quotes, seed
+        As :func:`find_themes`.
+
+    Examples
+    --------
+    >>> workshop_themes(session, [1]).choice  # doctest: +SKIP
+    """
+    from lpip.deliberation.coding import load_contributions
+    from lpip.workshops.workshops import get_workshop
+
+    if workshop_ids is None:
+        contributions = load_contributions(session, None, kinds=THEME_KINDS)
+    else:
+        for workshop_id in workshop_ids:
+            get_workshop(session, workshop_id)
+        contributions = pd.concat([load_contributions(session, w, kinds=THEME_KINDS) for w in workshop_ids],
+                                  ignore_index=True)
+    return find_themes(contributions, n_topics, backend=backend, n_quotes=n_quotes, seed=seed)

@@ -24,10 +24,12 @@ from lpip.errors import LpipError, WrongAreaLevel
 from lpip.evidence.benchmarks import DEFAULT_REGION
 from lpip.evidence.formatting import format_number
 from lpip.evidence.hotspots import find_hotspots
-from lpip.evidence.profile import AreaProfile, ProfileContext, build_profile, district_members, gather_context
+from lpip.evidence.profile import (
+    AreaProfile, ProfileContext, build_profile, district_members, gather_context, imd_indicator_id,
+)
 from lpip.geography.areas import get_area
 
-HOTSPOT_INDICATOR = "imd_score"
+HOTSPOT_INDICATOR = imd_indicator_id()
 TOP_DIFFERENCES = 5
 MIN_QUESTIONS, MAX_QUESTIONS = 3, 5
 JUDGED = ("higher is better", "lower is better")

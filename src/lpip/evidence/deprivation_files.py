@@ -22,6 +22,7 @@ from lpip.geography.codes import suggestion
 from lpip.geography.load import read_lsoa_lookup
 from lpip.geography.models import LEVELS, Area, AreaLink
 from lpip.spreadsheets import write_csv
+from lpip.tabledesc import Column, TableDescription, to_csvw
 
 BUNDLED_INPUT = "bundled IoD2019 LSOA data (File 2 ranks and deciles, File 5 scores, File 6 denominators)"
 RANK_COLUMNS = tuple(domain.rank for domain in DOMAINS)
@@ -234,20 +235,22 @@ COLUMN_DESCRIPTIONS = {
 
 def summary_metadata(csv_name: str, source: str, areas: str, warnings: list[str]) -> dict:
     """CSVW metadata for a summary CSV: its columns, method notes and warnings."""
+    return to_csvw(summary_description(source, areas, warnings), csv_name)
+
+
+def summary_description(source: str, areas: str, warnings: list[str]) -> TableDescription:
+    """The one description of a deprivation summary table (columns, key, licence, notes)."""
     columns = []
     for name in OUTPUT_COLUMNS:
         measure = name.removeprefix("rank_of_")
         ranked = name != measure
         description = COLUMN_DESCRIPTIONS[name] if not ranked else (
             f"Rank of {measure} among English LADs, 1 = most deprived, ties share the better rank")
-        datatype = "string" if name in ("area_code", "area_name", "domain") else ("integer" if ranked else "double")
-        columns.append({"name": name, "titles": name, "datatype": datatype, "dc:description": description})
-    return {
-        "@context": ["http://www.w3.org/ns/csvw", {"@language": "en"}],
-        "url": csv_name,
-        "dc:title": f"IoD2019 deprivation summaries ({areas})",
-        "dc:source": f"{source}; English Indices of Deprivation 2019, MHCLG",
-        "dc:license": "Open Government Licence v3.0",
-        "rdfs:comment": method_notes() + [f"Warning: {w}" for w in warnings],
-        "tableSchema": {"columns": columns, "primaryKey": ["area_code", "domain"]},
-    }
+        kind = "string" if name in ("area_code", "area_name", "domain") else ("integer" if ranked else "number")
+        columns.append(Column(name, kind, name, description))
+    return TableDescription(
+        name="deprivation_summary", title=f"IoD2019 deprivation summaries ({areas})", columns=tuple(columns),
+        primary_key=("area_code", "domain"), licence="Open Government Licence v3.0",
+        sources=(f"{source}; English Indices of Deprivation 2019, MHCLG",),
+        notes=tuple(method_notes() + [f"Warning: {w}" for w in warnings]),
+    )

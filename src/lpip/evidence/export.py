@@ -24,11 +24,12 @@ from lpip.evidence.models import Indicator, IndicatorValue
 from lpip.geography.areas import check_level, descendants, get_area
 from lpip.geography.models import Area
 from lpip.spreadsheets import write_csv, write_xlsx
+from lpip.tabledesc import Column, TableDescription, to_csvw
 
 EXPORT_COLUMNS = ["areacd", "areanm", "period", "value", "lci", "uci", "status"]
 COUNT_COLUMNS = ["numerator", "denominator"]
 EXPORT_FORMATS = ("csv", "xlsx", "json")
-CSVW_DATATYPES = {"value": "number", "lci": "number", "uci": "number", "numerator": "number", "denominator": "number"}
+COLUMN_TYPES = {"value": "number", "lci": "number", "uci": "number", "numerator": "number", "denominator": "number"}
 
 
 def export_indicator(
@@ -158,28 +159,35 @@ def _write_text(frame: pd.DataFrame, fmt: str, handle: TextIO) -> None:
 def csvw_metadata(frame: pd.DataFrame, url: str) -> dict:
     """A CSV-on-the-Web description of an exported table (``frame.attrs["indicator"]``).
 
-    Standard keys carry what CSVW readers know (``dc:title``, ``dc:license`` ...); the
-    fields only lpip has (unit, polarity, value type, levels) use ``lpip:`` keys.
+    The table is described once (:func:`export_description`) and written as CSVW by
+    :func:`lpip.tabledesc.to_csvw`: standard keys carry what CSVW readers know
+    (``dc:title``, ``dc:license`` ...); the fields only lpip has (unit, polarity, value type,
+    levels) use ``lpip:`` keys.
     """
+    return to_csvw(export_description(frame), url)
+
+
+COLUMN_DESCRIPTIONS = {
+    "areacd": "GSS code of the area", "areanm": "Area name", "period": "Period the value refers to",
+    "value": "The indicator's value", "lci": "Lower limit of the 95% confidence interval",
+    "uci": "Upper limit of the 95% confidence interval", "status": "Status of the value as published (e.g. provisional)",
+    "numerator": "Numerator the value was computed from", "denominator": "Denominator the value was computed from",
+}
+
+
+def export_description(frame: pd.DataFrame) -> TableDescription:
+    """The one description of an exported indicator table (columns, key, licence, source)."""
     meta = frame.attrs.get("indicator") or {}
-    document = {
-        "@context": ["http://www.w3.org/ns/csvw", {"@language": "en"}],
-        "url": url,
-        "dc:identifier": meta.get("id"),
-        "dc:title": meta.get("title"),
-        "dc:description": meta.get("description"),
-        "dc:publisher": meta.get("publisher"),
-        "dc:license": meta.get("licence"),
-        "dc:source": meta.get("source"),
-        "dcat:theme": meta.get("theme"),
-        "lpip:unit": meta.get("unit"),
-        "lpip:polarity": meta.get("polarity"),
-        "lpip:valueType": meta.get("value_type"),
-        "lpip:levels": [level for level in (meta.get("levels") or "").split(",") if level],
-        "tableSchema": {
-            "columns": [{"name": column, "titles": column, "datatype": CSVW_DATATYPES.get(column, "string")}
-                        for column in frame.columns],
-            "primaryKey": ["areacd", "period"],
-        },
-    }
-    return {key: value for key, value in document.items() if value not in (None, "")}
+    levels = [level for level in (meta.get("levels") or "").split(",") if level]
+    properties = {"dc:identifier": meta.get("id"), "dcat:theme": meta.get("theme"), "lpip:unit": meta.get("unit"),
+                  "lpip:polarity": meta.get("polarity"), "lpip:valueType": meta.get("value_type"),
+                  "lpip:levels": levels}
+    columns = tuple(Column(name, COLUMN_TYPES.get(name, "string"), name, COLUMN_DESCRIPTIONS.get(name, ""),
+                           unit=meta.get("unit") if name in ("value", "lci", "uci") else None)
+                    for name in frame.columns)
+    return TableDescription(
+        name=str(meta.get("id") or "indicator"), title=meta.get("title") or "", description=meta.get("description") or "",
+        columns=columns, primary_key=("areacd", "period"), licence=meta.get("licence"),
+        sources=(meta["source"],) if meta.get("source") else (), publisher=meta.get("publisher"),
+        properties={key: value for key, value in properties.items() if value not in (None, "", [])},
+    )

@@ -36,6 +36,9 @@ DOMAIN_NAMES = {
     "crime": "Crime", "barriers": "Barriers to housing and services", "living_environment": "Living environment",
     "idaci": "Income deprivation affecting children", "idaopi": "Income deprivation affecting older people",
 }
+# The Index of Multiple Deprivation that maps, profiles, hotspots and packs show: one place
+# to change when the default edition changes (see :func:`imd_indicator_id`).
+IMD_INDICATOR = "imd_score"
 TREND_SHOWN = ("start_period", "end_period", "start_value", "end_value", "change", "percent_change", "direction")
 SIMILAR_AREAS = 5
 Progress = Callable[[str], None]
@@ -53,6 +56,7 @@ class ProfileContext:
     membership : area_code, lsoa_code for each area.
     lsoas : the bundled IoD2019 LSOA table.
     trends : one row per area and indicator with two or more district periods.
+    similar_indicators : the variables of the similar-areas comparison (None: its default).
     """
 
     region: Area
@@ -61,6 +65,7 @@ class ProfileContext:
     membership: pd.DataFrame
     lsoas: pd.DataFrame
     trends: pd.DataFrame
+    similar_indicators: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -80,12 +85,20 @@ class AreaProfile:
     similar: pd.DataFrame | None
     members: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    similar_variables: list[str] = field(default_factory=list)  # titles of the similar-areas indicators
 
     @property
     def charted(self) -> pd.DataFrame:
-        """Rows on the spine chart: indicators with a value that are not counts."""
-        rows = self.indicators[self.indicators["on_chart"] & self.indicators["value"].notna()]
+        """Rows on the spine chart: every indicator that is not a count, with or without a
+        value (the chart says "no value" where there is none, so that it lists them all)."""
+        rows = self.indicators[self.indicators["on_chart"].astype(bool)]
         return rows.assign(label=rows["title"] + " (" + rows["period"] + ")")
+
+
+def imd_indicator_id() -> str:
+    """The id of the IMD indicator (LSOA level) that the profile map, the data pack's hotspots
+    and the atlas's first LSOA page show."""
+    return IMD_INDICATOR
 
 
 @cache
@@ -114,8 +127,9 @@ def membership_table(session: Session, areas: list[Area], lsoas: pd.DataFrame) -
 
 
 def gather_context(session: Session, area_codes: Iterable[str], region: str = DEFAULT_REGION,
-                   progress: Progress | None = None) -> ProfileContext:
-    """Compute, once, what the profiles of ``area_codes`` need.
+                   progress: Progress | None = None, similar_indicators: Iterable[str] | None = None) -> ProfileContext:
+    """Compute, once, what the profiles of ``area_codes`` need; ``similar_indicators`` are the
+    variables of the similar-areas comparison (default :func:`lpip.evidence.similar.default_indicators`).
 
     Examples
     --------
@@ -138,6 +152,7 @@ def gather_context(session: Session, area_codes: Iterable[str], region: str = DE
         deprivation=deprivation[deprivation["area_code"].isin(wanted)].reset_index(drop=True),
         membership=membership[membership["area_code"].isin(wanted)].reset_index(drop=True),
         lsoas=lsoas, trends=trends,
+        similar_indicators=tuple(similar_indicators) if similar_indicators else None,
     )
 
 
@@ -174,7 +189,7 @@ def _aggregated_trend(session: Session, indicator, area: Area, start: str, end: 
 
 
 def build_profile(session: Session, code: str, region: str = DEFAULT_REGION,
-                  context: ProfileContext | None = None) -> AreaProfile:
+                  context: ProfileContext | None = None, similar_indicators: Iterable[str] | None = None) -> AreaProfile:
     """The profile of one area (a district, sub-region, custom area or region).
 
     Parameters
@@ -183,6 +198,8 @@ def build_profile(session: Session, code: str, region: str = DEFAULT_REGION,
     code : the area, e.g. "E08000029" (Solihull) or "WM-BSOL".
     region : the region whose districts give the ranges on the spine chart.
     context : from :func:`gather_context` when profiling many areas; computed if omitted.
+    similar_indicators : the variables of the similar-areas comparison (district indicator
+        ids); default the context's, else :func:`lpip.evidence.similar.default_indicators`.
 
     Examples
     --------
@@ -191,13 +208,15 @@ def build_profile(session: Session, code: str, region: str = DEFAULT_REGION,
     ('Type', 'Local authority district (2019)')
     """
     area = get_area(session, code)
-    context = context or gather_context(session, [area.code], region)
+    context = context or gather_context(session, [area.code], region, similar_indicators=similar_indicators)
     indicators = context.benchmarks[context.benchmarks["area_code"] == area.code].reset_index(drop=True)
     deprivation = context.deprivation[context.deprivation["area_code"] == area.code].reset_index(drop=True)
     lsoas = context.membership.loc[context.membership["area_code"] == area.code, "lsoa_code"].dropna()
     deciles = decile_counts(context.lsoas, lsoas)
     notes: list[str] = []
-    similar = similar_areas(session, area, notes)
+    variables: list[str] = []
+    chosen = tuple(similar_indicators) if similar_indicators else context.similar_indicators
+    similar = similar_areas(session, area, notes, chosen, variables)
     members = district_members(session, area)
     trends = context.trends[context.trends["area_code"] == area.code] if not context.trends.empty else pd.DataFrame()
     facts = key_facts(session, area, context.region, deprivation, deciles, members)
@@ -205,6 +224,7 @@ def build_profile(session: Session, code: str, region: str = DEFAULT_REGION,
         code=area.code, name=area.name, level=area.level, region_code=context.region.code,
         region_name=context.region.name, facts=facts, indicators=indicators, deprivation=deprivation,
         deciles=deciles, trends=trends.reset_index(drop=True), similar=similar, members=members, notes=notes,
+        similar_variables=variables,
     )
 
 
@@ -214,19 +234,23 @@ def decile_counts(lsoas: pd.DataFrame, codes: Iterable[str]) -> pd.Series:
     return chosen[IMD.decile].astype(int).value_counts().reindex(range(1, 11), fill_value=0).rename("lsoas")
 
 
-def similar_areas(session: Session, area: Area, notes: list[str]) -> pd.DataFrame | None:
-    """The districts most like a district (None for other areas, with a note)."""
+def similar_areas(session: Session, area: Area, notes: list[str], indicators: Iterable[str] | None = None,
+                  variables: list[str] | None = None) -> pd.DataFrame | None:
+    """The districts most like a district (None for other areas, with a note); the titles of
+    the indicators compared go into ``variables``."""
     if area.level != "lad":
         notes.append("Similar areas are found for districts only (they compare districts with districts).")
         return None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            result = find_similar_areas(session, area.code, n=SIMILAR_AREAS)
+            result = find_similar_areas(session, area.code, n=SIMILAR_AREAS, indicators=indicators)
         except LpipError as exc:
             notes.append(f"Similar areas: {exc.message}")
             return None
     notes += [f"Similar areas: {w.message}" for w in caught]
+    if variables is not None:
+        variables += [result.titles[i] for i in result.indicators]
     return result.neighbours
 
 

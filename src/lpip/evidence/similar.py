@@ -1,18 +1,28 @@
 """Similar areas: the districts nearest to one district on a set of standardised indicators.
 
-Like CIPFA's nearest neighbours or the ONS "similar areas" feature: each indicator's latest
-value is turned into a z-score across every English district that has it (mean 0, standard
-deviation 1, population standard deviation), and districts are ranked by Euclidean distance
-over the z-scores. Each neighbour comes with the indicators that make it differ most
-(their share of the squared distance) and the ones on which it is most alike.
+The method is the distance approach of CIPFA's Nearest Neighbours Model for English local
+authorities: each variable is standardised across the authorities (mean 0, standard
+deviation 1) and authorities are ranked by the Euclidean distance between them over the
+standardised values. Here each indicator's latest district value is turned into a z-score
+across every English district that has it (population standard deviation), and districts
+are ranked by the Euclidean distance over the z-scores. Where lpip differs from CIPFA's
+model, and from ONS's "statistical nearest neighbours" (29 indicators, transformed and
+imputed, on Explore Local Statistics): every variable weighs the same (CIPFA weights its
+about 40 metrics by subject), distances are in standard deviations and not rebased to 0-1
+(CIPFA sets the farthest authority to 1), and nothing is imputed: a district without a value
+for a chosen indicator is left out of the ranking and listed (``excluded``). The reader
+chooses the variables (``indicators=``, ``lpip similar --indicators``). Each neighbour comes
+with the indicators that make it differ most (their share of the squared distance) and those
+on which it is most alike, by name: "Qualifications: NVQ level 3 and above: +0.75 sd (40%)".
 
 Default indicators (``DEFAULT_INDICATORS``) are a CIPFA-like profile from the bundled
 catalogue: size (population_census), household income (gdhi_per_head), productivity
 (gva_per_hour), labour market (employment_rate), skills (nvq3_plus), health behaviour
-(smoking_prevalence) and connectivity, a proxy for rurality (gigabit_broadband). No LAD
-indicator in the bundle covers all 317 districts of 2019: the 11 districts of
-Buckinghamshire and Northamptonshire merged in 2020-21 have no values in releases after the
-merger. Each of the seven covers 304 to 306 districts and 304 have all seven.
+(smoking_prevalence) and connectivity, a proxy for rurality (gigabit_broadband). Ids that
+the catalogue no longer has are skipped (:func:`default_indicators`), so a new catalogue
+does not break the default. No LAD indicator in the bundle covers all 317 districts of 2019:
+the 11 districts of Buckinghamshire and Northamptonshire merged in 2020-21 have no values in
+releases after the merger. Each of the seven covers 304 to 306 districts and 304 have all seven.
 """
 
 from __future__ import annotations
@@ -43,6 +53,7 @@ DEFAULT_INDICATORS = (
     "gigabit_broadband",
 )
 TOP = 3
+SEPARATOR = "; "  # between the indicators of most_different and most_alike (titles hold commas)
 NEIGHBOUR_COLUMNS = ["rank", "area_code", "area_name", "distance", "most_different", "most_alike"]
 
 
@@ -60,6 +71,8 @@ class SimilarAreasResult:
         The district compared.
     indicators : tuple of str
         Indicators used, in the order given.
+    titles : dict
+        The title of each indicator used (the names in ``most_different`` and ``most_alike``).
     periods : dict
         The period used for each indicator (its latest at district level).
     dropped : tuple of str
@@ -68,17 +81,20 @@ class SimilarAreasResult:
         Districts left out because they lack a value for one of ``indicators``.
     neighbours : DataFrame
         rank, area_code, area_name, distance (Euclidean, in standard deviations),
-        most_different (the top three indicators by share of the squared distance, with the
-        neighbour's difference in standard deviations) and most_alike (the three smallest
+        most_different (the top three indicators by share of the squared distance, named,
+        with the neighbour's difference in standard deviations, e.g. "Gross value added per
+        hour worked: +0.63 sd (38%)", separated by "; ") and most_alike (the three smallest
         differences).
     contributions : DataFrame
         Long form, one row per neighbour and indicator: area_code, indicator_id, value,
-        target_value, z, target_z, difference (z minus target_z), share (of the squared distance).
+        target_value, z, target_z, difference (z minus target_z), share (of the squared
+        distance), title.
     """
 
     area_code: str
     area_name: str
     indicators: tuple[str, ...]
+    titles: dict[str, str]
     periods: dict[str, str]
     dropped: tuple[str, ...]
     excluded: tuple[str, ...]
@@ -102,7 +118,8 @@ def standardise(table: pd.DataFrame) -> pd.DataFrame:
     return (table - table.mean()) / spread
 
 
-def nearest_areas(table: pd.DataFrame, target: str, n: int = 10) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, ...]]:
+def nearest_areas(table: pd.DataFrame, target: str, n: int = 10,
+                  titles: dict[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, ...]]:
     """The ``n`` rows of ``table`` nearest to row ``target`` by Euclidean distance of z-scores.
 
     Parameters
@@ -114,6 +131,9 @@ def nearest_areas(table: pd.DataFrame, target: str, n: int = 10) -> tuple[pd.Dat
         The area compared.
     n : int
         How many neighbours.
+    titles : dict, optional
+        The name of each column in the most_different and most_alike text; default the
+        column names.
 
     Returns
     -------
@@ -128,6 +148,7 @@ def nearest_areas(table: pd.DataFrame, target: str, n: int = 10) -> tuple[pd.Dat
     >>> nearest_areas(table, "A", n=1)[0]["area_code"].tolist()
     ['B']
     """
+    names = {c: (titles or {}).get(c, c) for c in table.columns}
     z = standardise(table)
     others = z.drop(index=target)
     complete = others.dropna()
@@ -141,22 +162,23 @@ def nearest_areas(table: pd.DataFrame, target: str, n: int = 10) -> tuple[pd.Dat
         "rank": range(1, len(order) + 1),
         "area_code": order.to_numpy(),
         "distance": distance.loc[order].to_numpy(),
-        "most_different": [_most_different(difference.loc[c], squared.loc[c]) for c in order],
-        "most_alike": [_most_alike(difference.loc[c]) for c in order],
+        "most_different": [_most_different(difference.loc[c], squared.loc[c], names) for c in order],
+        "most_alike": [_most_alike(difference.loc[c], names) for c in order],
     })
     contributions = _contributions(table, z, target, order, difference, squared)
+    contributions["title"] = contributions["indicator_id"].map(names)
     return neighbours, contributions, excluded
 
 
-def _most_different(difference: pd.Series, squared: pd.Series) -> str:
+def _most_different(difference: pd.Series, squared: pd.Series, names: dict[str, str]) -> str:
     total = squared.sum()
     top = squared.sort_values(ascending=False, kind="stable").head(TOP)
-    return ", ".join(f"{i} {difference[i]:+.2f} sd ({squared[i] / total:.0%})" for i in top.index) if total else ""
+    return SEPARATOR.join(f"{names[i]}: {difference[i]:+.2f} sd ({squared[i] / total:.0%})" for i in top.index) if total else ""
 
 
-def _most_alike(difference: pd.Series) -> str:
+def _most_alike(difference: pd.Series, names: dict[str, str]) -> str:
     top = difference.abs().sort_values(kind="stable").head(TOP)
-    return ", ".join(f"{i} {difference[i]:+.2f} sd" for i in top.index)
+    return SEPARATOR.join(f"{names[i]}: {difference[i]:+.2f} sd" for i in top.index)
 
 
 def _contributions(table, z, target, order, difference, squared) -> pd.DataFrame:
@@ -195,7 +217,7 @@ def find_similar_areas(
     n : int
         How many neighbours (default 10).
     indicators : list of str, optional
-        District-level indicators; default :data:`DEFAULT_INDICATORS`.
+        The variables: district-level indicator ids; default :func:`default_indicators`.
 
     Returns
     -------
@@ -209,7 +231,7 @@ def find_similar_areas(
     if n < 1:
         raise InvalidAnalysisOption(f"--n must be 1 or more (how many similar areas to list), not {n}.")
     area = _district(session, area_code)
-    chosen = _check_indicators(session, indicators or DEFAULT_INDICATORS)
+    chosen = check_indicators(session, indicators or default_indicators(session))
     periods = {i: choose_period(session, i, None, level="lad") for i in chosen}
     table = _district_table(session, periods)
     dropped = _missing_for(table, area.code, chosen)
@@ -224,14 +246,27 @@ def find_similar_areas(
             f"{area.code} has no value for {', '.join(dropped)}; left out of the comparison.",
             DroppedIndicatorWarning, stacklevel=2,
         )
-    neighbours, contributions, excluded = nearest_areas(table[kept], area.code, n)
+    titles = {i: get_indicator(session, i).title for i in kept}
+    neighbours, contributions, excluded = nearest_areas(table[kept], area.code, n, titles)
     names = dict(session.execute(select(Area.code, Area.name).where(Area.level == "lad")).all())
     neighbours.insert(2, "area_name", neighbours["area_code"].map(names))
     return SimilarAreasResult(
-        area_code=area.code, area_name=area.name, indicators=tuple(kept),
+        area_code=area.code, area_name=area.name, indicators=tuple(kept), titles=titles,
         periods={i: periods[i] for i in kept}, dropped=tuple(dropped), excluded=excluded,
         neighbours=neighbours[NEIGHBOUR_COLUMNS], contributions=contributions,
     )
+
+
+def default_indicators(session: Session) -> tuple[str, ...]:
+    """:data:`DEFAULT_INDICATORS` that the catalogue has (all of them with the bundled data)."""
+    from lpip.evidence.models import Indicator
+
+    known = set(session.scalars(select(Indicator.id).where(Indicator.id.in_(DEFAULT_INDICATORS))))
+    chosen = tuple(i for i in DEFAULT_INDICATORS if i in known)
+    if not chosen:
+        raise NoData("None of the default similar-areas indicators (" + ", ".join(DEFAULT_INDICATORS) + ") is in the "
+                     "catalogue. Choose the variables with --indicators (`lpip indicators list` lists them).")
+    return chosen
 
 
 def _district(session: Session, code: str) -> Area:
@@ -245,7 +280,9 @@ def _district(session: Session, code: str) -> Area:
     return area
 
 
-def _check_indicators(session: Session, ids: Iterable[str]) -> list[str]:
+def check_indicators(session: Session, ids: Iterable[str]) -> list[str]:
+    """The ids, without repeats, once each is known and has district values
+    (:class:`UnknownIndicator` or :class:`IndicatorNotAtLevel` otherwise)."""
     chosen = list(dict.fromkeys(i.strip() for i in ids if i.strip()))
     for indicator_id in chosen:
         indicator = get_indicator(session, indicator_id)

@@ -41,6 +41,12 @@ def _read_boundaries(name: str) -> gpd.GeoDataFrame:
     return read_boundaries(name)
 
 
+def lsoa_boundaries() -> gpd.GeoDataFrame:
+    """The bundled LSOA boundaries (code, name, geometry; EPSG:4326), read once per process:
+    the one place that says which LSOA boundaries the maps draw."""
+    return _read_boundaries(BOUNDARY_FILES["lsoa"][0])
+
+
 def boundaries_for(level: str, codes) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Boundaries (code, geometry; EPSG:4326) of the given areas and the codes that have none.
 

@@ -126,8 +126,10 @@ def hotspot_alt(legend: list[LegendEntry], indicator, areas_words: str) -> str:
 
 
 def draw_hotspots(result_frame, boundaries: gpd.GeoDataFrame, indicator, out: Path, *,
-                  period: str | None = None, outlines: gpd.GeoDataFrame | None = None) -> str:
-    """Draw a hotspot map to ``out`` (.png, .svg or .html) and return its alt text.
+                  period: str | None = None, outlines: gpd.GeoDataFrame | None = None,
+                  size: tuple[float, float] | None = None) -> str:
+    """Draw a hotspot map to ``out`` (.png, .svg or .html) and return its alt text; ``size``
+    (inches) as in :func:`lpip.maps.draw_static`.
 
     Examples
     --------
@@ -143,7 +145,7 @@ def draw_hotspots(result_frame, boundaries: gpd.GeoDataFrame, indicator, out: Pa
     if out.suffix.lower() == ".html":
         write_page(styled, out)
     else:
-        render(styled, out, outlines)
+        render(styled, out, outlines, *([size] if size else []))
     return styled.alt
 
 

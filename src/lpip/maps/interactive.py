@@ -122,16 +122,24 @@ def write_page(styled: StyledMap, out: Path, *, tile_url: str | None = None) -> 
     out.parent.mkdir(parents=True, exist_ok=True)
     name = out.stem
     geojson = write_geojson(styled.areas, out.parent / f"{name}.geojson")
-    data_script = out.parent / f"{name}.data.js"
-    data_script.write_text(
-        f"(window.LPIP_MAP_DATA = window.LPIP_MAP_DATA || {{}})[{json.dumps(geojson.name)}] = "
-        + geojson.read_text(encoding="utf-8") + ";\n",
-        encoding="utf-8",
-    )
+    data_script = write_data_script(geojson)
     copy_map_assets(out.parent / "assets")
     markup = fragment_markup(styled, name, geojson.name, tile_url=tile_url)
     out.write_text(page_markup(styled.title, markup, "assets", [data_script.name]), encoding="utf-8")
     return out
+
+
+def write_data_script(geojson: Path, key: str | None = None) -> Path:
+    """``<stem>.data.js`` beside a GeoJSON file: a script that hands the GeoJSON to lpip-map.js
+    as ``window.LPIP_MAP_DATA[key]`` (``key``: the map's data-geojson, default the file's name),
+    because browsers refuse ``fetch`` from pages opened as files."""
+    data_script = geojson.with_name(geojson.name.removesuffix(".geojson") + ".data.js")
+    data_script.write_text(
+        f"(window.LPIP_MAP_DATA = window.LPIP_MAP_DATA || {{}})[{json.dumps(key or geojson.name)}] = "
+        + geojson.read_text(encoding="utf-8") + ";\n",
+        encoding="utf-8",
+    )
+    return data_script
 
 
 # --- assets --------------------------------------------------------------------------------

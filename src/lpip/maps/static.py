@@ -20,6 +20,11 @@ from lpip.maps.legend import StyledMap, style_choropleth
 STATIC_SUFFIXES = (".png", ".svg")
 DRAWING_CRS = "EPSG:27700"
 DPI = 150
+SIZE = (8.6, 8.2)  # inches: a map on its own
+# A map in an A4 profile or pack: drawn at the width it prints at (182 mm between lpip's
+# margins), so that its text prints at the sizes set here (7 pt and more), not scaled down,
+# and under half an A4 page high, so that a map pushed to the next page leaves no half-empty page.
+PRINT_SIZE = (7.0, 4.8)
 EDGES = {"lad": ("#ffffff", 0.6), "lsoa": ("face", 0.05)}
 RC = {
     "svg.fonttype": "none",  # keep text as <text>, not outlines
@@ -36,6 +41,7 @@ def draw_static(
     scheme: str = "quantiles",
     k: int = 5,
     outlines: gpd.GeoDataFrame | None = None,
+    size: tuple[float, float] = SIZE,
 ) -> str:
     """Draw a choropleth to a PNG or SVG file (by the suffix of ``out``) and return its alt text.
 
@@ -51,6 +57,7 @@ def draw_static(
         Classification (see :func:`lpip.maps.classify`).
     outlines : GeoDataFrame, optional
         Boundaries drawn over the areas, e.g. :func:`lpip.maps.subregion_outlines`.
+    size : (width, height) in inches; :data:`PRINT_SIZE` for a map printed in an A4 document.
 
     Returns
     -------
@@ -65,17 +72,18 @@ def draw_static(
 
     out = check_suffix(Path(out), STATIC_SUFFIXES)
     styled = style_choropleth(frame, indicator, scheme, k)
-    render(styled, out, outlines)
+    render(styled, out, outlines, size)
     return styled.alt
 
 
-def render(styled: StyledMap, out: Path, outlines: gpd.GeoDataFrame | None = None) -> Path:
-    """Write a styled map to ``out`` (PNG or SVG)."""
+def render(styled: StyledMap, out: Path, outlines: gpd.GeoDataFrame | None = None,
+           size: tuple[float, float] = SIZE) -> Path:
+    """Write a styled map to ``out`` (PNG or SVG), ``size`` inches before cropping."""
     import matplotlib
     from matplotlib.figure import Figure
 
     with matplotlib.rc_context(RC):
-        figure = Figure(figsize=(8.6, 8.2), layout=None)
+        figure = Figure(figsize=size, layout=None)
         axes = figure.add_axes((0.02, 0.12, 0.62, 0.72))
         _draw_areas(axes, styled)
         if outlines is not None and len(outlines):
@@ -83,7 +91,7 @@ def render(styled: StyledMap, out: Path, outlines: gpd.GeoDataFrame | None = Non
         axes.set_axis_off()
         axes.set_aspect("equal")
         _add_legend(axes, styled, outlines)
-        _add_text(figure, styled)
+        _add_text(figure, styled, size[0])
         out.parent.mkdir(parents=True, exist_ok=True)
         figure.savefig(out, dpi=DPI, bbox_inches="tight", pad_inches=0.15, facecolor="white",
                        metadata=_metadata(styled, out.suffix.lower()))
@@ -118,11 +126,13 @@ def _add_legend(axes, styled: StyledMap, outlines) -> None:
     legend.get_title().set_fontweight("bold")
 
 
-def _add_text(figure, styled: StyledMap) -> None:
-    title = _wrap(styled.title, 70)
+def _add_text(figure, styled: StyledMap, width: float = SIZE[0]) -> None:
+    # Lines wrap to the figure's width (characters per inch at each size), so that nothing
+    # runs past the edge and makes the cropped image wider than it was drawn.
+    title = _wrap(styled.title, int(width * 8.1))
     figure.text(0.02, 0.975, title, fontsize=13, fontweight="bold", va="top")
     figure.text(0.02, 0.935 - 0.032 * title.count("\n"), styled.subtitle, fontsize=10, color="#404040", va="top")
-    footer = "\n".join([*(_wrap(note, 120) for note in styled.notes), _wrap(styled.attribution, 120)])
+    footer = "\n".join([*(_wrap(n, int(width * 14)) for n in styled.notes), _wrap(styled.attribution, int(width * 14))])
     figure.text(0.02, 0.10, footer, fontsize=7, color="#404040", va="top", linespacing=1.4)
 
 

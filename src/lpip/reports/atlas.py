@@ -2,20 +2,24 @@
 
 ``build_atlas`` writes, into one folder::
 
-    index.html            a map of the region's districts, a search box, every area and pack
+    index.html            the home map (every district indicator, a chooser, district names,
+                          the sub-regions outlined), a search box, every area and pack
+    maps/home.data.js     the home map's data (:mod:`lpip.reports.homemap`); districts.geojson
     indicators.html       the list of indicators, by theme
-    indicators/ID.html    one page per indicator: map, ranked table, chart, downloads
-    areas/CODE.html|.pdf  one profile per district and sub-region
+    indicators/ID.html    one page per indicator: map (ID.geojson, ID.data.js), ranked table, chart
+    areas/CODE.html|.pdf  one profile per district, region (England's atlas) and sub-region
     datapacks/CODE.html|.pdf  one data pack per sub-region
     downloads.html        every file to download; downloads/ holds CSV, XLSX (and the maps' GeoJSON)
-    search.json           the search index read by assets/atlas.js
+    search.json, search.js  the search index read by assets/atlas.js
     atlas.json            the marker that says "this folder is an lpip atlas"
 
 Everything the pages load is in the folder (Leaflet, our CSS and scripts): the site works
-offline and from any static web server (``lpip atlas serve``). The folder rules and serving
-are in :mod:`lpip.reports.site`, the indicator pages in :mod:`lpip.reports.indicators`.
-Pages are made in worker processes (one per CPU), each page on its own from the same inputs,
-so the site is the same whatever the number of processes.
+offline, from any static web server (``lpip atlas serve``) and opened from the folder
+(file://: map data and the search index are scripts, which browsers run there, not JSON to
+fetch, which they refuse). The folder rules and serving are in :mod:`lpip.reports.site`, the
+indicator pages in :mod:`lpip.reports.indicators`. Pages are made in worker processes
+(:mod:`lpip.reports.atlas_pages`), each page on its own from the same inputs, so the site is
+the same whatever the number of processes.
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,29 +37,38 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lpip import __version__
-from lpip.errors import InvalidExport, LpipError, NoBoundaries, NoData, UnknownAreaCode
+from lpip.errors import InvalidExport, NoBoundaries, UnknownAreaCode
+from lpip.evidence.benchmarks import DEFAULT_REGION, district_indicators
 from lpip.evidence.catalogue import get_indicator
 from lpip.evidence.models import Indicator
+from lpip.evidence.profile import ProfileContext, gather_context, imd_indicator_id
 from lpip.geography.areas import get_area, list_areas
 from lpip.geography.models import Area, AreaLink
-from lpip.evidence.benchmarks import DEFAULT_REGION, district_indicators
-from lpip.evidence.datapack import build_datapack
-from lpip.evidence.profile import ProfileContext, build_profile, gather_context
-from lpip.reports.datapack import datapack_figures, datapack_page
-from lpip.reports.indicators import indicator_page, map_assets
-from lpip.reports.profile import profile_figures, profile_page
-from lpip.reports.render import figure_sources, render_page
-from lpip.reports.site import MARKER, MARKER_KIND, copy_assets, is_atlas, prepare_folder, serve_atlas
+from lpip.reports.atlas_pages import (
+    Job,
+    JobSettings,
+    Progress,
+    Tracker,
+    run_jobs,
+    start_pool,
+    worker_count,
+)
+from lpip.reports.render import render_page
+from lpip.reports.site import (
+    MARKER,
+    MARKER_KIND,
+    copy_assets,
+    is_atlas,
+    prepare_folder,
+    serve_atlas,
+)
 from lpip.spreadsheets import write_csv
 
-# The IoD2019 index and the domains that the bundle has at LSOA level, mapped by score.
-LSOA_INDICATORS = (
-    "imd_score", "income_score", "employment_score", "education_score", "health_score", "crime_score",
-    "barriers_score", "living_environment_score",
-)
-INDEX_INDICATOR = "gdhi_per_head"
+# LSOA indicators of these kinds get no page of their own: ranks and deciles restate a
+# score's order, and counts of people say how big a neighbourhood is, not how it fares.
+LSOA_NOT_MAPPED = ("rank", "decile", "count")
+INDEX_INDICATOR = "gdhi_per_head"  # shown first on the home map when the catalogue has it
 LEVEL_NAMES = {"lad": "districts", "lsoa": "LSOAs"}
-Progress = Callable[[str, int, int], None]
 __all__ = ["MARKER", "AtlasResult", "build_atlas", "is_atlas", "prepare_folder", "serve_atlas"]
 
 
@@ -106,94 +118,98 @@ def sub_regions(session: Session, region: str) -> list[Area]:
     return chosen
 
 
-def require_boundaries(session: Session, region: str) -> list[str]:
-    """The region's district codes; :class:`NoBoundaries` when any of its districts or LSOAs
-    has no bundled boundary (the atlas maps both)."""
+def regions_within(session: Session, region: str) -> list[Area]:
+    """The regions inside ``region`` (England's nine; none inside a region), profiled too."""
+    return [get_area(session, code) for code in list_areas(session, level="region", within=region)["code"]
+            if code != region]
+
+
+def require_boundaries(session: Session, region: str) -> tuple[list[str], list[str]]:
+    """(the region's district codes, notes). The district maps need district boundaries:
+    :class:`NoBoundaries` when none of the districts has one; districts without one (e.g.
+    districts newer than the bundled boundaries) are profiled but left off the maps, with a
+    note."""
     from lpip.maps.choropleth import boundaries_for
 
     area = get_area(session, region)
     codes = list_areas(session, level="lad", within=region)["code"].tolist()
     if not codes:
         raise NoBoundaries(f"{area.code} ({area.name}) has no districts inside it, so there is nothing to map. "
-                           "Build the atlas of a region, e.g. --region E12000005.")
-    for level, wanted in (("lad", codes), ("lsoa", list_areas(session, level="lsoa", within=region)["code"])):
-        _, missing = boundaries_for(level, wanted)
-        if missing:
-            raise NoBoundaries(
-                f"{len(missing):,} of the {len(wanted):,} {LEVEL_NAMES[level]} of {area.name} ({area.code}) have no "
-                f"bundled boundary (e.g. {', '.join(missing[:3])}), so the atlas's maps cannot be drawn. lpip ships "
-                "district and LSOA boundaries for the West Midlands: build with --region E12000005."
-            )
-    return codes
+                           "Build the atlas of a region or of England, e.g. --region E12000005.")
+    _, missing = boundaries_for("lad", codes)
+    if len(missing) == len(codes):
+        raise NoBoundaries(
+            f"None of the {len(codes):,} districts of {area.name} ({area.code}) has a bundled boundary (e.g. "
+            f"{', '.join(missing[:3])}), so the atlas's maps cannot be drawn. lpip ships district boundaries for "
+            "England: build with --region E12000005 or --region E92000001."
+        )
+    notes = []
+    if missing:
+        notes.append(f"{len(missing)} of the {len(codes)} districts have no bundled boundary and are not on the maps "
+                     f"(they have profiles and are in every table): {', '.join(missing)}.")
+    return codes, notes
 
 
-def atlas_indicators(session: Session) -> list[tuple[Indicator, str]]:
-    """(indicator, level) for every page: each district indicator, then the IMD and domains by LSOA."""
+def lsoa_maps_note(session: Session, region: Area) -> str | None:
+    """None when every LSOA of the region has a bundled boundary (the LSOA pages can be drawn),
+    else a note saying why the atlas has no LSOA pages."""
+    from lpip.maps.choropleth import boundaries_for
+
+    lsoas = list_areas(session, level="lsoa", within=region.code)["code"]
+    _, missing = boundaries_for("lsoa", lsoas)
+    if not missing:
+        return None
+    return (f"No LSOA maps: {len(missing):,} of the {len(lsoas):,} LSOAs of {region.name} have no bundled boundary "
+            "(lpip ships LSOA boundaries for the West Midlands). The district pages, profiles and packs are complete.")
+
+
+def lsoa_indicators(session: Session) -> list[Indicator]:
+    """LSOA indicators that get a page: the IMD first, then the others in catalogue order,
+    leaving out ranks, deciles and counts (:data:`LSOA_NOT_MAPPED`)."""
+    query = select(Indicator).order_by(Indicator.theme, Indicator.id)
+    chosen = [i for i in session.scalars(query) if "lsoa" in i.level_list and i.value_type not in LSOA_NOT_MAPPED]
+    return sorted(chosen, key=lambda i: i.id != imd_indicator_id())
+
+
+def atlas_indicators(session: Session, lsoa: bool = True) -> list[tuple[Indicator, str]]:
+    """(indicator, level) for every page: each district indicator, then (when ``lsoa``) the
+    LSOA indicators of :func:`lsoa_indicators`."""
     pages = [(i, "lad") for i in district_indicators(session)]
-    for indicator_id in LSOA_INDICATORS:
-        try:
-            pages.append((get_indicator(session, indicator_id), "lsoa"))
-        except LpipError:
-            continue
+    if lsoa:
+        pages += [(i, "lsoa") for i in lsoa_indicators(session)]
     return pages
-
-
-# --- area pages --------------------------------------------------------------------------
-
-
-def area_page(session: Session, site: Path, code: str, context: ProfileContext, pdf: bool, packs: set[str],
-              profiled: frozenset[str] = frozenset(), indicator_pages: frozenset[str] = frozenset()) -> int:
-    """Write one profile (HTML, and PDF when asked); return the number of PDFs written."""
-    profile = build_profile(session, code, context.region.code, context)
-    figures = profile_figures(session, profile)
-    sources = figure_sources(figures, site / "areas" / "img", "img/")
-    links = {"areas": "", "indicators": "../indicators/", "pdf": f"{code}.pdf" if pdf else None,
-             "datapack": f"../datapacks/{code}.html" if code in packs else None, "profiled": profiled,
-             "indicator_pages": indicator_pages}
-    html = profile_page(profile, sources, standalone=False, root="../", links=links)
-    out = site / "areas" / f"{code}.html"
-    out.write_text(html, encoding="utf-8")
-    return _pdf(html, out, pdf)
-
-
-def datapack_files(session: Session, site: Path, code: str, context: ProfileContext, pdf: bool,
-                   profiled: frozenset[str] = frozenset()) -> int:
-    pack = build_datapack(session, code, context.region.code, context)
-    sources = figure_sources(datapack_figures(session, pack), site / "datapacks" / "img", "img/")
-    links = {"areas": "../areas/", "profile": f"../areas/{code}.html", "pdf": f"{code}.pdf" if pdf else None,
-             "profiled": profiled}
-    html = datapack_page(pack, sources, standalone=False, root="../", links=links)
-    out = site / "datapacks" / f"{code}.html"
-    out.write_text(html, encoding="utf-8")
-    return _pdf(html, out, pdf)
-
-
-def _pdf(html: str, page: Path, pdf: bool) -> int:
-    if not pdf:
-        return 0
-    from lpip.reports.pdf import write_pdf
-
-    write_pdf(html, page.with_suffix(".pdf"), base_url=page.parent)
-    return 1
 
 
 # --- index, lists, search ----------------------------------------------------------------
 
 
-def index_map(session: Session, site: Path, region: Area) -> str:
-    from lpip.maps import map_frame, write_interactive
+def home_map(session: Session, site: Path, codes: list[str], subregions: list[Area], layers: list[dict]) -> dict:
+    """Write the home map's data script (:mod:`lpip.reports.homemap`) and
+    ``maps/districts.geojson`` (the district shapes); return the index page's map context."""
+    import geopandas as gpd
 
-    indicator = get_indicator(session, INDEX_INDICATOR)
-    frame = map_frame(session, indicator.id, level="lad", within=region.code)
-    fragment = write_interactive(frame, indicator, site / "maps", name="districts", asset_prefix="assets",
-                                 geojson_url="maps/districts.geojson")
-    return fragment.read_text(encoding="utf-8")
+    from lpip.evidence.profile import district_members
+    from lpip.maps.choropleth import boundaries_for
+    from lpip.reports.homemap import shapes, write_home_map
+
+    found, missing = boundaries_for("lad", codes)
+    names = dict(session.execute(select(Area.code, Area.name).where(Area.code.in_(codes))).all())
+    frame = gpd.GeoDataFrame(found.assign(name=found["code"].map(names)).sort_values("code"), geometry="geometry",
+                             crs="EPSG:4326").reset_index(drop=True)
+    frame.attrs["without_boundary"] = missing
+    groups = [(area, district_members(session, area)["code"].tolist()) for area in subregions]
+    context = write_home_map(site, frame, groups, layers, INDEX_INDICATOR)
+    (site / "maps" / "districts.geojson").write_text(json.dumps(shapes(frame), ensure_ascii=False), encoding="utf-8")
+    return context
 
 
-def search_entries(districts: list[Area], subregions: list[Area], pages: list[dict]) -> list[dict]:
+def search_entries(districts: list[Area], subregions: list[Area], pages: list[dict],
+                   regions: list[Area] = ()) -> list[dict]:
     """The search index: every profile, data pack and indicator page, with words to match."""
     entries = [dict(title=a.name, kind="District profile", url=f"areas/{a.code}.html", words=f"{a.name} {a.code}")
                for a in districts]
+    entries += [dict(title=a.name, kind="Region profile", url=f"areas/{a.code}.html", words=f"{a.name} {a.code} region")
+                for a in regions]
     for area in subregions:
         entries.append(dict(title=area.name, kind="Sub-region profile", url=f"areas/{area.code}.html",
                             words=f"{area.name} {area.code}"))
@@ -204,18 +220,25 @@ def search_entries(districts: list[Area], subregions: list[Area], pages: list[di
     return entries
 
 
+def write_search(site: Path, entries: list[dict]) -> None:
+    """search.json, and search.js with the same index for pages opened from the folder
+    (file://), where the search script cannot fetch the JSON."""
+    text = json.dumps(entries, ensure_ascii=False)
+    (site / "search.json").write_text(text, encoding="utf-8")
+    (site / "search.js").write_text(f"window.LPIP_SEARCH_INDEX = {text};\n", encoding="utf-8")
+
+
 def write_lists(site: Path, region: Area, districts: list[Area], subregions: list[Area], pages: list[dict],
-                map_html: str, pdf: bool, built: str) -> int:
-    """index.html, indicators.html, downloads.html and search.json; returns the page count."""
-    (site / "search.json").write_text(json.dumps(search_entries(districts, subregions, pages), ensure_ascii=False),
-                                      encoding="utf-8")
+                home: dict, pdf: bool, built: str, regions: list[Area] = (), notes: list[str] = ()) -> int:
+    """index.html, indicators.html, downloads.html and the search index; returns the page count."""
+    write_search(site, search_entries(districts, subregions, pages, regions))
     themes: dict[str, list[dict]] = {}
     for page in pages:
         themes.setdefault(page["theme"], []).append(page)
-    common = dict(region=region, districts=districts, subregions=subregions, pdf=pdf, built=built)
+    common = dict(region=region, districts=districts, subregions=subregions, regions=list(regions), pdf=pdf,
+                  built=built, notes=list(notes))
     pages_html = {
-        "index.html": render_page("index.html", title=f"{region.name} evidence atlas", map_html=map_html,
-                                  map_assets=map_assets("assets"), **common),
+        "index.html": render_page("index.html", title=f"{region.name} evidence atlas", home=home, **common),
         "indicators.html": render_page("indicators.html", title="Indicators", themes=themes, **common),
         "downloads.html": render_page("downloads.html", title="Downloads", pages=pages, **common),
     }
@@ -233,100 +256,6 @@ def write_tables(site: Path, context: ProfileContext) -> None:
 # --- the build ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Job:
-    """One independent piece of the site: an indicator page, a profile or a data pack."""
-
-    kind: str  # "indicator", "profile" or "datapack"
-    code: str
-    level: str = "lad"
-
-
-@dataclass(frozen=True)
-class JobSettings:
-    """What every job needs besides the database: where to write and what to link."""
-
-    site: Path
-    region: str
-    pdf: bool
-    packs: frozenset[str]
-    context_file: Path
-    profiled: frozenset[str] = frozenset()
-    indicator_pages: frozenset[str] = frozenset()
-
-
-_WORKER: dict = {}  # per process: engine, session, settings and the context read once
-
-
-def run_job(job: Job) -> dict:
-    """Do one job in this process (a worker, or the main process when building serially)."""
-    started, cpu = time.perf_counter(), time.process_time()
-    session, settings = _WORKER["session"], _WORKER["settings"]
-    if job.kind == "indicator":
-        result = _indicator_job(session, settings, job)
-    else:
-        context = _worker_context(settings.context_file)
-        if job.kind == "profile":
-            pdfs = area_page(session, settings.site, job.code, context, settings.pdf, set(settings.packs),
-                             settings.profiled, settings.indicator_pages)
-        else:
-            pdfs = datapack_files(session, settings.site, job.code, context, settings.pdf, settings.profiled)
-        result = dict(page=None, pdfs=pdfs, note=None)
-    session.rollback()  # read-only work: end the transaction so the next job sees a fresh snapshot
-    return dict(result, job=job, seconds=time.perf_counter() - started, cpu=time.process_time() - cpu,
-                pid=os.getpid())
-
-
-def _indicator_job(session: Session, settings: JobSettings, job: Job) -> dict:
-    region = get_area(session, settings.region)
-    try:
-        entry = indicator_page(session, settings.site, get_indicator(session, job.code), job.level, region,
-                               settings.profiled)
-    except NoData as exc:
-        return dict(page=None, pdfs=0, note=f"{job.code} has no page: {exc.message}")
-    return dict(page=entry, pdfs=0, note=None)
-
-
-def _worker_context(path: Path) -> ProfileContext:
-    if _WORKER.get("context_file") != path:
-        _WORKER["context"] = pd.read_pickle(path)
-        _WORKER["context_file"] = path
-    return _WORKER["context"]
-
-
-def _start_worker(database_url: str, settings: JobSettings) -> None:
-    from lpip.db import make_engine, session_factory
-
-    engine = make_engine(database_url)
-    _WORKER.update(engine=engine, session=session_factory(engine)(), settings=settings)
-
-
-def _worker_count(session: Session, workers: int | None) -> int:
-    """Processes to use: ``workers``, else one per CPU; 1 for an in-memory database, which
-    other processes cannot open."""
-    url = session.get_bind().url
-    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
-        return 1
-    return max(1, workers if workers is not None else min(os.cpu_count() or 1, 4))
-
-
-def _pool(session: Session, count: int, settings: JobSettings):
-    """Worker processes started from a fork server that has lpip imported already, so that
-    they start in a fraction of a second and no thread of this process is forked.
-
-    As with any process pool, a script that calls :func:`build_atlas` must do so under
-    ``if __name__ == "__main__":``; if the workers cannot start, the build goes on in this
-    process (see :func:`_run_jobs`).
-    """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["lpip.reports.atlas", "lpip.reports.datapack", "lpip.maps"])
-    url = session.get_bind().url.render_as_string(hide_password=False)
-    return ProcessPoolExecutor(count, mp_context=context, initializer=_start_worker, initargs=(url, settings))
-
-
 def context_codes(session: Session, districts: list[Area], subregions: list[Area]) -> list[str]:
     """The areas whose figures the pages need: the profiled ones and the districts of each
     sub-region (its data pack compares them)."""
@@ -338,49 +267,61 @@ def context_codes(session: Session, districts: list[Area], subregions: list[Area
     return list(dict.fromkeys(codes))
 
 
-def chosen_areas(codes: list[str], districts: list[Area], subregions: list[Area], region: Area) -> tuple[list[Area], list[Area]]:
-    """The districts and sub-regions named in ``codes``; :class:`UnknownAreaCode` for a code that is neither."""
-    known = {a.code for a in districts + subregions}
+def chosen_areas(codes: list[str], districts: list[Area], subregions: list[Area], region: Area,
+                 regions: list[Area] = ()) -> tuple[list[Area], list[Area], list[Area]]:
+    """The districts, sub-regions and regions named in ``codes``; :class:`UnknownAreaCode` for
+    a code that is none of them."""
+    known = {a.code for a in [*districts, *subregions, *regions]}
     unknown = [c for c in codes if c not in known]
     if unknown:
+        shown = sorted(known) if len(known) <= 40 else [*sorted(known)[:40], "..."]
         raise UnknownAreaCode(
-            f"{', '.join(unknown)}: not a district or sub-region of {region.name} ({region.code}). "
-            f"Its districts and sub-regions: {', '.join(sorted(known))}."
+            f"{', '.join(unknown)}: not a district{', region' if regions else ''} or sub-region of {region.name} "
+            f"({region.code}). Its districts{', regions' if regions else ''} and sub-regions: {', '.join(shown)}."
         )
-    return [a for a in districts if a.code in codes], [a for a in subregions if a.code in codes]
+    return ([a for a in districts if a.code in codes], [a for a in subregions if a.code in codes],
+            [a for a in regions if a.code in codes])
 
 
-def plan_jobs(indicators: list[tuple[Indicator, str]], districts: list[Area], subregions: list[Area]) -> list[Job]:
+def plan_jobs(indicators: list[tuple[Indicator, str]], districts: list[Area], subregions: list[Area],
+              regions: list[Area] = ()) -> list[Job]:
     """Every job, the slowest first so that the processes finish together: data packs, the
-    LSOA maps, profiles, then district indicator pages."""
+    LSOA maps, profiles (regions first: they add up the most), then district indicator pages."""
     jobs = [Job("datapack", a.code) for a in subregions]
     jobs += [Job("indicator", i.id, level) for i, level in indicators if level == "lsoa"]
-    jobs += [Job("profile", a.code) for a in subregions + districts]
+    jobs += [Job("profile", a.code) for a in [*regions, *subregions, *districts]]
     jobs += [Job("indicator", i.id, level) for i, level in indicators if level == "lad"]
     return jobs
 
 
-def chosen_indicators(session: Session, region: str, ids: list[str] | None) -> list[tuple[Indicator, str]]:
+def chosen_indicators(session: Session, region: Area, ids: list[str] | None,
+                      notes: list[str]) -> list[tuple[Indicator, str]]:
     """Indicator pages to build: every district indicator and the LSOA ones by default (a job
-    whose indicator has no value in the region is left out with a note); the indicators named
-    in ``ids`` are checked now and must all have values there (else :class:`NoData`)."""
+    whose indicator has no value in the region is left out with a note; LSOA pages only where
+    the region's LSOAs have boundaries, else a note); the indicators named in ``ids`` are
+    checked now and must all have values there (else :class:`NoData`)."""
     from lpip.maps import map_frame
 
-    pages = atlas_indicators(session)
+    lsoa_note = lsoa_maps_note(session, region)
+    pages = atlas_indicators(session, lsoa=lsoa_note is None)
     if ids:
         wanted = [get_indicator(session, i).id for i in ids]
         pages = [(i, lvl) for i, lvl in pages if i.id in wanted]
         for indicator_id in set(wanted) - {i.id for i, _ in pages}:
+            lsoa = ", ".join(i.id for i in lsoa_indicators(session))
             raise InvalidExport(f"{indicator_id} has no district values and is not one of the LSOA indicators the "
-                                f"atlas maps ({', '.join(LSOA_INDICATORS)}); choose another indicator.")
+                                f"atlas maps ({lsoa}){'; ' + lsoa_note if lsoa_note else ''}. Choose another indicator.")
         for indicator, level in pages:
-            map_frame(session, indicator.id, level=level, within=region)  # NoData when it has no values there
+            map_frame(session, indicator.id, level=level, within=region.code, skip_unmapped=level == "lad")
+    if lsoa_note:
+        notes.append(lsoa_note)
     return pages
 
 
 def build_atlas(session: Session, region: str = DEFAULT_REGION, out: Path = Path("atlas"), force: bool = False,
                 progress: Progress | None = None, pdf: bool = True, indicators: list[str] | None = None,
-                areas: list[str] | None = None, workers: int | None = None) -> AtlasResult:
+                areas: list[str] | None = None, workers: int | None = None,
+                similar_indicators: list[str] | None = None) -> AtlasResult:
     """Build the static evidence atlas of a region into the folder ``out``.
 
     Parameters
@@ -399,6 +340,8 @@ def build_atlas(session: Session, region: str = DEFAULT_REGION, out: Path = Path
         of; default all of the region's. The index map shows every district either way.
     workers : processes to build pages in; default one per CPU (at most 4). The site is the
         same whatever the number: each page is made on its own, from the same inputs.
+    similar_indicators : the variables of the district profiles' similar areas (district
+        indicator ids, checked before anything is written); default a CIPFA-like set.
 
     Returns
     -------
@@ -412,48 +355,57 @@ def build_atlas(session: Session, region: str = DEFAULT_REGION, out: Path = Path
     """
     cpu_started = time.process_time()
     region_area = get_area(session, region)
-    require_boundaries(session, region_area.code)
+    codes, notes = require_boundaries(session, region_area.code)
     if pdf:
         from lpip.reports.pdf import check_pdf_support
 
         check_pdf_support()
-    districts = [get_area(session, c) for c in list_areas(session, level="lad", within=region_area.code)["code"]]
-    subregions = sub_regions(session, region_area.code)
+    if similar_indicators:
+        from lpip.evidence.similar import check_indicators
+
+        similar_indicators = check_indicators(session, similar_indicators)
+    districts = [get_area(session, c) for c in codes]
+    subregions = outlined = sub_regions(session, region_area.code)
+    regions = regions_within(session, region_area.code)
     if areas is not None:
-        districts, subregions = chosen_areas(areas, districts, subregions, region_area)
-    pages_to_build = chosen_indicators(session, region_area.code, indicators)
+        districts, subregions, regions = chosen_areas(areas, districts, subregions, region_area, regions)
+    pages_to_build = chosen_indicators(session, region_area, indicators, notes)
     site = prepare_folder(Path(out), force)
-    jobs = plan_jobs(pages_to_build, districts, subregions)
-    tracker = _Tracker(progress, total=3 + len(jobs))
+    jobs = plan_jobs(pages_to_build, districts, subregions, regions)
+    tracker = Tracker(progress, total=3 + len(jobs))
     for sub in ("indicators/img", "areas/img", "datapacks/img", "downloads", "maps"):
         (site / sub).mkdir(parents=True, exist_ok=True)
     copy_assets(site / "assets")
     tracker.step("assets", "copy assets")
     with tempfile.TemporaryDirectory(prefix="lpip-atlas-") as scratch:
+        profiled = frozenset(a.code for a in [*districts, *subregions, *regions])
         settings = JobSettings(site, region_area.code, pdf, frozenset(a.code for a in subregions),
-                               Path(scratch) / "context.pickle", frozenset(a.code for a in districts + subregions),
+                               Path(scratch) / "context.pickle", profiled,
                                frozenset(i.id for i, level in pages_to_build if level == "lad"))
-        count = _worker_count(session, workers)
-        pool = _pool(session, count, settings) if count > 1 else None
+        count = worker_count(session, workers)
+        pool = start_pool(session, count, settings) if count > 1 else None
         try:
-            context = gather_context(session, context_codes(session, districts, subregions), region_area.code)
+            context = gather_context(session, context_codes(session, [*districts, *regions], subregions),
+                                     region_area.code, progress=tracker.say, similar_indicators=similar_indicators)
             pd.to_pickle(context, settings.context_file)
             tracker.step("evidence", "indicators against England, deprivation, trends")
             write_tables(site, context)
-            results = _run_jobs(session, jobs, settings, pool, tracker)
+            results = run_jobs(session, jobs, settings, pool, tracker)
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
     order = {job: n for n, job in enumerate(jobs)}
     results.sort(key=lambda r: order[r["job"]])
     entries = [r["page"] for r in results if r["page"]]
-    notes = [r["note"] for r in results if r["note"]]
+    notes += [r["note"] for r in results if r["note"]]
+    layers = [entry.pop("layer") for entry in entries if entry.get("layer")]
     built = datetime.now(timezone.utc).strftime("%-d %B %Y")
-    lists = write_lists(site, region_area, districts, subregions, entries, index_map(session, site, region_area), pdf, built)
+    home = home_map(session, site, codes, outlined, layers)
+    lists = write_lists(site, region_area, districts, subregions, entries, home, pdf, built, regions, notes)
     tracker.step("index and downloads", "index, lists and search")
     result = AtlasResult(
         folder=site, region=region_area.code, pages=lists + len(jobs), pdfs=sum(r["pdfs"] for r in results),
-        files=0, areas=len(districts) + len(subregions), indicators=len(entries), stages=tracker.stages,
+        files=0, areas=len(districts) + len(subregions) + len(regions), indicators=len(entries), stages=tracker.stages,
         notes=notes, workers=count,
     )
     result.seconds = time.perf_counter() - tracker.started
@@ -461,59 +413,3 @@ def build_atlas(session: Session, region: str = DEFAULT_REGION, out: Path = Path
     write_marker(site, result)
     result.files = sum(1 for p in site.rglob("*") if p.is_file())
     return result
-
-
-STAGE_NAMES = {"indicator": "indicator pages", "profile": "profiles", "datapack": "data packs"}
-
-
-def _run_jobs(session: Session, jobs: list[Job], settings: JobSettings, pool, tracker: _Tracker) -> list[dict]:
-    """Run the jobs in the pool (or here, one after another); the tracker gets each job's own
-    seconds under its stage, and the wall-clock time of the whole as "pages (elapsed)"."""
-    from concurrent.futures import as_completed
-    from concurrent.futures.process import BrokenProcessPool
-
-    started = time.perf_counter()
-    results: list[dict] = []
-    if pool is not None:
-        try:
-            futures = [pool.submit(run_job, job) for job in jobs]
-            for future in as_completed(futures):
-                results.append(_record(future.result(), tracker))
-        except BrokenProcessPool:
-            # Workers could not start (e.g. a script without a __main__ guard): finish here.
-            done = {r["job"] for r in results}
-            jobs = [job for job in jobs if job not in done]
-        else:
-            jobs = []
-    _WORKER.update(session=session, settings=settings)
-    results += [_record(run_job(job), tracker) for job in jobs]
-    tracker.stages["pages (elapsed)"] = time.perf_counter() - started
-    tracker.last = time.perf_counter()
-    return results
-
-
-def _record(outcome: dict, tracker: _Tracker) -> dict:
-    tracker.add(STAGE_NAMES[outcome["job"].kind], outcome["seconds"], outcome["job"].code)
-    return outcome
-
-
-class _Tracker:
-    """Counts steps for the progress callback and adds up the seconds of each stage."""
-
-    def __init__(self, progress: Progress | None, total: int):
-        self.progress, self.total, self.done = progress, total, 0
-        self.stages: dict[str, float] = {}
-        self.last = self.started = time.perf_counter()
-
-    def step(self, stage: str, label: str) -> None:
-        now = time.perf_counter()
-        self.add(stage, now - self.last, label)
-        self.last = now
-
-    def add(self, stage: str, seconds: float, label: str) -> None:
-        self.stages[stage] = self.stages.get(stage, 0.0) + seconds
-        self.done += 1
-        if self.progress:
-            self.progress(label, self.done, self.total)
-
-

@@ -15,7 +15,7 @@ from lpip.evidence.benchmarks import DEFAULT_REGION
 from lpip.evidence.catalogue import get_indicator
 from lpip.evidence.datapack import HOTSPOT_INDICATOR, TOP_DIFFERENCES, DataPack, build_datapack
 from lpip.reports.profile import document_kind, profile_figures, write_document
-from lpip.reports.render import Figure, figure_sources, format_number, render_page
+from lpip.reports.render import Figure, figure_sources, format_number, render_page, spine_sources
 
 
 # --- documents ---------------------------------------------------------------------------
@@ -33,14 +33,15 @@ def hotspot_figure(session: Session, pack: DataPack) -> Figure | None:
         return None
     import tempfile
 
-    from lpip.geography.boundaries import read_boundaries
     from lpip.maps import draw_hotspots
+    from lpip.maps.choropleth import lsoa_boundaries
+    from lpip.maps.static import PRINT_SIZE
 
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "hotspots.png"
         try:
-            alt = draw_hotspots(result, read_boundaries("lsoa"), get_indicator(session, HOTSPOT_INDICATOR), out,
-                                period=result.period)
+            alt = draw_hotspots(result, lsoa_boundaries(), get_indicator(session, HOTSPOT_INDICATOR), out,
+                                period=result.period, size=PRINT_SIZE)
         except LpipError as exc:
             pack.notes.append(f"Hotspot map: {exc.message}")
             return None
@@ -58,6 +59,12 @@ def difference_rows(frame: pd.DataFrame, names: bool = False) -> list[dict]:
     return rows
 
 
+def count_rows(profile) -> list[dict]:
+    """The indicators that are counts (not on the spine chart), with the area's value."""
+    rows = profile.indicators[~profile.indicators["on_chart"].astype(bool)]
+    return [dict(title=r.title, value=format_number(r.value, r.unit), period=r.period) for r in rows.itertuples(index=False)]
+
+
 def datapack_page(pack: DataPack, sources: dict[str, dict], standalone: bool = True, root: str = "",
                   links: dict | None = None) -> str:
     from lpip.reports.profile import deprivation_rows, indicator_rows, trend_rows
@@ -65,7 +72,8 @@ def datapack_page(pack: DataPack, sources: dict[str, dict], standalone: bool = T
     district_worse = pack.district_differences.nsmallest(TOP_DIFFERENCES, "score")
     district_better = pack.district_differences.nlargest(TOP_DIFFERENCES, "score")
     return render_page(
-        "datapack.html", pack=pack, profile=pack.profile, figures=sources,
+        "datapack.html", pack=pack, profile=pack.profile, figures=sources, spines=spine_sources(sources),
+        counts=count_rows(pack.profile),
         indicators=indicator_rows(pack.profile), deprivation=deprivation_rows(pack.profile),
         deciles=pack.profile.deciles.to_dict(), trends=trend_rows(pack.profile),
         better=difference_rows(pack.better), worse=difference_rows(pack.worse),

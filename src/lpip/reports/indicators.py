@@ -14,6 +14,7 @@ from lpip.geography.models import Area
 from lpip.reports.render import Figure, figure_sources, format_number, pyplot, render_page, savefig_svg
 
 RANKED_LSOAS = 20  # most and least: LSOA tables list this many of each
+BAR_LIMIT = 60  # districts: up to this many get a bar each; more (England's) a histogram
 
 
 def ranked_table(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
@@ -49,21 +50,27 @@ def bar_chart(table: pd.DataFrame, indicator: Indicator, england: float | None) 
     return Figure(f"{indicator.id}-chart", svg, alt)
 
 
-def histogram(table: pd.DataFrame, indicator: Indicator, where: str) -> Figure:
-    """The distribution of LSOA values."""
+def histogram(table: pd.DataFrame, indicator: Indicator, where: str, areas: str = "LSOAs",
+              england: float | None = None) -> Figure:
+    """The distribution of the values (of LSOAs, or of districts when there are too many for
+    a bar each), with England's value where there is one."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 2.6))
     try:
         ax.hist(table["value"], bins=30, color="#4B6C8F", edgecolor="#000000", linewidth=0.3)
+        if england is not None and not np.isnan(england):
+            ax.axvline(england, color="#000000", linestyle="--", linewidth=1.2, label=f"England {format_number(england)}")
+            ax.legend(fontsize=7, frameon=False)
+        ax.tick_params(labelsize=7)
         ax.set_xlabel(f"{indicator.unit} ({table['period'].iloc[0]})", fontsize=8)
-        ax.set_ylabel("LSOAs", fontsize=8)
+        ax.set_ylabel(areas, fontsize=8)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         svg = savefig_svg(fig)
     finally:
         plt.close(fig)
     values = table["value"]
-    alt = (f"Histogram of {indicator.title} for the {len(table):,} LSOAs of {where}: median "
+    alt = (f"Histogram of {indicator.title} for the {len(table):,} {areas} of {where}: median "
            f"{format_number(values.median())}, from {format_number(values.min())} to {format_number(values.max())}.")
     return Figure(f"{indicator.id}-chart", svg, alt)
 
@@ -89,14 +96,18 @@ def write_downloads(session: Session, indicator: Indicator, level: str, region: 
 def indicator_page(session: Session, site: Path, indicator: Indicator, level: str, region: Area,
                    profiled: frozenset[str] = frozenset()) -> dict:
     """Write one indicator's page; return its entry for the index and downloads."""
-    from lpip.maps import map_frame, write_interactive
+    from lpip.maps import map_frame, style_choropleth
+    from lpip.maps.interactive import write_data_script, write_fragment
+    from lpip.reports.homemap import home_layer
 
-    frame = map_frame(session, indicator.id, level=level, within=region.code)
-    fragment = write_interactive(frame, indicator, site / "indicators", name=indicator.id, asset_prefix="../assets")
+    frame = map_frame(session, indicator.id, level=level, within=region.code, skip_unmapped=level == "lad")
+    styled = style_choropleth(frame, indicator)
+    fragment = write_fragment(styled, site / "indicators", name=indicator.id, asset_prefix="../assets")
+    data_script = write_data_script(site / "indicators" / f"{indicator.id}.geojson")
     table = ranked_table(frame, indicator)
     period = str(frame.attrs.get("period", table["period"].iloc[0]))
     england = england_value(session, indicator, period) if level == "lad" else None
-    chart = bar_chart(table, indicator, england) if level == "lad" else histogram(table, indicator, region.name)
+    chart = chart_of(table, indicator, level, region.name, england)
     downloads = write_downloads(session, indicator, level, region.code, site / "downloads")
     shown = table if level == "lad" else pd.concat([table.head(RANKED_LSOAS), table.tail(RANKED_LSOAS)])
     html = render_page(
@@ -105,11 +116,19 @@ def indicator_page(session: Session, site: Path, indicator: Indicator, level: st
         figures=figure_sources({"chart": chart}, site / "indicators" / "img", "img/"),
         rows=_table_rows(shown, indicator), total=len(table), missing=int(frame["value"].isna().sum()),
         downloads=downloads, geojson=f"{indicator.id}.geojson", region=region, lsoa_limit=RANKED_LSOAS,
-        map_assets=map_assets("../assets"), profiled=profiled,
+        map_assets=map_assets("../assets", [data_script.name]), profiled=profiled,
     )
     (site / "indicators" / f"{indicator.id}.html").write_text(html, encoding="utf-8")
+    layer = home_layer(styled, indicator.id, indicator.theme, period) if level == "lad" else None
     return dict(id=indicator.id, title=indicator.title, theme=indicator.theme, level=level, period=period,
-                csv=downloads["csv"], xlsx=downloads["xlsx"], geojson=f"indicators/{indicator.id}.geojson")
+                csv=downloads["csv"], xlsx=downloads["xlsx"], geojson=f"indicators/{indicator.id}.geojson", layer=layer)
+
+
+def chart_of(table: pd.DataFrame, indicator: Indicator, level: str, where: str, england: float | None) -> Figure:
+    """A bar per district (up to :data:`BAR_LIMIT`), else the distribution of the values."""
+    if level == "lad" and len(table) <= BAR_LIMIT:
+        return bar_chart(table, indicator, england)
+    return histogram(table, indicator, where, "districts" if level == "lad" else "LSOAs", england)
 
 
 def _table_rows(table: pd.DataFrame, indicator: Indicator) -> list[dict]:
@@ -118,8 +137,8 @@ def _table_rows(table: pd.DataFrame, indicator: Indicator) -> list[dict]:
             for r in table.itertuples(index=False)]
 
 
-def map_assets(prefix: str) -> dict[str, str]:
+def map_assets(prefix: str, data_scripts: list[str] = ()) -> dict[str, str]:
     from lpip.maps.interactive import asset_tags
 
-    head, body = asset_tags(prefix)
+    head, body = asset_tags(prefix, list(data_scripts))
     return {"head": head, "body": body}

@@ -14,24 +14,34 @@ from sqlalchemy.orm import Session
 from lpip.errors import InvalidExport, LpipError
 from lpip.evidence.benchmarks import DEFAULT_REGION
 from lpip.evidence.catalogue import get_indicator
-from lpip.evidence.profile import DOMAIN_NAMES, AreaProfile, build_profile
-from lpip.reports.render import Figure, figure_sources, format_number, pyplot, render_page, savefig_svg
-from lpip.reports.spine import draw_spine
+from lpip.evidence.profile import DOMAIN_NAMES, AreaProfile, build_profile, imd_indicator_id
+from lpip.reports.render import Figure, figure_sources, format_number, pyplot, render_page, savefig_svg, spine_sources
+from lpip.reports.spine import draw_spine, draw_spine_legend, spine_parts
 
-MAP_INDICATOR = "imd_score"
+MAP_INDICATOR = imd_indicator_id()
 
 
 # --- figures -----------------------------------------------------------------------------
 
 
-def spine_figure(profile: AreaProfile) -> Figure | None:
+def spine_figures(profile: AreaProfile) -> list[Figure]:
+    """The spine chart of every charted indicator, split into charts that each fit an A4
+    page (:func:`lpip.reports.spine.spine_parts`); empty when nothing is charted."""
     rows = profile.charted
     if rows.empty:
-        return None
+        return []
     labels = {"region": f"{profile.region_name} districts", "england": "English districts"}
     range_label = labels[rows["range_of"].mode().iloc[0]]
-    svg, alt = draw_spine(rows, profile.name, range_label)
-    return Figure(f"{profile.code}-spine", svg, alt)
+    parts = spine_parts(rows)
+    figures, first = [], 1
+    for number, part in enumerate(parts, start=1):
+        which = (first, first + len(part) - 1, len(rows)) if len(parts) > 1 else None
+        svg, alt = draw_spine(part, profile.name, range_label, part=which, legend=False)
+        figures.append(Figure(f"{profile.code}-spine" + (f"-{number}" if number > 1 else ""), svg, alt))
+        first += len(part)
+    svg, alt = draw_spine_legend(range_label, daggers=not rows["centre_is_england"].astype(bool).all())
+    figures.append(Figure(f"{profile.code}-spine-key", svg, alt))
+    return figures
 
 
 def decile_figure(profile: AreaProfile) -> Figure | None:
@@ -65,12 +75,13 @@ def map_figure(session: Session, profile: AreaProfile, notes: list[str]) -> Figu
     """Static map of the area's LSOAs by IMD 2019 score (PNG); a note instead when the area
     has no bundled boundaries."""
     from lpip.maps import draw_static, map_frame
+    from lpip.maps.static import PRINT_SIZE
 
     try:
         frame = map_frame(session, MAP_INDICATOR, level="lsoa", within=profile.code)
         with tempfile.TemporaryDirectory() as folder:
             out = Path(folder) / "map.png"
-            alt = draw_static(frame, get_indicator(session, MAP_INDICATOR), out)
+            alt = draw_static(frame, get_indicator(session, MAP_INDICATOR), out, size=PRINT_SIZE)
             data = out.read_bytes()
     except LpipError as exc:
         notes.append(f"Map: {exc.message}")
@@ -79,7 +90,10 @@ def map_figure(session: Session, profile: AreaProfile, notes: list[str]) -> Figu
 
 
 def profile_figures(session: Session, profile: AreaProfile, maps: bool = True) -> dict[str, Figure | None]:
-    figures = {"spine": spine_figure(profile), "deciles": decile_figure(profile)}
+    spines = spine_figures(profile)
+    figures: dict[str, Figure | None] = {("spine" if n == 0 else f"spine-{n + 1}"): f for n, f in enumerate(spines[:-1])}
+    figures["spine_key"] = spines[-1] if spines else None
+    figures["deciles"] = decile_figure(profile)
     figures["map"] = map_figure(session, profile, profile.notes) if maps else None
     return figures
 
@@ -138,15 +152,17 @@ def profile_page(profile: AreaProfile, sources: dict[str, dict], standalone: boo
     """The profile as an HTML page (stand-alone with inline CSS, or an atlas page)."""
     similar = [] if profile.similar is None else profile.similar.to_dict("records")
     return render_page(
-        "profile.html", profile=profile, figures=sources, indicators=indicator_rows(profile),
+        "profile.html", profile=profile, figures=sources, spines=spine_sources(sources), indicators=indicator_rows(profile),
         deprivation=deprivation_rows(profile), deciles=profile.deciles.to_dict(), trends=trend_rows(profile),
         similar=similar, members=profile.members.to_dict("records"), standalone=standalone, root=root,
         links=links or {}, title=f"{profile.name}: area profile",
     )
 
 
-def write_profile(session: Session, code: str, out: Path, region: str = DEFAULT_REGION) -> Path:
-    """Write an area's profile to ``out``: a stand-alone .html file or an A4 .pdf.
+def write_profile(session: Session, code: str, out: Path, region: str = DEFAULT_REGION,
+                  similar_indicators: list[str] | None = None) -> Path:
+    """Write an area's profile to ``out``: a stand-alone .html file or an A4 .pdf;
+    ``similar_indicators`` are the variables of its similar areas (default a CIPFA-like set).
 
     Examples
     --------
@@ -154,7 +170,7 @@ def write_profile(session: Session, code: str, out: Path, region: str = DEFAULT_
     """
     out = Path(out)
     kind = document_kind(out)
-    profile = build_profile(session, code, region)
+    profile = build_profile(session, code, region, similar_indicators=similar_indicators)
     html = profile_page(profile, figure_sources(profile_figures(session, profile), None))
     return write_document(html, out, kind)
 

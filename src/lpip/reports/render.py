@@ -64,6 +64,12 @@ def figure_sources(figures: dict[str, Figure | None], folder: Path | None, prefi
     return sources
 
 
+def spine_sources(sources: dict[str, dict]) -> list[dict]:
+    """The spine chart's parts ("spine", "spine-2", ...) of a page's figure sources, in order."""
+    keys = [k for k in sources if k == "spine" or k.startswith("spine-")]
+    return [sources[k] for k in sorted(keys, key=lambda k: int(k.partition("-")[2] or 1))]
+
+
 @cache
 def environment() -> Environment:
     """The reports' Jinja2 environment (autoescaped, templates from ``reports/templates``)."""
@@ -94,15 +100,19 @@ def stylesheet() -> str:
 SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "lpip", "font.family": "DejaVu Sans"}
 
 
-def savefig_svg(fig) -> str:
-    """A matplotlib figure as SVG text without a date (so that rebuilds are identical)."""
+def savefig_svg(fig, tight: bool = True) -> str:
+    """A matplotlib figure as SVG text without a date (so that rebuilds are identical).
+
+    ``tight`` crops the figure to what is drawn (its size then depends on the labels); a
+    chart laid out for the printed page keeps the size it was drawn at with ``tight=False``.
+    """
     from io import StringIO
 
     import matplotlib
 
     buffer = StringIO()
     with matplotlib.rc_context(SVG_RC):
-        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+        fig.savefig(buffer, format="svg", bbox_inches="tight" if tight else None, metadata={"Date": None})
     return buffer.getvalue()
 
 

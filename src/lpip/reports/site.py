@@ -50,11 +50,11 @@ def prepare_folder(folder: Path, force: bool = False) -> Path:
 
 
 def copy_assets(folder: Path) -> None:
-    """Our CSS and search script, plus Leaflet and the map script (:func:`lpip.maps.copy_map_assets`)."""
+    """Our CSS, search script and home-map script, plus Leaflet and the map script (:func:`lpip.maps.copy_map_assets`)."""
     from lpip.maps import copy_map_assets
 
     folder.mkdir(parents=True, exist_ok=True)
-    for name in ("atlas.css", "atlas.js"):
+    for name in ("atlas.css", "atlas.js", "atlas-map.js"):
         shutil.copyfile(ASSETS / name, folder / name)
     copy_map_assets(folder)
 

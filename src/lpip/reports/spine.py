@@ -60,7 +60,16 @@ QUINTILE_SHADES = {1: "#3F007D", 2: "#6A51A3", 3: "#9E9AC8", 4: "#DADAEB", 5: "#
 RANGE_COLOUR = "#D9D9D9"
 QUARTILE_COLOUR = "#8C8C8C"
 ROW_HEIGHT = 0.32  # inches per indicator
-LABEL_WIDTH = 46  # characters before a label wraps
+LABEL_WIDTH = 50  # characters per line of a label (two lines at most)
+# The chart is drawn at the width it prints at on A4 (182 mm between the margins, 7.17 in),
+# so that its text prints at the sizes set here (7 pt and more), never scaled down.
+CHART_WIDTH = 7.0
+LABEL_SPACE = 0.43  # share of the width for the labels
+# Rows per chart: a long chart is split into charts of this many rows or fewer (with one
+# legend under them all), each under half an A4 page, so that a chart that does not fit at
+# the foot of a page never leaves more than half of that page empty.
+ROWS_PER_CHART = 14
+FONT_SIZES = {"label": 7.5, "tick": 8.0, "title": 10.0, "legend": 7.0, "no_value": 7.5}
 
 
 def spine_positions(rows: pd.DataFrame) -> pd.DataFrame:
@@ -91,8 +100,10 @@ def spine_positions(rows: pd.DataFrame) -> pd.DataFrame:
     }, index=rows.index)
 
 
-def spine_alt_text(rows: pd.DataFrame, area_name: str, range_label: str) -> str:
+def spine_alt_text(rows: pd.DataFrame, area_name: str, range_label: str, part: tuple[int, int, int] | None = None) -> str:
     """A sentence saying what the chart shows, for the image's alt text.
+
+    ``part`` is (first row, last row, of how many) when the chart is one of several.
 
     Examples
     --------
@@ -100,15 +111,42 @@ def spine_alt_text(rows: pd.DataFrame, area_name: str, range_label: str) -> str:
     >>> spine_alt_text(rows, "Solihull", "West Midlands districts")
     'Spine chart of 3 indicators for Solihull against England, with the range of West Midlands districts: 1 better, 2 worse. The table below gives every value.'
     """
-    counts = rows["significance"].value_counts()
+    valued = rows["value"].notna() if "value" in rows else pd.Series(True, index=rows.index)
+    counts = rows.loc[valued, "significance"].value_counts()
     order = [k for k in MARKERS if k in counts.index]
     summary = ", ".join(f"{int(counts[k])} {k}" for k in order)
-    return (f"Spine chart of {len(rows)} indicators for {area_name} against England, with the range of "
+    missing = int((~valued).sum())
+    if missing:
+        summary += f"{', ' if summary else ''}{missing} without a value"
+    which = f" (indicators {part[0]} to {part[1]} of {part[2]})" if part else ""
+    return (f"Spine chart of {len(rows)} indicators{which} for {area_name} against England, with the range of "
             f"{range_label}: {summary}. The table below gives every value.")
 
 
-def draw_spine(rows: pd.DataFrame, area_name: str, range_label: str, out: Path | None = None) -> tuple[str, str]:
+def spine_parts(rows: pd.DataFrame, per_chart: int = ROWS_PER_CHART) -> list[pd.DataFrame]:
+    """The rows split into charts of at most ``per_chart`` rows, as even in length as they
+    can be (49 rows: 17, 16 and 16), in their order.
+
+    Examples
+    --------
+    >>> [len(p) for p in spine_parts(pd.DataFrame({"x": range(49)}))]
+    [17, 16, 16]
+    """
+    if rows.empty:
+        return []
+    count = -(-len(rows) // per_chart)
+    bounds = np.linspace(0, len(rows), count + 1).round().astype(int)
+    return [rows.iloc[start:end] for start, end in zip(bounds[:-1], bounds[1:])]
+
+
+def draw_spine(rows: pd.DataFrame, area_name: str, range_label: str, out: Path | None = None,
+               part: tuple[int, int, int] | None = None, legend: bool = True) -> tuple[str, str]:
     """Draw the spine chart as SVG; return (svg text, alt text). Writes ``out`` when given.
+    ``legend=False`` leaves the legend out (see :func:`draw_spine_legend`).
+
+    Rows without a value are drawn with their bar and the words "no value", so that the chart
+    lists every indicator. ``part`` is (first row, last row, of how many) when the rows are
+    one of several charts (:func:`spine_parts`); the title says which.
 
     ``rows`` has the :data:`SPINE_COLUMNS`: label (the indicator and its period), polarity,
     the area's value, centre (England's value, or the median English district where
@@ -125,17 +163,23 @@ def draw_spine(rows: pd.DataFrame, area_name: str, range_label: str, out: Path |
     plt = pyplot()
     rows = rows.reset_index(drop=True)
     positions = spine_positions(rows)
-    fig, ax = plt.subplots(figsize=(7.4, 1.9 + ROW_HEIGHT * max(len(rows), 1)))
+    extra = 1.9 if legend else 0.75  # inches for the title, the axis labels and the legend
+    fig, ax = plt.subplots(figsize=(CHART_WIDTH, extra + ROW_HEIGHT * max(len(rows), 1)))
     try:
         _draw_rows(ax, rows, positions)
-        _decorate(ax, rows, area_name)
-        _legend(fig, ax, range_label, daggers=not rows["centre_is_england"].astype(bool).all())
-        svg = savefig_svg(fig)
+        title = f"{area_name} compared with England" + (f" ({part[0]} to {part[1]} of {part[2]})" if part else "")
+        _decorate(ax, rows, title)
+        if legend:
+            _legend(fig, ax, range_label, daggers=not rows["centre_is_england"].astype(bool).all())
+        else:
+            height = fig.get_figheight()
+            fig.subplots_adjust(left=LABEL_SPACE, right=0.98, bottom=0.4 / height, top=1 - 0.35 / height)
+        svg = savefig_svg(fig, tight=False)
     finally:
         plt.close(fig)
     if out is not None:
         Path(out).write_text(svg, encoding="utf-8")
-    return svg, spine_alt_text(rows, area_name, range_label)
+    return svg, spine_alt_text(rows, area_name, range_label, part)
 
 
 def _draw_rows(ax, rows: pd.DataFrame, positions: pd.DataFrame) -> None:
@@ -145,6 +189,7 @@ def _draw_rows(ax, rows: pd.DataFrame, positions: pd.DataFrame) -> None:
     ax.barh(y, positions["q_high"] - positions["q_low"], left=positions["q_low"], height=0.62,
             color=QUARTILE_COLOUR, edgecolor="none", zorder=2)
     ax.axvline(0, color="#000000", linewidth=1.4, zorder=3)
+    _no_values(ax, y, positions)
     for category, style in MARKERS.items():
         chosen = (rows["significance"] == category).to_numpy() & positions["marker"].notna().to_numpy()
         if category == "not compared":
@@ -158,6 +203,11 @@ def _draw_rows(ax, rows: pd.DataFrame, positions: pd.DataFrame) -> None:
                        c=_fills(rows[chosen], style), edgecolors="#000000", linewidths=0.9, zorder=4)
 
 
+def _no_values(ax, y: np.ndarray, positions: pd.DataFrame) -> None:
+    for row_y in y[positions["marker"].isna().to_numpy()]:
+        ax.text(0.03, row_y, "no value", fontsize=FONT_SIZES["no_value"], fontstyle="italic", va="center", zorder=5)
+
+
 def _fills(rows: pd.DataFrame, style: MarkerStyle) -> list[str]:
     if rows["significance"].iloc[0] != "not compared":
         return [style.colour] * len(rows)
@@ -165,22 +215,35 @@ def _fills(rows: pd.DataFrame, style: MarkerStyle) -> list[str]:
     return [QUINTILE_SHADES.get(int(q), style.colour) if pd.notna(q) else style.colour for q in quintile]
 
 
-def _decorate(ax, rows: pd.DataFrame, area_name: str) -> None:
-    labels = [
-        textwrap.shorten(str(label), LABEL_WIDTH + 30, placeholder="…") + ("" if england else " †")
-        for label, england in zip(rows["label"], rows["centre_is_england"].astype(bool))
-    ]
-    ax.set_yticks(np.arange(len(rows))[::-1], labels=labels, fontsize=7.5)
+def row_label(label: str, england: bool = True) -> str:
+    """An indicator's label in at most two lines of :data:`LABEL_WIDTH` characters (shortened
+    with an ellipsis beyond), with a dagger where the centre is not England.
+
+    Examples
+    --------
+    >>> print(row_label("Gross disposable household income per head (2021)", england=False))
+    Gross disposable household income per head (2021) †
+    """
+    text = str(label) + ("" if england else " †")
+    lines = textwrap.wrap(text, LABEL_WIDTH)
+    if len(lines) > 2:
+        lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), LABEL_WIDTH, placeholder="…")]
+    return "\n".join(lines)
+
+
+def _decorate(ax, rows: pd.DataFrame, title: str) -> None:
+    labels = [row_label(label, england) for label, england in zip(rows["label"], rows["centre_is_england"].astype(bool))]
+    ax.set_yticks(np.arange(len(rows))[::-1], labels=labels, fontsize=FONT_SIZES["label"])
     ax.set_xlim(-1.08, 1.08)
     ax.set_ylim(-0.7, len(rows) - 0.3)
-    ax.set_xticks([-1, 0, 1], labels=["worse / lower", "England", "better / higher"], fontsize=8)
+    ax.set_xticks([-1, 0, 1], labels=["worse / lower", "England", "better / higher"], fontsize=FONT_SIZES["tick"])
     ax.tick_params(axis="y", length=0)
-    ax.set_title(f"{area_name} compared with England", fontsize=10, loc="left")
+    ax.set_title(title, fontsize=FONT_SIZES["title"], loc="left")
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
 
 
-def _legend(fig, ax, range_label: str, daggers: bool) -> None:
+def _legend_handles(range_label: str, daggers: bool) -> list:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -202,7 +265,30 @@ def _legend(fig, ax, range_label: str, daggers: bool) -> None:
     ]
     if daggers:
         handles.append(Line2D([0], [0], linestyle="none", label="† no England value: centred on the median English district"))
+    return handles
+
+
+def _legend(fig, ax, range_label: str, daggers: bool) -> None:
     height = fig.get_figheight()
     # Room below the axes, in inches, for the tick labels and a legend of up to five lines.
-    fig.subplots_adjust(bottom=1.75 / height, top=1 - 0.35 / height)
-    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=7, frameon=False)
+    fig.subplots_adjust(left=LABEL_SPACE, right=0.98, bottom=1.75 / height, top=1 - 0.35 / height)
+    fig.legend(handles=_legend_handles(range_label, daggers), loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=2,
+               fontsize=FONT_SIZES["legend"], frameon=False)
+
+
+def draw_spine_legend(range_label: str, daggers: bool = True) -> tuple[str, str]:
+    """The spine chart's legend on its own (SVG text, alt text), for charts drawn in parts
+    with ``legend=False``: one legend under all of them."""
+    from lpip.reports.render import pyplot, savefig_svg
+
+    plt = pyplot()
+    fig = plt.figure(figsize=(CHART_WIDTH, 1.45))
+    try:
+        fig.legend(handles=_legend_handles(range_label, daggers), loc="center", ncol=2,
+                   fontsize=FONT_SIZES["legend"], frameon=False)
+        svg = savefig_svg(fig, tight=False)
+    finally:
+        plt.close(fig)
+    alt = (f"Key to the spine charts: the grey bar is the range of {range_label}, the darker part the 25th to 75th "
+           "percentile, the line England's value; the marker's shape and colour say how the area compares with England.")
+    return svg, alt

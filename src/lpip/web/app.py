@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None, https: bool = False) -> FastAPI
 
 
 def _include_routes(app: FastAPI) -> None:
-    from lpip.web.routes import api, auth, capture, coding, home, synthesis, workshops
+    from lpip.web.routes import api, auth, capture, coding, connections, home, synthesis, workshops
 
-    for module in (home, auth, workshops, capture, coding, synthesis, api):
+    for module in (home, auth, workshops, capture, connections, coding, synthesis, api):
         app.include_router(module.router)

@@ -6,8 +6,11 @@ facilitator, who runs lpip on their own machine; they are never part of a deposi
 
 An attendee list has the columns ``name`` and ``sector`` and optionally ``email``,
 ``organisation``, ``home_area`` (a GSS code), ``host_table`` (the table they host in every
-round), ``consent_contact`` and ``consent_deposit`` (yes/no/true/false/1/0; blank is no). A
-consent given in the file is recorded with the time of the import. The import is all or
+round), ``consent_contact`` and ``consent_deposit`` (yes/no/true/false/1/0; blank is no) and
+``knew_before`` (from the registration form: the emails or names of other attendees they knew
+before the workshop, separated by ``;``; stored as prior ties for the networks, see
+:mod:`lpip.workshops.relationships`). A consent given in the file is recorded with the time of
+the import. The import is all or
 nothing, like the other imports: every problem is reported with its row, column and fix.
 """
 
@@ -28,11 +31,13 @@ from lpip.workshops.imports import (
     Problems, check_columns, parse_sector, parse_whole_number, parse_yes_no, read_sheet,
 )
 from lpip.workshops.models import SECTORS, Attendee, Workshop, utcnow
+from lpip.workshops.relationships import AttendeeDirectory, split_people, store_prior_ties
 from lpip.workshops.workshops import get_workshop
 from lpip.spreadsheets import write_csv, write_xlsx
 
 REQUIRED_COLUMNS = ("name", "sector")
-OPTIONAL_COLUMNS = ("email", "organisation", "home_area", "host_table", "consent_contact", "consent_deposit")
+OPTIONAL_COLUMNS = ("email", "organisation", "home_area", "host_table", "consent_contact", "consent_deposit",
+                    "knew_before")
 ALIASES = {"organization": "organisation", "home_area_code": "home_area", "e-mail": "email", "e_mail": "email"}
 EXPORT_COLUMNS = ("attendee_id", "name", "email", "organisation", "sector", "home_area", "host_table",
                   "consent_contact", "consent_contact_at", "consent_deposit", "consent_deposit_at")
@@ -240,14 +245,37 @@ def import_attendees(session: Session, workshop_id: int, path: str | Path) -> At
         for column, text in found:
             problems.add(text, number, column)
         rows.append(clean)
+    knew = _knew_before(session, workshop.id, sheet, rows, problems)
     problems.raise_if_any()
     now = utcnow()
-    session.add_all(_attendee(workshop.id, clean, now) for clean in rows)
+    added = [_attendee(workshop.id, clean, now) for clean in rows]
+    session.add_all(added)
     session.flush()
+    real = {-(i + 1): attendee.id for i, attendee in enumerate(added)}
+    store_prior_ties(session, workshop.id, [(real.get(a, a), real.get(b, b)) for a, b in knew], source="registration")
     return AttendeeImportResult(
         workshop.id, len(rows), sum(r["host_table"] is not None for r in rows),
         sum(bool(r["consent_deposit"]) for r in rows), tuple(ignored),
     )
+
+
+def _knew_before(session: Session, workshop_id: int, sheet, rows: list[dict], problems) -> list[tuple[int, int]]:
+    """Pairs (attendee ids; file rows as -1, -2, ...) from the registration form's ``knew_before``."""
+    if "knew_before" not in sheet.columns:
+        return []
+    directory = AttendeeDirectory.of_workshop(session, workshop_id)
+    for i, clean in enumerate(rows):
+        if clean["name"]:
+            directory.add(-(i + 1), clean["email"], clean["name"])
+    pairs = []
+    for i, (number, cells) in enumerate(sheet.rows):
+        for other in split_people(cells.get("knew_before", "")):
+            found, problem = directory.find(other)
+            if problem:
+                problems.add(problem, number, "knew_before")
+            elif found != -(i + 1):
+                pairs.append((-(i + 1), found))
+    return pairs
 
 
 def list_attendees(session: Session, workshop_id: int) -> pd.DataFrame:

@@ -3,7 +3,8 @@
 Everything here is invented and says so: the workshop's title starts with
 "DEMONSTRATION (made-up data)" and it is marked ``is_demo`` (the web pages show a banner;
 deposit exports refuse it); attendees are "Demo Attendee 01" ... with @example.org
-addresses and no consents; notes, statements and priorities start with "(demo)". The
+addresses and no consents; notes, statements and priorities start with "(demo)"; who knew whom
+before and who wants to follow up with whom are drawn at random. The
 facilitator login ``demo@example.org`` gets a new random password each time, shown once.
 """
 
@@ -57,6 +58,7 @@ DEMO_PRIORITIES = [
     "(demo) A residents' panel for the partnership",
 ]
 DEMO_PARTICIPANTS = 8
+DEMO_FOLLOW_UPS = 24  # made-up "I'd like to follow up with" wishes between attendees
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ def load_demo(session: Session, seed: int = 0) -> DemoWorkshop:
     _add_notes(session, workshop)
     set_voting(session, workshop.id, voting_open=True, harvest_open=True)
     _add_statements_and_votes(session, workshop, rng)
+    _add_relationships(session, workshop, rng)
     session.flush()
     links = session.execute(select(HostLink.table_number, HostLink.token)
                             .where(HostLink.workshop_id == workshop.id).order_by(HostLink.table_number)).all()
@@ -129,6 +132,20 @@ def _add_notes(session: Session, workshop: Workshop) -> None:
     links = {link.table_number: link for link in session.scalars(select(HostLink).where(HostLink.workshop_id == workshop.id))}
     for index, (table, text) in enumerate(DEMO_NOTES):
         add_note(session, links[table], text, client_id=f"demo-note-{workshop.id}-{index:02d}")
+
+
+def _add_relationships(session: Session, workshop: Workshop, rng: np.random.Generator) -> None:
+    """Made-up prior ties (a few pairs in the same sector knew each other) and follow-up wishes."""
+    from lpip.workshops.models import Attendee, FollowUp
+    from lpip.workshops.relationships import store_prior_ties
+
+    ids = list(session.scalars(select(Attendee.id).where(Attendee.workshop_id == workshop.id).order_by(Attendee.id)))
+    sectors = len(SECTORS)
+    store_prior_ties(session, workshop.id, [(ids[i], ids[i + sectors]) for i in range(0, len(ids) - sectors, 2)],
+                     source="registration")
+    wishes = {(int(a), int(b)) for a, b in rng.choice(len(ids), size=(DEMO_FOLLOW_UPS, 2)) if a != b}
+    session.add_all(FollowUp(workshop_id=workshop.id, from_attendee_id=ids[a], to_attendee_id=ids[b], source="import")
+                    for a, b in sorted(wishes))
 
 
 def _add_statements_and_votes(session: Session, workshop: Workshop, rng: np.random.Generator) -> None:

@@ -1,37 +1,21 @@
-"""Exporting a workshop: everything as CSV, XLSX or JSON, statements and votes as pol.is data.
+"""Exporting a workshop for the facilitator: everything as CSV, XLSX or JSON, statements and
+votes as pol.is data.
 
-Two kinds of export:
-
-- **Facilitator export** (the default): every table of the workshop, attendee names,
-  emails and organisations included. It is for the facilitator's own machine.
-- **Deposit export** (``deposit=True``): anonymised for an archive. It holds:
-
-  * attendees **only if they consented to deposit**, without name, email or organisation,
-    renumbered 1..n, with their sector, whether they hosted a table, and their home area
-    coarsened to its local authority (an LSOA or MSOA is replaced by its district);
-    their seats in the table plan likewise (others' seats are left out);
-  * notes, statements and harvest priorities that are visible (withdrawn and moderated-out
-    contributions are left out), with any email address or phone number in the text and
-    any registered attendee's full name replaced by ``[email removed]``, ``[phone removed]``
-    and ``[name removed]``;
-  * participants (anonymous by design: they join with the code, no name) renumbered, with
-    the sector they chose, their votes and dots;
-  * no join code, host links, participant tokens, client ids or account details.
-
-  Demonstration workshops (made-up data) cannot be exported for deposit.
+A facilitator export holds every table of the workshop, attendee names, emails and
+organisations included: it is for the facilitator's own machine. An anonymised package for
+an archive is built by :mod:`lpip.archive` (`lpip deposit build`), which sits above this
+module: it applies the consent rule, the anonymiser and disclosure control.
 
 The pol.is format (``fmt="polis"``) writes ``comments.csv``, ``votes.csv``,
 ``participants-votes.csv`` and ``summary.csv`` with the columns of pol.is's open-data exports
 (the older format of ``compdemocracy/openData``, e.g. ``scoop-hivemind.biodiversity``), so the
-pol.is tools and :func:`lpip.deliberation.polis.read_polis_export` read them. Statement votes
-carry no personal data; ``group-id`` is left empty because no opinion groups are computed here
-(``lpip opinions`` does that).
+pol.is tools and :func:`lpip.deliberation.polis.read_polis_export` read them. ``group-id`` is
+left empty because no opinion groups are computed here (``lpip opinions`` does that).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -41,7 +25,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lpip.errors import InvalidExport
-from lpip.geography.models import Area, AreaLink
 from lpip.workshops.models import (
     Attendee, Contribution, Dot, Participant, Round, TableSeat, Vote, Workshop,
 )
@@ -49,10 +32,6 @@ from lpip.workshops.workshops import get_workshop, rounds_of
 from lpip.spreadsheets import write_csv, write_xlsx
 
 FORMATS = ("csv", "xlsx", "json", "polis")
-EMAIL_IN_TEXT = re.compile(r"[^@\s<>()\[\],;:]+@[^@\s<>()\[\],;:]+\.[A-Za-z]{2,}")
-# UK numbers: +44 or 0, then 9-10 more digits, spaces or dashes allowed between groups.
-PHONE_IN_TEXT = re.compile(r"(?<![\w+])(?:\+44\s?\(?0?\)?|0)\d(?:[\s-]?\d){8,9}(?!\d)")
-SMALL_AREAS = ("lsoa", "msoa")
 POLIS_DATETIME = "%a %b %d %H:%M:%S UTC %Y"
 
 
@@ -62,12 +41,11 @@ class ExportResult:
 
     workshop_id: int
     fmt: str
-    deposit: bool
     paths: tuple[Path, ...]
     rows: dict[str, int]
 
     def summary(self) -> str:
-        kind = "an anonymised deposit export" if self.deposit else "a facilitator export (names included)"
+        kind = "a facilitator export (names included)"
         counts = ", ".join(f"{name} {count}" for name, count in self.rows.items())
         where = self.paths[0].parent if len(self.paths) > 1 else self.paths[0]
         return f"Wrote {kind} of workshop {self.workshop_id} as {self.fmt} to {where}: {counts}."
@@ -135,29 +113,24 @@ def _counts(session: Session, workshop_id: int) -> dict[str, int]:
 # ----------------------------------------------------------------------------- tables
 
 
-def workshop_tables(session: Session, workshop_id: int, deposit: bool = False) -> dict[str, pd.DataFrame]:
-    """Every table of a workshop as DataFrames, anonymised when ``deposit`` (see the module).
+def workshop_tables(session: Session, workshop_id: int) -> dict[str, pd.DataFrame]:
+    """Every table of a workshop as DataFrames, names included (a facilitator export).
 
     Tables: about, workshop, rounds, attendees, seats, participants, notes, statements,
     votes, priorities, dots.
 
     Examples
     --------
-    >>> tables = workshop_tables(session, 1, deposit=True)  # doctest: +SKIP
+    >>> tables = workshop_tables(session, 1)  # doctest: +SKIP
     >>> "name" in tables["attendees"].columns  # doctest: +SKIP
-    False
+    True
     """
     workshop = get_workshop(session, workshop_id)
-    if deposit and workshop.is_demo:
-        raise InvalidExport(
-            f"Workshop {workshop_id} is a demonstration with made-up data; it cannot be exported for deposit. "
-            "Export it without --deposit to look at the files."
-        )
-    attendees = _attendees(session, workshop_id, deposit)
+    attendees = _attendees(session, workshop_id)
     participants = _participants(session, workshop_id)
-    contributions = _contributions(session, workshop_id, deposit, participants)
-    tables = {
-        "about": _about(workshop, deposit),
+    contributions = _contributions(session, workshop_id, participants)
+    return {
+        "about": _about(workshop),
         "workshop": _workshop_row(session, workshop),
         "rounds": _rounds(session, workshop_id),
         "attendees": attendees.drop(columns=["db_id"]),
@@ -167,30 +140,18 @@ def workshop_tables(session: Session, workshop_id: int, deposit: bool = False) -
         "votes": _votes(session, workshop_id, contributions["statements"], participants),
         "dots": _dots(session, contributions["priorities"], participants),
     }
-    if deposit:
-        tables["workshop"] = tables["workshop"].drop(columns=["join_code"])
-    return tables
 
 
-def _about(workshop: Workshop, deposit: bool) -> pd.DataFrame:
+def _about(workshop: Workshop) -> pd.DataFrame:
     rows = [
         ("workshop", workshop.title),
         ("exported_at", datetime.now(timezone.utc).isoformat(timespec="seconds")),
-        ("kind", "anonymised deposit export" if deposit else "facilitator export: contains personal data"),
+        ("kind", "facilitator export: contains personal data"),
     ]
     if workshop.is_demo:
         rows.append(("demonstration", "DEMONSTRATION (made-up data): not a real workshop; do not use as evidence"))
-    if deposit:
-        rows += [
-            ("attendees", "only attendees who consented to deposit; no names, emails or organisations; "
-                          "home areas coarsened to local authority"),
-            ("contributions", "visible notes, statements and priorities only; emails, phone numbers and "
-                              "registered attendees' names in the text replaced"),
-            ("participants", "anonymous participants (joined with the code), renumbered"),
-        ]
-    else:
-        rows.append(("warning", "holds names, emails and organisations: keep it on the facilitator's machine; "
-                                "use --deposit for an archive"))
+    rows.append(("warning", "holds names, emails and organisations: keep it on the facilitator's machine; "
+                            "use `lpip deposit build` for an archive"))
     return pd.DataFrame(rows, columns=["key", "value"])
 
 
@@ -204,47 +165,17 @@ def _workshop_row(session: Session, workshop: Workshop) -> pd.DataFrame:
     }])
 
 
-def _attendees(session: Session, workshop_id: int, deposit: bool) -> pd.DataFrame:
+def _attendees(session: Session, workshop_id: int) -> pd.DataFrame:
     query = select(Attendee).where(Attendee.workshop_id == workshop_id).order_by(Attendee.id)
-    if deposit:
-        query = query.where(Attendee.consent_deposit.is_(True))
     people = list(session.scalars(query))
-    if not deposit:
-        return pd.DataFrame([{
-            "db_id": a.id, "attendee": a.id, "name": a.name, "email": a.email, "organisation": a.organisation,
-            "sector": a.sector, "home_area": a.home_area_code, "host_table": a.host_table,
-            "consent_contact": a.consent_contact, "consent_contact_at": _iso(a.consent_contact_at),
-            "consent_deposit": a.consent_deposit, "consent_deposit_at": _iso(a.consent_deposit_at),
-        } for a in people], columns=["db_id", "attendee", "name", "email", "organisation", "sector", "home_area",
-                                     "host_table", "consent_contact", "consent_contact_at", "consent_deposit",
-                                     "consent_deposit_at"])
-    coarse = _district_of(session, {a.home_area_code for a in people if a.home_area_code})
     return pd.DataFrame([{
-        "db_id": a.id, "attendee": number, "sector": a.sector,
-        "home_area": coarse.get(a.home_area_code) if a.home_area_code else None,
-        "host": a.host_table is not None,
-    } for number, a in enumerate(people, start=1)], columns=["db_id", "attendee", "sector", "home_area", "host"])
-
-
-def _district_of(session: Session, codes: set[str]) -> dict[str, str | None]:
-    """Each code, or for an LSOA/MSOA the local authority district it lies in."""
-    return {code: _district(session, code) for code in codes}
-
-
-def _district(session: Session, code: str, depth: int = 0) -> str | None:
-    level = session.scalar(select(Area.level).where(Area.code == code))
-    if level not in SMALL_AREAS:
-        return code
-    parents = session.execute(
-        select(Area.code, Area.level).join(AreaLink, AreaLink.parent_code == Area.code)
-        .where(AreaLink.child_code == code, AreaLink.kind == "hierarchy")
-    ).all()
-    lad = next((parent for parent, parent_level in parents if parent_level == "lad"), None)
-    if lad is not None or depth >= 2:
-        return lad
-    # An LSOA may be linked to its MSOA only; go one level up.
-    small = next((parent for parent, parent_level in parents if parent_level in SMALL_AREAS), None)
-    return _district(session, small, depth + 1) if small else None
+        "db_id": a.id, "attendee": a.id, "name": a.name, "email": a.email, "organisation": a.organisation,
+        "sector": a.sector, "home_area": a.home_area_code, "host_table": a.host_table,
+        "consent_contact": a.consent_contact, "consent_contact_at": _iso(a.consent_contact_at),
+        "consent_deposit": a.consent_deposit, "consent_deposit_at": _iso(a.consent_deposit_at),
+    } for a in people], columns=["db_id", "attendee", "name", "email", "organisation", "sector", "home_area",
+                                 "host_table", "consent_contact", "consent_contact_at", "consent_deposit",
+                                 "consent_deposit_at"])
 
 
 def _seats(session: Session, workshop_id: int, attendees: pd.DataFrame) -> pd.DataFrame:
@@ -270,25 +201,22 @@ def _participants(session: Session, workshop_id: int) -> pd.DataFrame:
     )
 
 
-def _contributions(session: Session, workshop_id: int, deposit: bool, participants: pd.DataFrame) -> dict:
+def _contributions(session: Session, workshop_id: int, participants: pd.DataFrame) -> dict:
     query = select(Contribution).where(Contribution.workshop_id == workshop_id).order_by(
         Contribution.created_at, Contribution.id)
-    if deposit:
-        query = query.where(Contribution.status == "visible")
     rows = list(session.scalars(query))
-    scrub = _scrubber(session, workshop_id) if deposit else (lambda text: text)
     numbers = dict(zip(participants["db_id"], participants["participant"]))
     return {
-        "notes": _kind_frame([c for c in rows if c.kind == "note"], "note", scrub, numbers),
-        "statements": _kind_frame([c for c in rows if c.kind == "statement"], "statement", scrub, numbers),
-        "priorities": _kind_frame([c for c in rows if c.kind == "priority"], "priority", scrub, numbers),
+        "notes": _kind_frame([c for c in rows if c.kind == "note"], "note", numbers),
+        "statements": _kind_frame([c for c in rows if c.kind == "statement"], "statement", numbers),
+        "priorities": _kind_frame([c for c in rows if c.kind == "priority"], "priority", numbers),
     }
 
 
-def _kind_frame(rows: list[Contribution], kind: str, scrub, participants: dict) -> pd.DataFrame:
+def _kind_frame(rows: list[Contribution], kind: str, participants: dict) -> pd.DataFrame:
     records = []
     for number, c in enumerate(rows):
-        record = {"db_id": c.id, kind: number, "text": scrub(c.text), "status": c.status, "created_at": _iso(c.created_at)}
+        record = {"db_id": c.id, kind: number, "text": c.text, "status": c.status, "created_at": _iso(c.created_at)}
         if kind == "note":
             record.update(round=c.round_number, table=c.table_number, sector=c.sector, source=c.source)
         elif kind == "statement":
@@ -326,19 +254,6 @@ def _dots(session: Session, priorities: pd.DataFrame, participants: pd.DataFrame
                         columns=["priority", "participant", "dots"])
 
 
-def _scrubber(session: Session, workshop_id: int):
-    names = sorted({n.strip() for n in session.scalars(select(Attendee.name).where(Attendee.workshop_id == workshop_id))
-                    if n and len(n.split()) >= 2}, key=len, reverse=True)
-    name_pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\b", re.I) if names else None
-
-    def scrub(text: str) -> str:
-        text = EMAIL_IN_TEXT.sub("[email removed]", text)
-        text = PHONE_IN_TEXT.sub("[phone removed]", text)
-        return name_pattern.sub("[name removed]", text) if name_pattern else text
-
-    return scrub
-
-
 def _iso(value: datetime | None) -> str | None:
     if value is None:
         return None
@@ -353,14 +268,14 @@ def _utc(value: datetime) -> datetime:
 # ----------------------------------------------------------------------------- pol.is
 
 
-def polis_tables(session: Session, workshop_id: int, deposit: bool = False) -> dict[str, pd.DataFrame]:
+def polis_tables(session: Session, workshop_id: int) -> dict[str, pd.DataFrame]:
     """Statements and votes as pol.is open-data tables: comments, votes, participants-votes, summary.
 
     Columns are those of pol.is's (older) open-data export: ``comments.csv`` has
     timestamp, datetime, comment-id, author-id, agrees, disagrees, moderated, comment-body;
     ``votes.csv`` timestamp, datetime, comment-id, voter-id, vote; ``participants-votes.csv``
     participant, group-id, n-comments, n-votes, n-agree, n-disagree and one column per voted
-    comment id. Visible statements are ``moderated`` 1, hidden ones -1 (left out of a deposit).
+    comment id. Visible statements are ``moderated`` 1, hidden and withdrawn ones -1.
 
     Examples
     --------
@@ -368,7 +283,7 @@ def polis_tables(session: Session, workshop_id: int, deposit: bool = False) -> d
     ['timestamp', 'datetime', 'comment-id']
     """
     workshop = get_workshop(session, workshop_id)
-    tables = workshop_tables(session, workshop_id, deposit=deposit)
+    tables = workshop_tables(session, workshop_id)
     statements, votes = tables["statements"], tables["votes"]
     comments = _polis_comments(statements, votes)
     return {
@@ -445,7 +360,7 @@ def _polis_summary(workshop: Workshop, tables: dict, comments: pd.DataFrame, vot
 # ----------------------------------------------------------------------------- writing
 
 
-def export_workshop(session: Session, workshop_id: int, fmt: str, out: str | Path, deposit: bool = False) -> ExportResult:
+def export_workshop(session: Session, workshop_id: int, fmt: str, out: str | Path) -> ExportResult:
     """Write a workshop's data: ``csv`` or ``polis`` to a folder, ``xlsx`` or ``json`` to a file.
 
     Parameters
@@ -453,25 +368,24 @@ def export_workshop(session: Session, workshop_id: int, fmt: str, out: str | Pat
     fmt : ``csv`` (one file per table in the folder ``out``), ``xlsx`` (one sheet per table),
         ``json`` (one document, a list of records per table) or ``polis`` (the pol.is
         open-data files in the folder ``out``).
-    deposit : anonymise for an archive (see the module docstring for what is removed).
 
     Examples
     --------
-    >>> export_workshop(session, 1, "polis", "out/polis", deposit=True).paths  # doctest: +SKIP
+    >>> export_workshop(session, 1, "polis", "out/polis").paths  # doctest: +SKIP
     """
     if fmt not in FORMATS:
         raise InvalidExport(f"Format {fmt!r} is not one of {', '.join(FORMATS)}.")
     out = Path(out)
     _check_destination(out, fmt)
     if fmt == "polis":
-        tables = polis_tables(session, workshop_id, deposit=deposit)
+        tables = polis_tables(session, workshop_id)
         paths = _write_polis(tables, out)
     else:
         tables = {name: frame.drop(columns=["db_id"], errors="ignore")
-                  for name, frame in workshop_tables(session, workshop_id, deposit=deposit).items()}
+                  for name, frame in workshop_tables(session, workshop_id).items()}
         paths = {"csv": _write_csv_folder, "xlsx": _write_xlsx, "json": _write_json}[fmt](tables, out)
     rows = {name: len(frame) for name, frame in tables.items() if name not in ("about", "summary", "workshop")}
-    return ExportResult(workshop_id, fmt, deposit, tuple(paths), rows)
+    return ExportResult(workshop_id, fmt, tuple(paths), rows)
 
 
 def _check_destination(out: Path, fmt: str) -> None:

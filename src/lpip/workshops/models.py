@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint,
+    Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -71,6 +71,11 @@ class Workshop(Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Hosts' and paper notes go into an archive deposit only when the facilitator has declared
+    # that the workshop's notes were collected under consent (who declared it, and when).
+    notes_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    notes_consent_by: Mapped[str | None] = mapped_column(String(200))
+    notes_consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Round(Base):
@@ -194,3 +199,46 @@ class Dot(Base):
     dots: Mapped[int] = mapped_column(Integer)
 
 
+
+
+# ---- relationships between attendees (networks built from real ties, not the seating plan) ----
+
+RELATIONSHIP_SOURCES = ("page", "import", "registration")
+
+
+class FollowUp(Base):
+    """ "I'd like to follow up with": one attendee's wish to contact another after the workshop.
+
+    ``from_attendee_id`` is missing when it came from a participant's phone and they did not say
+    who they are; ``from_participant_id`` then records which phone, so a second wish is not
+    stored twice. Personal data (it links attendees): shown to facilitators only, never exported
+    for deposit.
+    """
+
+    __tablename__ = "follow_up"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
+    from_attendee_id: Mapped[int | None] = mapped_column(ForeignKey("attendee.id", ondelete="CASCADE"))
+    from_participant_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id", ondelete="SET NULL"))
+    to_attendee_id: Mapped[int] = mapped_column(ForeignKey("attendee.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PriorTie(Base):
+    """Two attendees who knew each other before the workshop (from the registration form or a file).
+
+    Stored once per pair, the lower attendee id first.
+    """
+
+    __tablename__ = "prior_tie"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"), index=True)
+    attendee_a: Mapped[int] = mapped_column(ForeignKey("attendee.id", ondelete="CASCADE"))
+    attendee_b: Mapped[int] = mapped_column(ForeignKey("attendee.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("workshop_id", "attendee_a", "attendee_b", name="uq_prior_tie_pair"),)

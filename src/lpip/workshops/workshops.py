@@ -148,6 +148,33 @@ def set_voting(session: Session, workshop_id: int, voting_open: bool | None = No
     return workshop
 
 
+def declare_notes_consent(session: Session, workshop_id: int, consent: bool, by: str) -> Workshop:
+    """Record whether the workshop's notes (table hosts' and paper notes) were collected under
+    consent to archiving, by whom the declaration is made and when (now).
+
+    Only then do those notes go into a deposit; ``consent=False`` withdraws the declaration.
+
+    Examples
+    --------
+    >>> declare_notes_consent(session, 1, True, by="A. Facilitator").notes_consent  # doctest: +SKIP
+    True
+    """
+    from lpip.text import clean_text
+    from lpip.workshops.models import utcnow
+
+    workshop = get_workshop(session, workshop_id)
+    name = clean_text(by or "", single_line=True)
+    if not name:
+        raise InvalidContribution("Say who declares the notes' consent: give your name (--by NAME).")
+    if len(name) > 200:
+        raise InvalidContribution("The name given with --by is longer than 200 characters; shorten it.")
+    workshop.notes_consent = bool(consent)
+    workshop.notes_consent_by = name
+    workshop.notes_consent_at = utcnow()
+    session.flush()
+    return workshop
+
+
 def host_link_by_token(session: Session, token: str) -> HostLink:
     link = session.scalar(select(HostLink).where(HostLink.token == token))
     if link is None:

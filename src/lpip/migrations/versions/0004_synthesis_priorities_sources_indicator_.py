@@ -1,7 +1,7 @@
 """synthesis: priorities, sources, indicator links, evidence map, partners, plan lines
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0008
 Create Date: 2026-12-06 01:44:15.549009
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0004'
-down_revision = '0003'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,7 @@
-/* atlas.js: the search box of the evidence atlas. It reads the JSON index named by the
- * input's data-index attribute and lists the pages whose words contain every typed term.
- * No library, no network beyond the site itself. */
+/* atlas.js: the search box of the evidence atlas. It reads the index that search.js sets
+ * (window.LPIP_SEARCH_INDEX; a script, so that it also works on a page opened from the
+ * folder, file://), else the JSON named by the input's data-index attribute, and lists the
+ * pages whose words contain every typed term. No library, no network beyond the site. */
 (function () {
   "use strict";
   var input = document.getElementById("search");
@@ -41,8 +42,9 @@
       found.length + (found.length === 1 ? " match" : " matches") + (found.length > LIMIT ? ", showing " + LIMIT : "") + ".";
   }
 
-  fetch(input.getAttribute("data-index"))
-    .then(function (response) { return response.json(); })
+  var loaded = window.LPIP_SEARCH_INDEX ? Promise.resolve(window.LPIP_SEARCH_INDEX) :
+    fetch(input.getAttribute("data-index")).then(function (response) { return response.json(); });
+  loaded
     .then(function (data) {
       entries = data.map(function (entry) {
         entry.haystack = normalise(entry.title + " " + entry.words + " " + entry.kind);

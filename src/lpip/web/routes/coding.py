@@ -32,12 +32,25 @@ def coding_page(request: Request, db: DbSession, user: Facilitator, workshop_id:
     done = set(mine["contribution_id"])
     codes = [dict(name=name, label=path)
              for name, path, codable in zip(codebook["name"], code_paths(codebook), codebook["is_codable"]) if codable]
-    rows = [dict(item=row, ticked=ticked.get(row.contribution_id, set()), done=row.contribution_id in done)
-            for row in contributions.itertuples(index=False)]
+    rows = [dict(item=item, ticked=ticked.get(item["contribution_id"], set()), done=item["contribution_id"] in done)
+            for item in plain_records(contributions)]
     return render(request, "coding/workshop.html", {
         "workshop": workshop, "rows": rows, "codes": codes, "coder": coder_name(user),
         "coded": len(done), "total": len(rows),
     })
+
+
+def plain_records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts with None for every missing value, so a page never prints "nan" or "<NA>"."""
+    return [{key: (None if _missing(value) else value) for key, value in row.items()}
+            for row in frame.to_dict(orient="records")]
+
+
+def _missing(value) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # lists and other containers are values, not missing
+        return False
 
 
 @router.post("/workshops/{workshop_id}/coding/{contribution_id}")

@@ -29,7 +29,7 @@ from lpip.workshops.capture import add_priority, live_counts, moderate
 from lpip.workshops.exports import list_workshops
 from lpip.workshops.models import Contribution, Dot, HostLink, UserAccount, Vote, Workshop
 from lpip.workshops.workshops import (
-    RoundSpec, close_round, create_workshop, get_workshop, open_round, rounds_of, set_voting,
+    RoundSpec, close_round, create_workshop, declare_notes_consent, get_workshop, open_round, rounds_of, set_voting,
     set_workshop_status,
 )
 
@@ -319,6 +319,22 @@ def priority_add(
     get_workshop(db, workshop_id)
     add_priority(db, workshop_id, text, client_id or None)
     return _back(db, workshop_id, back)
+
+
+@router.post("/workshops/{workshop_id}/notes-consent")
+def notes_consent(
+    request: Request, db: DbSession, user: Facilitator, workshop_id: int,
+    consent: Annotated[str, Form()] = "", confirm: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+):
+    """Declare (or withdraw) that the workshop's notes were collected under consent to archiving."""
+    _check_submission(request, user, csrf_token)
+    if consent not in ("yes", "no"):
+        raise InvalidContribution("Choose yes or no for the notes' consent.")
+    if consent == "yes" and confirm != "on":
+        raise InvalidContribution("Tick the box to confirm that the notes were collected under consent to archiving.")
+    declare_notes_consent(db, workshop_id, consent == "yes", by=f"{user.name} <{user.email}>")
+    return _back(db, workshop_id, "")
 
 
 # ---- the live event stream ---------------------------------------------------------------
