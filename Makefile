@@ -2,14 +2,16 @@
 #   make run    create .venv, install lpip, build the database with the bundled West Midlands data
 #               and the West Midlands evidence atlas in ./atlas (lpip atlas serve --dir atlas)
 #   make test   install the test extras and run the whole test suite
-# `make bench` runs every benchmark and prints figures and ratios.
+# `make lint` runs ruff (the rules are in pyproject.toml); `make wheel` builds the wheel in dist/
+# with the front-end assets inside and checks its contents; `make bench` runs every benchmark
+# and prints figures and ratios.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test bench docs clean
+.PHONY: run test lint wheel bench docs clean
 
 $(BIN)/python:
 	@$(PYTHON) -c "import sys; sys.exit(sys.version_info[:2] < (3, 11))" || { echo "Python 3.11 or newer is needed: run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -34,6 +36,16 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+
+# The wheel carries the front-end assets ($(VENDORED) and the rest of `make`'s npm step), so
+# `pip install dist/lpip-*.whl` needs no npm; scripts/check_wheel.py fails the build otherwise.
+wheel: $(VENV)/.installed
+	rm -f dist/lpip-*.whl
+	$(BIN)/python -m build --wheel --outdir dist .
+	$(BIN)/python scripts/check_wheel.py dist/lpip-*.whl
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run_all.py

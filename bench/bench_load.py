@@ -52,7 +52,9 @@ import numpy as np
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from lpip.db import make_engine, migrate, session_scope
+from lpip.config import load_settings
+from lpip.db import make_engine, session_scope
+from lpip.initdb import init_db
 from lpip.workshops.accounts import create_user
 from lpip.workshops.models import Contribution, Dot, Participant, Vote
 
@@ -112,7 +114,8 @@ class Workshop:
 
 @contextmanager
 def fresh_database(kind: str, folder: Path):
-    """A new, empty lpip database (schema only) of the given kind; dropped afterwards."""
+    """A new lpip database (schema and bundled data: commands and the app refuse a database whose
+    `lpip init` did not finish) of the given kind; dropped afterwards."""
     if kind == "sqlite":
         url = f"sqlite:///{folder / 'load.sqlite'}"
         _prepare(url)
@@ -134,9 +137,9 @@ def fresh_database(kind: str, folder: Path):
 
 
 def _prepare(url: str) -> None:
+    init_db(load_settings(url))
     engine = make_engine(url)
     try:
-        migrate(engine)
         with session_scope(engine) as session:
             create_user(session, FACILITATOR[0], "Benchmark facilitator", FACILITATOR[1])
     finally:

@@ -52,6 +52,12 @@ def timed(function, *args, **kwargs):
 
 
 def main() -> None:
+    missing = [c for c in CONVERSATIONS if not (POLIS_DATA / c).is_dir()]
+    if missing:
+        # Like the other benchmarks: the real text lives in ../shared, which an installed copy lacks.
+        print(f"skipped: the real pol.is conversations {', '.join(missing)} are not in {POLIS_DATA} "
+              "(../shared/data/polis beside the repository)")
+        return
     contributions, distinct = resampled_comments()
     book = default_codebook()
     print(f"{N_CONTRIBUTIONS:,} contributions: {distinct} real pol.is comments resampled with replacement")

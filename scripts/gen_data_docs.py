@@ -56,17 +56,22 @@ def west_midlands_codes() -> dict[str, set[str]]:
 
 
 def format_periods(periods: list[str]) -> str:
-    """Periods as published; a run of consecutive years is shortened to "first–last"."""
-    periods = sorted(periods)
-    years = [int(p) for p in periods if p.isdigit() and len(p) == 4]
-    if len(years) == len(periods) > 2 and years == list(range(years[0], years[-1] + 1)):
+    """Periods in time order as people write them ("2020/21", not "2020-04-01/P1Y"); a run of
+    consecutive years is shortened to "first–last", and a long list to its ends and count."""
+    from lpip.evidence.periods import period_label, sort_periods
+
+    labels = [period_label(p) for p in sort_periods(periods)]
+    years = [int(label) for label in labels if label.isdigit() and len(label) == 4]
+    if len(years) == len(labels) > 2 and years == list(range(years[0], years[-1] + 1)):
         return f"{years[0]}–{years[-1]} (each year)"
-    return ", ".join(periods) or "none"
+    if len(labels) > 6:
+        return f"{labels[0]} to {labels[-1]} ({len(labels)} periods)"
+    return ", ".join(labels) or "none"
 
 
 def periods_for(frame: pd.DataFrame, code: str) -> str:
-    periods = sorted(frame.loc[frame["area_code"] == code, "period"].unique())
-    return ", ".join(periods) if periods else "—"
+    periods = list(frame.loc[frame["area_code"] == code, "period"].unique())
+    return format_periods(periods) if periods else "—"
 
 
 def coverage(frame: pd.DataFrame, levels: tuple[str, ...], wm: dict[str, set[str]]) -> str:
@@ -154,8 +159,40 @@ def overlap_sentence(area_set: dict, names: dict[str, str]) -> str:
     return f"{len(shared)} LADs are in more than one area: {listed}."
 
 
+# lpip ids that existed before the ELS data replaced their source (issue 14).
+IDS_BEFORE_ELS = {
+    "gva_per_hour", "median_weekly_pay", "employment_rate", "unemployment_rate", "nvq3_plus", "gcse_english_maths_19",
+    "ks2_expected_standard", "eyfs_communication", "eyfs_literacy", "eyfs_maths", "persistent_absence",
+    "persistent_absence_fsm", "apprenticeship_starts", "apprenticeship_achievements", "fe_participation_19_plus",
+    "gdhi_per_head", "hle_male", "hle_female", "life_satisfaction", "happiness", "worthwhile", "anxiety",
+    "smoking_prevalence", "adult_obesity", "preventable_circulatory_mortality", "cancer_early_diagnosis",
+    "net_additional_dwellings", "gigabit_broadband", "mobile_4g_coverage", "travel_time_car",
+    "travel_time_public_transport", "travel_time_cycle",
+}
+
+
+def render_els() -> str:
+    """Every indicator taken from ONS Explore Local Statistics: its ELS code, whether the id
+    existed before (its source changed), lpip's polarity, value type and weighting population."""
+    from lpip.evidence.catalogue import bundled_catalogue
+
+    rows = []
+    for spec in bundled_catalogue():
+        els = [s for s in spec.series if s["file"] == "els"]
+        if not els:
+            continue
+        changed = "yes: was ONS Subnational Indicators" if spec.id in IDS_BEFORE_ELS else "new"
+        breaks = "; ".join(f"from {b['period']}: {b['reason']}" for b in spec.breaks) or ""
+        rows.append([f"`{spec.id}`", f"{els[0]['indicator']} / {els[0]['name']}", changed, spec.polarity,
+                     spec.value_type, f"`{spec.weighting_population}`", breaks])
+    header = ["id", "ELS folder / code", "source changed", "polarity (lpip's choice)", "value type",
+              "weighting population for estimates", "series breaks"]
+    return "\n".join([f"{len(rows)} indicators come from ELS.", "", *markdown_table(header, rows)])
+
+
 SECTIONS: dict[str, Callable[[], str]] = {
     "indicators": render_indicators,
+    "els": render_els,
     "area-sets": render_area_sets,
 }
 

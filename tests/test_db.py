@@ -184,3 +184,61 @@ def test_postgresql_engine_checks_connections_before_use():
         assert engine.pool._pre_ping
     finally:
         engine.dispose()
+
+
+# ---------------------------------------------------------------- revisions without Alembic
+
+
+def test_head_revision_read_from_the_files_is_alembics_head():
+    from alembic.script import ScriptDirectory
+
+    assert head_revision() == ScriptDirectory.from_config(_alembic_config(None)).get_current_head()
+
+
+def test_current_revision_read_directly_is_alembics(empty_engine):
+    command.upgrade(_alembic_config(empty_engine), "0001")
+    with empty_engine.connect() as connection:
+        assert current_revision(empty_engine) == MigrationContext.configure(connection).get_current_revision() == "0001"
+
+
+def test_a_migration_failing_half_way_leaves_no_tables_behind(empty_db_url, monkeypatch):
+    """An interrupted first `lpip init` must not leave half a schema that the next init trips over.
+    The last migration fails after the earlier ones ran (in the same transaction)."""
+    from sqlalchemy import event, inspect
+
+    import lpip.db as db
+
+    real = db._transactional_sqlite
+
+    def failing_engine(engine):
+        migrating = real(engine) if engine.dialect.name == "sqlite" else engine
+        failing = migrating if migrating is not engine else make_engine(empty_db_url)
+
+        @event.listens_for(failing, "before_cursor_execute")
+        def fail_on_last(conn, cursor, statement, parameters, context, executemany):
+            if "codebook_code" in statement and statement.lstrip().upper().startswith("CREATE TABLE"):
+                raise RuntimeError("interrupted")
+
+        return failing
+
+    monkeypatch.setattr(db, "_transactional_sqlite", failing_engine)
+    engine = make_engine(empty_db_url)
+    try:
+        if engine.dialect.name != "sqlite":
+            # PostgreSQL runs the migration on the caller's engine.
+            @event.listens_for(engine, "before_cursor_execute")
+            def fail_on_last(conn, cursor, statement, parameters, context, executemany):
+                if "codebook_code" in statement and statement.lstrip().upper().startswith("CREATE TABLE"):
+                    raise RuntimeError("interrupted")
+        with pytest.raises(RuntimeError, match="interrupted"):
+            migrate(engine)
+        assert inspect(engine).get_table_names() == []
+        assert current_revision(engine) is None
+    finally:
+        engine.dispose()
+    monkeypatch.undo()
+    engine = make_engine(empty_db_url)
+    try:
+        assert migrate(engine) == (None, head_revision()), "the next init starts cleanly"
+    finally:
+        engine.dispose()

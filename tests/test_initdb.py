@@ -286,3 +286,62 @@ def test_failed_reload_keeps_the_previous_bundle(db_url, monkeypatch):
             assert _bundled_dataset(session).sha256 == bundle_fingerprint()
     finally:
         engine.dispose()
+
+
+# ---------------------------------------------------------------- an init that did not finish
+
+NOT_FINISHED = "was not fully initialised: run lpip init again"
+
+
+def test_commands_name_an_init_that_failed_half_way(empty_db_url, monkeypatch):
+    _lose_fuel_poverty_file(monkeypatch)
+    assert _run_cli("init", "--database", empty_db_url).exit_code == 2
+    monkeypatch.undo()
+    for args in (("areas", "list"), ("indicators", "list"), ("areas", "show", "E12000005"),
+                 ("workshops", "list"), ("data", "export", "--indicator", "imd_score")):
+        result = _run_cli(*args, "--database", empty_db_url)
+        assert result.exit_code == 2, args
+        assert result.stderr.startswith("Error: ") and NOT_FINISHED in result.stderr, (args, result.output)
+        assert "not a known area" not in result.output
+
+
+def test_the_web_app_names_an_init_that_did_not_finish(empty_db_url, monkeypatch):
+    from lpip.config import Settings
+    from lpip.errors import DatabaseNotReady
+    from lpip.web import create_app
+
+    _lose_fuel_poverty_file(monkeypatch)
+    with pytest.raises(BundledDataMissing):
+        init_db(load_settings(empty_db_url))
+    with pytest.raises(DatabaseNotReady, match=NOT_FINISHED):
+        create_app(Settings(database_url=empty_db_url, secret_key="test-secret-" + "x" * 40))
+
+
+@pytest.mark.slow
+def test_an_init_killed_half_way_is_named_and_init_again_finishes(tmp_path):
+    """A real interruption: `lpip init` is killed (SIGKILL, no clean-up) while it loads the bundle."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    url = f"sqlite:///{tmp_path / 'killed.sqlite'}"
+    init = subprocess.Popen([sys.executable, "-c", "from lpip.cli import main; main()", "init", "--database", url],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    engine = make_engine(url)
+    try:
+        # Wait until the schema is complete (the bundle load runs after it), then kill.
+        while current_revision(engine) != head_revision():
+            assert init.poll() is None, "init ended before it could be interrupted"
+            time.sleep(0.2)
+        time.sleep(1.0)
+        assert init.poll() is None, "init finished too quickly to be interrupted"
+        init.send_signal(signal.SIGKILL)
+        init.wait(timeout=60)
+    finally:
+        engine.dispose()
+    result = _run_cli("areas", "show", "E12000005", "--database", url)
+    assert result.exit_code == 2 and NOT_FINISHED in result.stderr, result.output
+    again = _run_cli("init", "--database", url)
+    assert again.exit_code == 0, again.output
+    assert _run_cli("areas", "show", "E12000005", "--database", url).exit_code == 0

@@ -68,3 +68,65 @@ def test_xlsx_text_cells_are_strings_not_formulas(frame, tmp_path):
     assert sheet.cell(row=2, column=2).value == -1.5
     assert sheet.cell(row=2, column=2).data_type == "n"
     assert sheet.cell(row=9, column=1).value is None
+
+
+# ---------------------------------------------------------------- reading
+
+
+def test_cr_only_line_endings_are_rows(tmp_path):
+    # Excel for Mac (CSV, not "CSV UTF-8") ends lines with a bare carriage return.
+    path = tmp_path / "mac.csv"
+    path.write_bytes("name,text\r\"A\",\"two\rlines\"\rB,plain\r".encode("cp1252"))
+    assert read_records(path, LpipError) == [["name", "text"], ["A", "two\rlines"], ["B", "plain"]]
+
+
+def test_a_nul_byte_is_refused_with_its_line(tmp_path):
+    path = tmp_path / "damaged.csv"
+    path.write_bytes(b"name,text\r\nA,fine\r\nB,bro\x00ken\r\n")
+    with pytest.raises(LpipError, match="line 3 holds a NUL byte"):
+        read_records(path, LpipError)
+
+
+def test_utf16_is_named(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_bytes("name\nA\n".encode("utf-16-le"))
+    with pytest.raises(LpipError, match="UTF-16"):
+        read_records(path, LpipError)
+
+
+def test_a_damaged_workbook_is_one_error(tmp_path):
+    import zipfile
+
+    path = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types><not closed")
+        archive.writestr("xl/workbook.xml", "\x00\x01")
+    with pytest.raises(LpipError, match="cannot (open|read) it as an Excel .xlsx workbook"):
+        read_records(path, LpipError)
+
+
+def test_read_rows_names_columns_and_numbers_rows(tmp_path):
+    from lpip.spreadsheets import read_rows
+
+    path = tmp_path / "rows.csv"
+    path.write_text("name, sector ,\nA,public,\n,,\nB,private\n")
+    sheet = read_rows(path, LpipError)
+    assert sheet.columns == ["name", "sector", ""]
+    assert sheet.rows == [(2, ["A", "public", ""]), (4, ["B", "private", ""])]
+    assert sheet.records() == [{"name": "A", "sector": "public"}, {"name": "B", "sector": "private"}]
+
+
+@pytest.mark.parametrize(("content", "fragment"), [
+    ("name,name\nA,B\n", "the column 'name' appears 2 times in row 1"),
+    ("name,\nA,x\n", "column 2 has values but no name in row 1"),
+    ("name\nA,extra\n", "row 2 has more cells than row 1 has column names"),
+    (",,\nA\n", "row 1 is empty"),
+])
+def test_read_rows_refuses_what_no_importer_can_use(tmp_path, content, fragment):
+    from lpip.spreadsheets import read_rows
+
+    path = tmp_path / "rows.csv"
+    path.write_text(content)
+    with pytest.raises(LpipError) as caught:
+        read_rows(path, LpipError)
+    assert fragment in str(caught.value)

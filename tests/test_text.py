@@ -40,3 +40,19 @@ def test_unsafe_characters_are_detected():
                                            (2**64, False), (True, False), ("1", False)])
 def test_check_id(value, ok):
     assert check_id(value) is ok
+
+
+@pytest.mark.parametrize(
+    ("text", "lowest", "expected"),
+    [
+        ("42", 1, 42), (" 7 ", 1, 7), ("12.0", 1, 12), (str(MAX_ID), 1, MAX_ID),
+        ("0", 1, None), ("0", 0, 0), (str(MAX_ID + 1), 1, None), (str(2**64), 1, None),
+        ("99999999999999999999", 0, None), ("-1", 0, None), ("+1", 1, None), ("1e3", 1, None),
+        ("1.5", 1, None), ("inf", 1, None), ("nan", 1, None), ("0x10", 1, None), ("", 1, None),
+        ("٣", 1, None),  # an Arabic-Indic digit: int() would read it, a file's id is ASCII
+    ],
+)
+def test_parse_id(text, lowest, expected):
+    from lpip.text import parse_id
+
+    assert parse_id(text, lowest=lowest) == expected

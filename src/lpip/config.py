@@ -7,8 +7,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 from lpip.errors import InvalidDatabaseURL
 
 ENV_DATABASE_URL = "LPIP_DATABASE_URL"
@@ -20,6 +18,8 @@ ENVIRONMENTS = ("development", "production")
 
 def default_data_dir() -> Path:
     """The per-user folder for lpip's database and outputs (``LPIP_DATA_DIR`` overrides it)."""
+    import platformdirs
+
     override = os.environ.get(ENV_DATA_DIR)
     return Path(override) if override else Path(platformdirs.user_data_dir("lpip", appauthor=False))
 

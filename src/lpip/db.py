@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, MetaData, Table, create_engine, event, inspect
+from sqlalchemy import Engine, MetaData, Table, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -58,6 +60,14 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database).expanduser()
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
@@ -86,33 +96,88 @@ def _alembic_config(engine: Engine):
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The schema revision the database is at, or None for an empty database."""
-    from alembic.runtime.migration import MigrationContext
+    """The schema revision the database is at, or None for an empty database.
 
+    Read with one query rather than through Alembic, which every command would otherwise
+    import (a third of a second) just to open the database.
+    """
     try:
         with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            if not inspect(connection).has_table("alembic_version"):
+                return None
+            versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
     except OperationalError as exc:
         raise InvalidDatabaseURL(
             f"Cannot open the database {engine.url.render_as_string(hide_password=True)}: "
             f"{exc.orig}. Check the URL, that the server is running and that you may connect."
         ) from None
+    return versions[0] if len(versions) == 1 else None if not versions else ",".join(sorted(versions))
 
 
+_REVISION = re.compile(r"""^(down_revision|revision)\s*(?::[^=]*)?=\s*(?:['"]([^'"]+)['"]|None)""", re.M)
+
+
+@lru_cache(maxsize=1)
 def head_revision() -> str:
-    from alembic.script import ScriptDirectory
+    """The newest revision of lpip's migrations: the one no other revision follows.
 
-    config = _alembic_config(None)  # type: ignore[arg-type]
-    return ScriptDirectory.from_config(config).get_current_head()
+    Read from the migration files' ``revision``/``down_revision`` lines (tests/test_db.py
+    checks it against Alembic's own answer), so that opening a database needs no Alembic.
+    """
+    revisions, parents = set(), set()
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        pairs = dict(_REVISION.findall(path.read_text(encoding="utf-8")))
+        if pairs.get("revision"):
+            revisions.add(pairs["revision"])
+            if pairs.get("down_revision"):
+                parents.add(pairs["down_revision"])
+    heads = sorted(revisions - parents)
+    if len(heads) != 1:
+        raise RuntimeError(f"lpip's migrations must form one chain; heads found: {heads}")
+    return heads[0]
 
 
 def migrate(engine: Engine) -> tuple[str | None, str]:
-    """Create or upgrade the schema to the newest revision; returns (before, after)."""
+    """Create or upgrade the schema to the newest revision; returns (before, after).
+
+    All or nothing on both databases: PostgreSQL runs DDL inside the migration's transaction,
+    and so does SQLite here (see :func:`_transactional_sqlite`), so an interrupted `lpip init`
+    never leaves half a schema behind.
+    """
     from alembic import command
 
     before = current_revision(engine)
-    command.upgrade(_alembic_config(engine), "head")
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        migrating = _transactional_sqlite(engine)
+        try:
+            command.upgrade(_alembic_config(migrating), "head")
+        finally:
+            migrating.dispose()
+    else:
+        command.upgrade(_alembic_config(engine), "head")
     return before, head_revision()
+
+
+def _transactional_sqlite(engine: Engine) -> Engine:
+    """A second engine on the same SQLite file whose transactions include DDL.
+
+    Python's sqlite3 module (3.11) opens a transaction only before INSERT/UPDATE/DELETE, so a
+    CREATE TABLE would commit at once; here the driver's own handling is switched off and every
+    SQLAlchemy transaction starts with BEGIN, as SQLAlchemy's SQLite documentation advises.
+    Only migrations use it: the app keeps the driver's default, which suits many readers.
+    """
+    migrating = create_engine(engine.url)
+
+    @event.listens_for(migrating, "connect")
+    def _connect(dbapi_connection, record):
+        dbapi_connection.isolation_level = None
+        _sqlite_pragmas(dbapi_connection, record)
+
+    @event.listens_for(migrating, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+    return migrating
 
 
 def require_current_schema(engine: Engine) -> None:

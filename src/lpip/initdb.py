@@ -1,4 +1,14 @@
-"""Create or upgrade the database and load the bundled data: what `lpip init` does."""
+"""Create or upgrade the database and load the bundled data: what `lpip init` does.
+
+`lpip init` first brings the schema to the newest revision, then loads the bundled data in
+one transaction that ends by recording the ``bundled`` row of the ``dataset`` table. That row
+is the mark of a finished init: a database at the newest schema without it was left by an
+init that was interrupted (Ctrl+C, a closed laptop, a full disk) or failed, and
+:func:`open_database`, which every command and the web app use, says so and how to fix it.
+
+Only :func:`init_db` needs the loaders (pandas, the bundled files); they are imported there, so
+that opening a database stays quick.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +21,12 @@ from sqlalchemy.orm import Session
 
 from lpip.bundled import bundle_fingerprint
 from lpip.config import Settings
-from lpip.db import make_engine, migrate, require_current_schema, session_scope
-from lpip.evidence.bundle import load_bundled_indicators
+from lpip.db import make_engine, migrate, require_current_schema, session_scope, sqlite_path
+from lpip.errors import DatabaseNotReady
 from lpip.evidence.models import Dataset, Indicator, IndicatorValue
-from lpip.geography.load import build_geography
 from lpip.geography.models import Area, AreaLink
+
+BUNDLED_DATASET = "bundled"
 
 
 @dataclass
@@ -59,7 +70,9 @@ def init_db(settings: Settings, progress: Callable[[str], None] | None = None) -
 
 
 def _load_bundle_if_changed(session: Session, fingerprint: str, progress) -> bool:
-    existing = session.scalar(select(Dataset).where(Dataset.name == "bundled"))
+    from lpip.evidence.bundle import load_bundled_indicators
+
+    existing = session.scalar(select(Dataset).where(Dataset.name == BUNDLED_DATASET))
     if existing is not None and existing.sha256 == fingerprint:
         return False
     if existing is not None:
@@ -83,6 +96,7 @@ def _remove_bundled_values(session: Session, dataset: Dataset) -> None:
 
 def _insert_missing_geography(session: Session) -> set[str]:
     from lpip.db import bulk_insert
+    from lpip.geography.load import build_geography
 
     tables = build_geography()
     present = set(session.scalars(select(Area.code)))
@@ -101,11 +115,39 @@ def summarise_database(session: Session) -> dict:
 
 
 def open_database(settings: Settings):
-    """An engine for an initialised database; :class:`DatabaseNotReady` if `lpip init` is needed."""
+    """An engine for an initialised database; :class:`DatabaseNotReady` if `lpip init` is needed
+    (no database file, no schema, an older one, or an init that did not finish).
+
+    Opening never creates anything: a SQLite file that does not exist is reported, not made
+    (connecting would leave an empty database, and its folder, behind).
+    """
+    require_existing_file(settings)
     engine = make_engine(settings.database_url)
     try:
         require_current_schema(engine)
+        require_finished_init(engine)
     except BaseException:
         engine.dispose()
         raise
     return engine
+
+
+def require_existing_file(settings: Settings) -> None:
+    """:class:`DatabaseNotReady` for a SQLite database file that does not exist yet."""
+    path = sqlite_path(settings.database_url)
+    if path is not None and not path.exists():
+        raise DatabaseNotReady(
+            f"The database sqlite:///{path} does not exist yet, so it has no lpip tables. Run `lpip init` first."
+        )
+
+
+def require_finished_init(engine) -> None:
+    """Raise :class:`DatabaseNotReady` if the last `lpip init` did not finish loading the bundled data."""
+    with engine.connect() as connection:
+        finished = connection.scalar(select(Dataset.id).where(Dataset.name == BUNDLED_DATASET).limit(1))
+    if finished is None:
+        where = engine.url.render_as_string(hide_password=True)
+        raise DatabaseNotReady(
+            f"The database {where} was not fully initialised: run lpip init again "
+            "(an earlier `lpip init` was interrupted or failed before the bundled data was loaded)."
+        )

@@ -1,9 +1,11 @@
 """Spreadsheets in and out.
 
-In: the files people type by hand, CSV (UTF-8 with or without BOM, or Windows-1252) and
-XLSX (first sheet), as rows of text cells, with one clear error per way a file can be
-unreadable. Used by every importer (indicator values, attendees, paper notes); each passes
-its own error class so messages carry the importer's name for the problem.
+In: the files people type by hand, CSV (UTF-8 with or without BOM, or Windows-1252; any line
+endings, including the CR-only ones of Excel for Mac) and XLSX (first sheet), as rows of text
+cells, with one clear error per way a file can be unreadable. Used by every importer
+(indicator values, attendees, paper notes, codebooks, coding sheets); each passes its own
+error class so messages carry the importer's name for the problem. :func:`read_rows` adds
+what most of them need next: row 1 as column names, the rows below with their numbers.
 
 Out: every CSV and XLSX that lpip writes goes through :func:`write_csv` or :func:`write_xlsx`,
 which write participants' text as text and never as a live formula (OWASP "CSV injection"):
@@ -19,12 +21,15 @@ import codecs
 import csv
 import io
 import warnings
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from lpip.errors import LpipError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SAVE_AS = "Save it again as 'CSV UTF-8 (Comma delimited)' or as an Excel .xlsx workbook."
 DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -54,10 +59,18 @@ def read_records(path: str | Path, error: type[LpipError], empty_hint: str = "")
 
 def decode(path: Path, raw: bytes, error: type[LpipError]) -> str:
     """UTF-8 (with or without BOM), else Windows-1252: what Excel writes as CSV."""
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in raw[:4096]:
+    head = raw[:4096]
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head.count(b"\x00") * 4 > len(head):
         raise error(
             f"{path}: the file is UTF-16 (or another two-byte encoding), which lpip does not read; "
             f"it reads UTF-8 (with or without BOM) and Windows-1252. {SAVE_AS}"
+        )
+    if b"\x00" in raw:
+        before = raw[: raw.index(b"\x00")].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        line = before.count(b"\n") + 1
+        raise error(
+            f"{path}: line {line} holds a NUL byte (character 0), which is not text: the file may be damaged. "
+            f"{SAVE_AS}"
         )
     if raw.startswith(b"PK\x03\x04"):
         raise error(f"{path}: this is an Excel workbook (zip) named .csv; rename it to .xlsx.")
@@ -113,6 +126,56 @@ def xlsx_records(path: Path, error: type[LpipError]) -> list[list[str]]:
                 book.close()
     except (InvalidFileException, BadZipFile, KeyError, OSError) as exc:
         raise error(f"{path}: cannot open it as an Excel .xlsx workbook ({exc}). {SAVE_AS}") from None
+    except Exception as exc:
+        # A damaged workbook fails deep inside openpyxl in many ways (XML, zlib, index, type
+        # errors ...); each is the same answer for the person importing it.
+        raise error(f"{path}: cannot read it as an Excel .xlsx workbook ({type(exc).__name__}: {exc}). "
+                    f"{SAVE_AS}") from None
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A spreadsheet read by :func:`read_rows`: ``columns`` are row 1's cells (stripped), and
+    ``rows`` hold (row number as a spreadsheet shows it, cells) for every non-empty row below,
+    each with exactly one cell per column."""
+
+    path: Path
+    columns: list[str]
+    rows: list[tuple[int, list[str]]]
+
+    def records(self) -> list[dict[str, str]]:
+        """The rows as {column: stripped cell} (unnamed columns, which hold nothing, left out)."""
+        return [{name: cell.strip() for name, cell in zip(self.columns, cells) if name} for _, cells in self.rows]
+
+
+def read_rows(path: str | Path, error: type[LpipError], empty_hint: str = "") -> Rows:
+    """:func:`read_records`, then row 1 as column names and the non-empty rows below.
+
+    Raises ``error`` (besides :func:`read_records`' reasons) for an empty file or row 1, a
+    column name given twice, values in a column without a name, and rows with more cells than
+    row 1 names (in CSV, an unquoted comma inside a value), listing the rows.
+    """
+    path = Path(path)
+    records = read_records(path, error, empty_hint)
+    if not records or not any(cell.strip() for cell in records[0]):
+        raise error(f"{path}: row 1 is empty. Row 1 must hold the column names.{' ' + empty_hint if empty_hint else ''}")
+    columns = [cell.strip() for cell in records[0]]
+    width = len(columns)
+    repeated = sorted({name for name in columns if name and columns.count(name) > 1})
+    problems = [f"the column {name!r} appears {columns.count(name)} times in row 1; keep one of them" for name in repeated]
+    rows = []
+    for number, cells in enumerate(records[1:], start=2):
+        if any(cell.strip() for cell in cells[width:]):
+            problems.append(f"row {number} has more cells than row 1 has column names; a comma inside a value "
+                            "needs the cell in quotes, or remove the extra cells")
+        cells = (cells + [""] * width)[:width]
+        if any(cell.strip() for cell in cells):
+            rows.append((number, cells))
+    unnamed = sorted({i for _, cells in rows for i, cell in enumerate(cells) if cell.strip() and not columns[i]})
+    problems += [f"column {i + 1} has values but no name in row 1; name it or delete the column" for i in unnamed]
+    if problems:
+        raise error(f"{path}: nothing was imported because of {len(problems)} problem(s):", problems)
+    return Rows(path, columns, rows)
 
 
 def cell_text(value) -> str:
@@ -159,6 +222,8 @@ def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with every text value escaped (numbers and dates untouched) and its
     line breaks written as ``\\n``: the csv module quotes a field with a bare ``\\r`` only when
     ``\\r`` is in the line terminator, and a reader would split the row there."""
+    import pandas as pd
+
     escaped = frame.copy()
     for column in escaped.columns:
         if escaped[column].dtype == object or pd.api.types.is_string_dtype(escaped[column]):
@@ -217,6 +282,8 @@ def _put(sheet, row: int, column: int, value):
 
 
 def _xlsx_value(value):
+    import pandas as pd
+
     if value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and value != value):
         return None
     if isinstance(value, pd.Timestamp):
@@ -225,4 +292,6 @@ def _xlsx_value(value):
         value = value.item()  # numpy scalars
     if isinstance(value, datetime) and value.tzinfo is not None:
         value = value.replace(tzinfo=None)  # Excel has no time zones; lpip stores UTC
-    return value
+    # Line breaks as "\n", as in CSV: XML parsers differ on a bare "\r" (the standard library's
+    # reads it as "\n", lxml keeps it), so the same workbook would read back two ways.
+    return _unix_newlines(value)

@@ -20,6 +20,7 @@ UNSAFE = re.compile(
     "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
 )
 SINGLE_LINE_BREAKS = re.compile(r"[\t\r\n]+")
+DIGITS = re.compile(r"[0-9]{1,12}")
 # The largest value an INTEGER column holds in PostgreSQL (and well inside SQLite's range).
 MAX_ID = 2_147_483_647
 
@@ -56,3 +57,23 @@ def check_id(value: int) -> bool:
     (True, False, False)
     """
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
+def parse_id(text: str, *, lowest: int = 1) -> int | None:
+    """An id typed in a file (``"42"``, or ``"42.0"`` as spreadsheets write whole numbers), or
+    None when it is not a whole number from ``lowest`` to :data:`MAX_ID`: no signs, exponents,
+    ``inf``/``nan``, or numbers beyond what the databases hold. ``lowest=0`` admits pol.is
+    comment ids, which start at 0.
+
+    Examples
+    --------
+    >>> parse_id(" 42 "), parse_id("42.0"), parse_id("1e3"), parse_id("inf"), parse_id(str(2**64))
+    (42, 42, None, None, None)
+    >>> parse_id("0"), parse_id("0", lowest=0)
+    (None, 0)
+    """
+    text = text.strip().removesuffix(".0")
+    if not DIGITS.fullmatch(text):
+        return None
+    value = int(text)
+    return value if lowest <= value <= MAX_ID else None

@@ -35,7 +35,7 @@ def test_help_lists_each_top_level_command_with_one_line_of_help():
     result = _run("--help")
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    for (name,), command in TOP_LEVEL:
+    for (name,), _command in TOP_LEVEL:
         listed = [line for line in lines if line.strip().startswith(f"{name} ")]
         assert listed, f"`lpip {name}` is not listed in `lpip --help`"
         assert len(listed[0].split(maxsplit=1)) == 2, f"`lpip {name}` has no help in the listing"
@@ -114,3 +114,19 @@ def test_uninitialised_database_says_run_init(tmp_path):
     assert result.stderr.startswith("Error: The database sqlite:///")
     assert result.stderr.rstrip().endswith("has no lpip tables. Run `lpip init` first.")
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("indicators", "list"), ("areas", "list"), ("compare", "E08000025", "--indicator", "employment_rate"),
+     ("deprivation", "summarise", "--areas", "wm-subregions", "--out", "{tmp}/out.csv")],
+    ids=["indicators-list", "areas-list", "compare", "deprivation-sets"],
+)
+def test_read_only_commands_create_no_database(tmp_path, command):
+    target = tmp_path / "folder" / "new.sqlite"
+    args = [part.replace("{tmp}", str(tmp_path)) for part in command]
+    result = _run(*args, "--database", str(target))
+    assert result.exit_code == 2
+    assert "Run `lpip init` first" in result.stderr
+    assert not target.exists()
+    assert not target.parent.exists()

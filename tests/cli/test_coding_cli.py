@@ -146,10 +146,16 @@ def test_hand_import_of_a_bad_sheet_is_refused(cli, workshop, tmp_path):
     result = cli("coding", "hand", "import", str(path))
     assert result.exit_code == 2
     assert "column 'fundng' is not a code in the codebook (did you mean 'funding'?)" in flat(result)
-    latin = tmp_path / "latin.csv"
-    latin.write_bytes("contribution_id,coder,funding\n1,Zoë,x\n".encode("latin-1"))
-    result = cli("coding", "hand", "import", str(latin))
-    assert result.exit_code == 2 and "is not UTF-8 text" in flat(result)
+    wide = tmp_path / "utf16.csv"
+    wide.write_bytes("contribution_id,coder,funding\n1,Zoë,x\n".encode("utf-16"))
+    result = cli("coding", "hand", "import", str(wide))
+    assert result.exit_code == 2 and "UTF-16" in flat(result)
+    # Excel's Windows-1252 CSV is read like every other import's (issue 11).
+    excel = tmp_path / "excel.csv"
+    excel.write_bytes("contribution_id,coder,funding\n1,Zoë,x\n".encode("cp1252"))
+    result = cli("coding", "hand", "import", str(excel))
+    assert result.exit_code == 0, result.output
+    assert "by Zoë" in flat(result)
 
 
 def test_agreement_of_two_coded_files(cli, tmp_path):

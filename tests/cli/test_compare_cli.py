@@ -18,22 +18,26 @@ def bundled_value(indicator_id: str, period: str, code: str) -> float:
 
 
 def test_compare_prints_a_table_with_notes(cli):
-    result = cli("compare", "E08000025", "E08000029", "--indicator", "employment_rate", "--period", "2022")
+    result = cli("compare", "E08000025", "E08000029", "WM-BSOL", "--indicator", "employment_rate",
+                 "--period", "2023-01-01/P1Y")
     assert result.exit_code == 0, result.output
     assert "Birmingham" in result.output and "Solihull" in result.output
-    assert "not compared" in result.output and "England (E92000001)" in result.output
-    assert "1 = worst fifth" in result.output
+    assert "England (E92000001)" in result.output and ", 2023, against" in result.output
+    # The rule each row used, and the sub-region's estimate with its weighting population.
+    assert "Fingertips" in result.output and "(estimate)" in result.output
+    assert "Working-age population 18-66" in result.output
 
 
 def test_compare_csv_has_the_library_columns(cli):
-    result = cli("compare", "E08000025", "-i", "employment_rate", "-p", "2022", "--format", "csv")
+    result = cli("compare", "E08000025", "-i", "employment_rate", "-p", "2023-01-01/P1Y", "--format", "csv")
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(io.StringIO(result.stdout))
     assert frame.columns.tolist() == [
         "area_code", "area_name", "period", "value", "lower_ci_95", "upper_ci_95", "lower_ci_99_8",
         "upper_ci_99_8", "comparator_code", "comparator_value", "significance", "quintile",
+        "comparison_rule", "is_estimate", "weighting_population", "period_label",
     ]
-    assert frame.loc[0, "comparator_value"] == bundled_value("employment_rate", "2022", "E92000001")
+    assert frame.loc[0, "comparator_value"] == bundled_value("employment_rate", "2023-01-01/P1Y", "E92000001")
 
 
 def test_compare_against_region_at_99_8(cli):
@@ -48,9 +52,9 @@ def test_compare_against_region_at_99_8(cli):
 @pytest.mark.parametrize("args, message", [
     (["compare", "E08000025", "-i", "employment_rat"], "Did you mean employment_rate"),
     (["compare", "E08000099", "-i", "employment_rate"], "did you mean E08000029 (Solihull)"),
-    (["compare", "E01009001", "-i", "employment_rate"], "published for lad, region, country areas only"),
-    (["compare", "E08000025", "E06000035", "-i", "cancer_early_diagnosis"], "--period '2018'"),
-    (["compare", "E08000025", "-i", "life_satisfaction"], "--against E12000005"),
+    (["compare", "E01009001", "-i", "employment_rate"], "published for lad, county, cauth, region, country areas only"),
+    (["compare", "E08000025", "E12000005", "-i", "schools_good_outstanding"], "--period '202122'"),
+    (["compare", "E08000025", "-i", "schools_good_outstanding"], "--period '202122', the latest period"),
     (["aggregate", "WM-BSOL", "-i", "employment_rate"], "numerator and denominator"),
     (["aggregate", "WM-BSOL", "-i", "median_weekly_pay"], "cannot be aggregated honestly"),
     (["aggregate", "nowhere", "-i", "population_census"], "neither an area code nor a set name"),
@@ -80,7 +84,8 @@ def test_aggregate_set_to_csv(cli):
 def test_aggregate_table_says_the_weights(cli):
     result = cli("aggregate", "WM-BSOL", "E37000012", "-i", "life_satisfaction")
     assert result.exit_code == 0, result.output
-    assert "population_census 2021" in result.output
+    assert "population-weighted estimate" in result.output and "Total population, mid-2022" in result.output
+    assert "(estimate)" in result.output
 
 
 @pytest.mark.parametrize("command", ["compare", "aggregate"])

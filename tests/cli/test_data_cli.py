@@ -55,8 +55,8 @@ def test_import_creates_an_indicator_from_csvw(cli):
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ((str(WITH_COUNTY), "--indicator", "nvq3_plus"),
-         "row 2, column A (areacd): area E10000034 (Worcestershire) is a county, but indicator nvq3_plus takes"),
+        ((str(WITH_COUNTY), "--indicator", "unemployment_rate"),
+         "row 2, column A (areacd): area E10000034 (Worcestershire) is a county, but indicator unemployment_rate takes"),
         ((str(DISTRICTS), "--indicator", "level3_els", "--theme", "Skils", "--title", "T", "--unit", "%",
           "--polarity", "higher is better", "--value-type", "proportion"),
          "metadata: theme 'Skils' is not one of"),

@@ -38,9 +38,21 @@ def read(path) -> pd.DataFrame:
     return pd.read_csv(path, dtype={c: "Int64" for c in HEADER.split(",") if c.startswith("rank_of_")})
 
 
-def test_lads_by_default(run, tmp_path, lad_summary):
-    out = tmp_path / "lads.csv"
+def test_iod2025_districts_by_default(run, tmp_path):
+    out = tmp_path / "lads2025.csv"
     result = run("deprivation", "summarise", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Wrote 2,960 rows (296 areas x 10 domains)" in result.stdout
+    expected = dep.summarise_deprivation(bundled_lsoa_table("2025"))
+    pd.testing.assert_frame_equal(read(out), expected, check_dtype=False)
+    meta = json.loads((tmp_path / "lads2025.csv-metadata.json").read_text())
+    assert meta["dc:title"].startswith("IoD2025") and "33,755" in " ".join(meta["rdfs:comment"])
+    assert "Warning: income: scale sums the published IoD2025 File 8 numerators; 5 suppressed" in result.stderr
+
+
+def test_lads_of_2019_with_the_edition_option(run, tmp_path, lad_summary):
+    out = tmp_path / "lads.csv"
+    result = run("deprivation", "summarise", "--edition", "2019", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert "Wrote 3,170 rows (317 areas x 10 domains)" in result.stdout
     assert out.read_text().splitlines()[0] == HEADER
@@ -53,12 +65,13 @@ def test_lads_by_default(run, tmp_path, lad_summary):
 
 def test_metadata_records_method_and_scale_approximation(run, tmp_path):
     out = tmp_path / "lads.csv"
-    run("deprivation", "summarise", "-o", str(out))
+    run("deprivation", "summarise", "-e", "2019", "-o", str(out))
     meta = json.loads((tmp_path / "lads.csv-metadata.json").read_text())
     assert meta["url"] == "lads.csv"
     assert [c["name"] for c in meta["tableSchema"]["columns"]] == HEADER.split(",")
     notes = " ".join(meta["rdfs:comment"])
-    assert "Appendix N" in notes and "APPROXIMATION" in notes and "unrounded" in notes
+    # 2019 scale sums the published numerators; how close it is to File 10's unrounded sums is stated.
+    assert "Appendix N" in notes and "multiples of 5" in notes and "unrounded" in notes and "2.5 x" in notes
     assert "would have among the LADs" in notes
     assert any(note.startswith("Warning: idaci:") for note in meta["rdfs:comment"])
 
@@ -71,7 +84,7 @@ def test_help_states_the_scale_approximation(run):
 
 def test_subregions_are_ranked_among_lads(cli, tmp_path, lad_summary):
     out = tmp_path / "subregions.csv"
-    result = cli("deprivation", "summarise", "--areas", "wm-subregions", "--out", str(out))
+    result = cli("deprivation", "summarise", "--areas", "wm-subregions", "--edition", "2019", "--out", str(out))
     assert result.exit_code == 0, result.output
     written = read(out)
     codes = ["WM-BC", "WM-BSOL", "WM-CW", "WM-MARCHES", "WM-SSOT", "WM-WORCS"]
@@ -86,11 +99,22 @@ def test_user_set_of_one_district_reproduces_that_district(cli, tmp_path, lad_su
     members.write_text("code,name,member\nMY-BHAM,My Birmingham,E08000025\n")
     assert cli("areas", "define-set", "mine", str(members)).exit_code == 0
     out = tmp_path / "mine_summary.csv"
-    assert cli("deprivation", "summarise", "--areas", "mine", "--out", str(out)).exit_code == 0
+    assert cli("deprivation", "summarise", "--areas", "mine", "-e", "2019", "--out", str(out)).exit_code == 0
     mine = read(out).drop(columns=["area_code", "area_name"]).reset_index(drop=True)
     birmingham = lad_summary[lad_summary["area_code"] == "E08000025"]
     expected = birmingham.drop(columns=["area_code", "area_name"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(mine, expected, check_dtype=False)
+
+
+def test_subregions_among_themselves_with_the_file_12_method(cli, tmp_path):
+    out = tmp_path / "among.csv"
+    result = cli("deprivation", "summarise", "--areas", "wm-subregions", "--ranking", "among-areas", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    imd = read(out).query("domain == 'imd'").set_index("area_code")
+    expected = imd["average_score"].rank(ascending=False, method="min").astype(int)
+    assert imd["rank_of_average_score"].astype(int).to_dict() == expected.to_dict()
+    meta = json.loads((tmp_path / "among.csv-metadata.json").read_text())
+    assert "File 12" in " ".join(meta["rdfs:comment"])
 
 
 def test_unknown_set_name_suggests(cli, tmp_path):
@@ -121,7 +145,7 @@ def test_input_lsoa_codes_not_in_lookup_are_listed(run, small_input):
     frame.to_csv(path, index=False)
     result = run("deprivation", "summarise", "-i", str(path), "-o", str(path.with_name("o.csv")))
     assert result.exit_code == 2
-    assert "row 2: 'E01000000' is not an LSOA (2011) code in the ONS lookup; did you mean" in result.output
+    assert "row 2: 'E01000000' is not an LSOA (2011) code in the IoD2019 lookup; did you mean" in result.output
 
 
 def test_input_non_numeric_rank_is_reported(run, small_input):

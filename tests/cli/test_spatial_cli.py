@@ -79,7 +79,7 @@ def test_hotspots_reports_islands(cli, tmp_path):
 
 
 @pytest.mark.parametrize(("args", "fragments"), [
-    (["-i", "gva_per_hour"], ["gva_per_hour exists at lad level", "imd_score, income_score, fuel_poverty"]),
+    (["-i", "gva_per_hour"], ["gva_per_hour exists at lad, cauth, itl1 level", "imd_score, income_score, fuel_poverty"]),
     (["-i", "imd_score", "--within", "E12000007"], ["London (E12000007)", "West Midlands (E12000005) only"]),
     (["-i", "imd_scor"], ["Did you mean imd_score"]),
     (["-i", "imd_score", "--within", "E08000099"], ["did you mean E08000029 (Solihull)"]),
@@ -138,17 +138,19 @@ def test_trends_table(cli):
 
 
 def test_trends_json(cli):
-    result = cli("trends", "-i", "gva_per_hour", "--area", "E08000029", "--area", "E08000025", "-f", "json")
+    result = cli("trends", "-i", "gva_per_hour", "--area", "E08000029", "--area", "E08000025",
+                 "--from", "2020-01-01/P1Y", "--to", "2021-01-01/P1Y", "-f", "json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert [r["area_code"] for r in rows] == ["E08000025", "E08000029"]
-    assert {r["start_period"] for r in rows} == {"2020"} and {r["end_period"] for r in rows} == {"2021"}
+    assert {r["start_period"] for r in rows} == {"2020-01-01/P1Y"} and {r["end_period"] for r in rows} == {"2021-01-01/P1Y"}
+    assert {r["direction"] for r in rows} <= {"improving", "worsening", "no material change"}
     assert all(r["red_red"] is None for r in rows)
 
 
 @pytest.mark.parametrize(("args", "fragments"), [
     (["-i", "imd_score"], ["one period only (2019)", "co2_domestic"]),
-    (["-i", "gva_per_hour", "--from", "2019"], ["no period '2019'", "2020, 2021"]),
+    (["-i", "gva_per_hour", "--from", "2019"], ["no period '2019'", "2004-01-01/P1Y, 2005-01-01/P1Y"]),
     (["-i", "co2_domestc"], ["Did you mean co2_domestic"]),
 ], ids=["single-period", "unknown-period", "unknown-indicator"])
 def test_trends_bad_input(cli, args, fragments):

@@ -90,6 +90,14 @@ def test_cohen_kappa_matches_scikit_learn_on_many_labels():
     assert cohen_kappa(first, second) == pytest.approx(cohen_kappa_score(first, second), abs=1e-12)
 
 
+def test_cohen_kappa_is_nan_without_a_warning_when_undefined():
+    # Both coders gave one and the same label throughout: chance agreement is 1 (warnings are errors here).
+    assert np.isnan(cohen_kappa(["yes"] * 5, ["yes"] * 5))
+    coded = pd.DataFrame({"contribution_id": [1, 1, 2, 2], "coder": ["A", "B"] * 2,
+                          "code": ["funding", "funding", "funding", "funding"]})
+    assert np.isnan(kappa_by_code(coded).set_index("code").loc["funding", "kappa"])
+
+
 def test_alpha_matches_the_krippendorff_package():
     krippendorff = pytest.importorskip("krippendorff")
     rng = np.random.default_rng(11)
@@ -233,8 +241,14 @@ def test_long_file_with_unknown_codes_or_bad_rows_is_refused(tmp_path):
     assert "row 3: the coder is empty" in str(caught.value)
 
 
-def test_long_file_that_is_not_utf8_is_refused(tmp_path):
+def test_long_file_in_windows_1252_is_read(tmp_path):
     path = tmp_path / "coded.csv"
-    path.write_bytes("contribution_id,coder,code\n1,Zoë,housing\n".encode("latin-1"))
-    with pytest.raises(InvalidCodingSheet, match="not UTF-8 text: byte 0xeb on line 2"):
+    path.write_bytes("contribution_id,coder,code\n1,Zoë,housing\n".encode("cp1252"))
+    assert read_assignments(path)[["contribution_id", "coder", "code"]].values.tolist() == [[1, "Zoë", "housing"]]
+
+
+def test_long_file_in_utf16_is_refused(tmp_path):
+    path = tmp_path / "coded.csv"
+    path.write_bytes("contribution_id,coder,code\n1,Zoë,housing\n".encode("utf-16"))
+    with pytest.raises(InvalidCodingSheet, match="UTF-16"):
         read_assignments(path)

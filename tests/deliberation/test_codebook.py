@@ -159,10 +159,19 @@ def test_csv_with_unknown_parent_names_the_row_and_suggests(tmp_path):
         read_codebook(path)
 
 
-def test_csv_that_is_not_utf8_is_refused(tmp_path):
+def test_csv_in_windows_1252_is_read_like_every_other_import(tmp_path):
+    # Issue 11: codebooks are read through lpip.spreadsheets, which takes Excel's Windows-1252 CSV.
     path = tmp_path / "codes.csv"
-    path.write_bytes("name\nÉconomie locale\n".encode("latin-1"))
-    with pytest.raises(InvalidCodebook, match=r"is not UTF-8 text: byte 0xc9 on line 2"):
+    path.write_bytes("name,description\nÉconomie locale,Café – “quoted”\n".encode("cp1252"))
+    book = read_codebook(path)
+    assert book["name"].tolist() == ["Économie locale"]
+    assert book["description"].tolist() == ["Café – “quoted”"]
+
+
+def test_csv_in_utf16_is_refused(tmp_path):
+    path = tmp_path / "codes.csv"
+    path.write_bytes("name\nHousing\n".encode("utf-16"))
+    with pytest.raises(InvalidCodebook, match="UTF-16"):
         read_codebook(path)
 
 
@@ -183,10 +192,19 @@ def test_loops_of_parents_are_refused():
 
 
 def test_other_file_types_are_refused(tmp_path):
-    path = tmp_path / "codes.xlsx"
+    path = tmp_path / "codes.json"
     path.write_bytes(b"")
-    with pytest.raises(InvalidCodebook, match=r"\.qdc \(REFI-QDA\) or \.csv"):
+    with pytest.raises(InvalidCodebook, match=r"\.qdc \(REFI-QDA\), \.csv or \.xlsx"):
         read_codebook(path)
+
+
+def test_xlsx_codebook_is_read_like_the_csv(tmp_path):
+    from lpip.spreadsheets import write_xlsx
+
+    book = default_codebook()
+    frame = book[list(CODEBOOK_COLUMNS)].assign(is_codable=book["is_codable"].map(lambda v: "yes" if v else "no"))
+    path = write_xlsx({"codebook": frame}, tmp_path / "codes.xlsx")
+    pd.testing.assert_frame_equal(read_codebook(path), book)
 
 
 # ----------------------------------------------------------------------------- the database

@@ -241,10 +241,18 @@ def test_sheet_problems_are_all_reported_and_nothing_kept(tmp_path, bg2050):
     assert f"row 6: contribution {bg2050['contribution_id'].iloc[3]} is already on row 5" in message
 
 
-def test_sheet_that_is_not_utf8_is_refused(tmp_path):
+def test_sheet_in_windows_1252_is_read_like_every_other_import(tmp_path):
+    # Issue 11: coding sheets are read through lpip.spreadsheets (Excel's Windows-1252 CSV, XLSX).
     path = tmp_path / "sheet.csv"
-    path.write_bytes("contribution_id,text,coder,funding\n1,Café,Asha,x\n".encode("cp1252"))
-    with pytest.raises(InvalidCodingSheet, match=r"not UTF-8 text: byte 0xe9 on line 2"):
+    path.write_bytes("contribution_id,text,coder,funding\n1,Café,Zoë,x\n".encode("cp1252"))
+    assigned = read_coding_sheet(path, default_codebook())
+    assert assigned[["contribution_id", "coder", "code"]].values.tolist() == [[1, "Zoë", "funding"]]
+
+
+def test_sheet_in_utf16_is_refused(tmp_path):
+    path = tmp_path / "sheet.csv"
+    path.write_bytes("contribution_id,text,coder,funding\n1,Café,Asha,x\n".encode("utf-16"))
+    with pytest.raises(InvalidCodingSheet, match="UTF-16"):
         read_coding_sheet(path, default_codebook())
 
 

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from lpip.cli import app
 from lpip.deliberation.opinions import find_opinion_groups
 from lpip.deliberation.polis import PolisExport, read_polis_export
-from lpip.errors import LpipError
+from lpip.errors import InvalidPolisExport, LpipError
 
 POLIS_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "polis"
 BASE = POLIS_DATA / "london.youth.policing"
@@ -161,3 +161,12 @@ def test_the_command_answers_error_and_exit_2_never_a_traceback(tmp_path, damage
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     if result.exit_code == 2:
         assert "Error:" in result.output or "Error:" in (result.stderr if result.stderr_bytes else "")
+
+
+def test_a_header_that_lost_names_is_refused_with_the_file_named(tmp_path):
+    # Found by the property test above: bytes cut out of the header leave rows longer than it,
+    # which pandas reads with their first cells as an index.
+    folder = _copy(tmp_path)
+    _apply_bytes(folder, "participants-votes.csv", [("cut", 106, b"\x00")])
+    with pytest.raises(InvalidPolisExport, match=r"participants-votes\.csv: the rows have more cells"):
+        read_polis_export(folder)

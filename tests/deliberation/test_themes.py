@@ -95,7 +95,7 @@ def test_quotes_are_the_heaviest_contributions_of_their_topic(themes, comments):
 def test_spread_across_sectors_and_tables(themes, comments):
     spread = themes.spread
     assert set(spread["by"]) == {"sector", "table"}  # no sub-region in pol.is comments
-    for (_, by), group in spread.groupby(["topic", "by"]):
+    for _key, group in spread.groupby(["topic", "by"]):
         assert group["share_of_topic"].sum() == pytest.approx(1.0)
     sectors = spread[spread["by"] == "sector"]
     total = sectors.groupby("value")["contributions"].sum()

@@ -149,19 +149,62 @@ def test_overlapping_sets_each_use_their_own_members(session):
     assert frame.loc[lep_codes, "value"].sum() == pytest.approx(census[wm_lads()].sum() + census[twice].sum())
 
 
-def test_means_are_weighted_by_census_population(session):
-    period = "04/2022 - 03/2023"
-    satisfaction = bundled_values("life_satisfaction", period)
-    census = bundled_values("population_census", "2021")
+def els_rows(name: str, period: str) -> pd.DataFrame:
+    """One ELS indicator's published rows for a period, read straight from the bundled ELS file."""
+    frame = pd.read_csv(bundled_path("els_indicators_england.csv.gz"), dtype=str, keep_default_na=False)
+    rows = frame[(frame["indicator_name"] == name) & (frame["period"] == period)]
+    return rows.set_index("areacd")[["value", "lci", "uci"]].replace("", np.nan).astype(float)
+
+
+def district_population_2022(column: str = "Total population: mid 2022") -> pd.Series:
+    """IoD2025 File 6 LSOA populations summed by 2024 district, read straight from the file."""
+    frame = pd.read_csv(bundled_path("iod2025_lsoa21_england_population_denominators.csv.gz"))
+    return frame.groupby("Local Authority District code (2024)")[column].sum().astype(float)
+
+
+def test_means_of_districts_are_population_weighted_estimates(session):
+    period = "2022-04-01/P1Y"
+    satisfaction = els_rows("Satisfaction", period)
+    weights = district_population_2022()
     members = set_members()["WM-BSOL"]
-    expected = np.average(satisfaction[members], weights=census[members])
+    expected = np.average(satisfaction.loc[members, "value"], weights=weights[members])
+    # Independent districts' standard errors from their 95% limits, combined in quadrature.
+    se = (satisfaction.loc[members, "uci"] - satisfaction.loc[members, "lci"]) / (2 * stats.norm.ppf(0.975))
+    expected_se = np.sqrt(np.sum((weights[members] * se) ** 2)) / weights[members].sum()
     frame = aggregate_indicator(session, "life_satisfaction", "WM-BSOL")
     row = frame.iloc[0]
     assert row["period"] == period
     assert row["value"] == pytest.approx(expected)
-    assert row["weights"] == "population_census 2021"
-    assert row["method"] == "population-weighted mean of members"
-    assert np.isnan(row["lower_ci_95"])  # the members have no intervals
+    assert bool(row["is_estimate"]) is True
+    assert "Total population, mid-2022" in row["weighting_population"] == row["weights"]
+    assert row["method"] == "population-weighted estimate from its districts"
+    assert row["lower_ci_95"] == pytest.approx(expected - stats.norm.ppf(0.975) * expected_se)
+    assert row["upper_ci_95"] == pytest.approx(expected + stats.norm.ppf(0.975) * expected_se)
+
+
+def test_rates_without_counts_are_refused_unless_an_estimate_is_asked_for(session):
+    with pytest.raises(CannotAggregate, match="numerators and denominators"):
+        aggregate_indicator(session, "employment_rate", "WM-BC")
+    period = "2023-01-01/P1Y"
+    rate = els_rows("Employment rate", period)
+    weights = district_population_2022("Working age population 18-66 (for use with Employment Deprivation Domain): mid 2022")
+    members = set_members()["WM-BC"]
+    row = aggregate_indicator(session, "employment_rate", "WM-BC", estimate=True).iloc[0]
+    assert row["period"] == period
+    assert row["value"] == pytest.approx(np.average(rate.loc[members, "value"], weights=weights[members]))
+    assert bool(row["is_estimate"]) and "Working-age population 18-66" in row["weighting_population"]
+
+
+def test_medians_are_estimated_only_when_asked(session):
+    with pytest.raises(CannotAggregate, match="median"):
+        aggregate_indicator(session, "median_weekly_pay", "WM-BC")
+    pay = els_rows("Gross median weekly pay", "2025-04-30")
+    weights = district_population_2022("Working age population 18-66 (for use with Employment Deprivation Domain): mid 2022")
+    members = set_members()["WM-BC"]
+    row = aggregate_indicator(session, "median_weekly_pay", "WM-BC", estimate=True).iloc[0]
+    assert row["value"] == pytest.approx(np.average(pay.loc[members, "value"], weights=weights[members]))
+    # A weighted mean of medians lies between the smallest and largest district median.
+    assert pay.loc[members, "value"].min() <= row["value"] <= pay.loc[members, "value"].max()
 
 
 def test_lsoa_counts_sum_to_their_district(session):
@@ -209,7 +252,7 @@ def test_member_without_value_for_the_period_is_named(session):
     with pytest.raises(CannotAggregate, match="no period has a value for all 9"):
         aggregate_indicator(session, "hle_male", "WM-SSOT")
     with pytest.raises(CannotAggregate, match="members have no value for that period") as info:
-        aggregate_indicator(session, "hle_male", "WM-SSOT", period="2018 - 2020")
+        aggregate_indicator(session, "hle_male", "WM-SSOT", period="2018-01-01/P3Y")
     assert "E06000021 Stoke-on-Trent" not in info.value.errors
     assert "E07000192 Cannock Chase" in info.value.errors
 

@@ -19,7 +19,7 @@ from lpip.evidence.catalogue import (
     list_indicators,
     validate_spec,
 )
-from lpip.evidence.models import POLARITIES, THEMES, VALUE_TYPES, Indicator, IndicatorValue
+from lpip.evidence.models import POLARITIES, THEMES, VALUE_TYPES, IndicatorValue
 from lpip.geography.areas import descendants
 from lpip.geography.models import Area
 
@@ -177,6 +177,9 @@ def test_list_indicators_has_every_indicator_with_its_periods(session):
     assert set(frame.index) == set(IDS)
     assert frame.loc["imd_rank", "periods"] == "2019"
     assert frame.loc["population_census", "periods"] == "2011, 2021"
+    # ELS periods are listed as people write them, oldest first.
+    assert frame.loc["nvq3_plus", "periods"].endswith("2021, 2022, 2023")
+    assert frame.loc["median_weekly_pay", "periods"].endswith("19 Apr 2023, 17 Apr 2024, 30 Apr 2025")
 
 
 def test_unknown_theme_lists_the_themes(session):

@@ -110,27 +110,97 @@ def test_tied_values_share_a_quintile():
 # Against the database ------------------------------------------------------------------
 
 
+def els_published(name: str, period: str) -> pd.DataFrame:
+    """ONS Explore Local Statistics rows (value, lci, uci) of one indicator and period, read
+    straight from the bundled ELS file with pandas (not through lpip)."""
+    frame = pd.read_csv(bundled_path("els_indicators_england.csv.gz"), dtype=str, keep_default_na=False)
+    rows = frame[(frame["indicator_name"] == name) & (frame["period"] == period)]
+    return rows.set_index("areacd")[["value", "lci", "uci"]].replace("", np.nan).astype(float)
+
+
+def fingertips(lower: float, upper: float, comparator: float, polarity: str) -> str:
+    """Fingertips' one-interval rule, written out again for the test."""
+    if lower > comparator:
+        return "better" if polarity == "higher is better" else "worse"
+    if upper < comparator:
+        return "worse" if polarity == "higher is better" else "better"
+    return "similar"
+
+
 def test_published_comparator_and_quintiles(session):
-    frame = compare_to_benchmark(session, wm_lads(), "employment_rate", period="2022")
+    period = "2023-01-01/P1Y"
+    frame = compare_to_benchmark(session, wm_lads(), "employment_rate", period=period)
     assert frame.columns.tolist() == RESULT_COLUMNS
     assert len(frame) == 30
-    england = bundled_values("employment_rate", "2022")["E92000001"]
+    published = els_published("Employment rate", period)
+    england = published.loc["E92000001", "value"]
     assert (frame["comparator_value"] == england).all() and (frame["comparator_code"] == "E92000001").all()
-    lads = bundled_values("employment_rate", "2022").reindex(english_lads()).dropna()
+    lads = published["value"].reindex(english_lads()).dropna()
     expected = np.ceil(5 * lads.rank() / len(lads)).astype(int)
     assert frame.set_index("area_code")["quintile"].astype(int).to_dict() == expected[wm_lads()].to_dict()
-    # The bundled values carry no interval or counts: nothing is judged significant.
-    assert set(frame["significance"]) == {"not compared"}
     assert frame.attrs["comparator_method"] == "published"
+    assert set(frame["period_label"]) == {"2023"}
+
+
+def test_published_intervals_are_judged_by_the_fingertips_rule_at_95_and_99_8(session):
+    period = "2023-01-01/P1Y"
+    published = els_published("Employment rate", period)
+    england = published.loc["E92000001", "value"]
+    at95 = compare_to_benchmark(session, wm_lads(), "employment_rate", period=period).set_index("area_code")
+    at998 = compare_to_benchmark(session, wm_lads(), "employment_rate", period=period, level=99.8).set_index("area_code")
+    z95, z998 = stats.norm.ppf(0.975), stats.norm.ppf(0.999)
+    for code in wm_lads():
+        row = published.loc[code]
+        assert (at95.at[code, "lower_ci_95"], at95.at[code, "upper_ci_95"]) == (row["lci"], row["uci"])
+        assert at95.at[code, "significance"] == fingertips(row["lci"], row["uci"], england, "higher is better")
+        # 99.8% limits from the standard error the published 95% limits imply.
+        half = (row["uci"] - row["lci"]) / (2 * z95) * z998
+        assert at998.at[code, "lower_ci_99_8"] == pytest.approx(row["value"] - half)
+        assert at998.at[code, "significance"] == fingertips(row["value"] - half, row["value"] + half, england,
+                                                              "higher is better")
+    assert set(at95["comparison_rule"]) == {"Fingertips rule, 95% interval published by the source"}
+    assert set(at998["comparison_rule"]) == {"Fingertips rule, 99.8% interval published by the source"}
+    # Real data: Birmingham's interval lies wholly below England's 76.0%; some districts are similar.
+    assert at95.at["E08000025", "significance"] == "worse"
+    assert "similar" in set(at95["significance"])
+
+
+def test_without_an_interval_only_material_differences_are_judged(session):
+    period = "2024-09-01/P1Y"
+    frame = compare_to_benchmark(session, wm_lads(), "eyfs_maths", period=period).set_index("area_code")
+    published = els_published("Mathematics", period)
+    england = published.loc["E92000001", "value"]
+    lads = published["value"].reindex(english_lads()).dropna()
+    threshold = 0.5 * lads.std(ddof=0)
+    for code in wm_lads():
+        difference = published.loc[code, "value"] - england
+        expected = "similar" if abs(difference) < threshold else ("better" if difference > 0 else "worse")
+        assert frame.at[code, "significance"] == expected
+    assert frame["comparison_rule"].str.startswith("materiality rule").all()
+    assert f"({threshold:.3g} %)" in frame["comparison_rule"].iloc[0]
+    assert {"similar", "worse"} <= set(frame["significance"])
+
+
+def test_a_small_difference_in_anxiety_is_never_better(session):
+    # 3.22 against 3.31 on a 0-10 scale (the issue's example): judged by the interval, or similar.
+    frame = compare_to_benchmark(session, wm_lads(), "anxiety", period="2022-04-01/P1Y")
+    england = frame["comparator_value"].iloc[0]
+    small = frame[(frame["value"] - england).abs() < 0.1]
+    assert not small.empty
+    assert set(small["significance"]) <= {"similar"} | set(
+        small.loc[(small["upper_ci_95"] < england) | (small["lower_ci_95"] > england), "significance"])
+    assert (small.loc[(small["lower_ci_95"] <= england) & (small["upper_ci_95"] >= england), "significance"]
+            == "similar").all()
 
 
 def test_lower_is_better_quintile_is_reversed(session):
-    frame = compare_to_benchmark(session, ["E08000025"], "smoking_prevalence", period="2022", against="E08000029")
-    lads = bundled_values("smoking_prevalence", "2022").reindex(english_lads()).dropna()
+    period = "2020-01-01/P5Y"
+    frame = compare_to_benchmark(session, ["E08000025"], "smoking_prevalence", period=period, against="E08000029")
+    lads = els_published("Cigarette smokers", period)["value"].reindex(english_lads()).dropna()
     # Lower is better: rank 1 is the highest prevalence, the worst.
     expected = int(np.ceil(5 * lads.rank(ascending=False)["E08000025"] / len(lads)))
     assert frame.loc[0, "quintile"] == expected
-    assert frame.loc[0, "comparator_value"] == bundled_values("smoking_prevalence", "2022")["E08000029"]
+    assert frame.loc[0, "comparator_value"] == els_published("Cigarette smokers", period).loc["E08000029", "value"]
 
 
 def test_computed_intervals_and_significance(session):
@@ -162,48 +232,55 @@ def test_level_99_8_is_no_more_significant_than_95(session):
         assert wide == "similar" or wide == narrow  # a wider interval never flips a judgement
 
 
-def test_custom_area_is_aggregated_and_comparator_suggested_works(session):
-    period = "04/2022 - 03/2023"
+def test_custom_area_is_estimated_from_its_districts_and_marked(session):
+    period = "2022-04-01/P1Y"
     frame = compare_to_benchmark(session, ["E08000025", "WM-BSOL"], "life_satisfaction", against="E12000005")
-    satisfaction = bundled_values("life_satisfaction", period)
-    census = bundled_values("population_census", "2021")
+    satisfaction = els_published("Satisfaction", period)["value"]
+    population = pd.read_csv(bundled_path("iod2025_lsoa21_england_population_denominators.csv.gz")).groupby(
+        "Local Authority District code (2024)")["Total population: mid 2022"].sum()
+    bsol = ["E08000025", "E08000029"]
     assert frame["period"].tolist() == [period, period]
-    expected = np.average(satisfaction[wm_lads()], weights=census[wm_lads()])
-    assert frame["comparator_value"].iloc[0] == pytest.approx(expected)
-    assert "population_census 2021" in frame.attrs["comparator_method"]
-    assert frame.attrs["aggregated_areas"] == ["WM-BSOL"]
+    assert frame.loc[1, "value"] == pytest.approx(np.average(satisfaction[bsol], weights=population[bsol]))
+    assert frame["comparator_value"].iloc[0] == satisfaction["E12000005"]  # the region's published value
+    assert frame["is_estimate"].tolist() == [False, True]
+    assert "Total population, mid-2022" in frame.loc[1, "weighting_population"]
+    assert frame.attrs["aggregated_areas"] == ["WM-BSOL"] and frame.attrs["estimated_areas"] == ["WM-BSOL"]
+    assert frame.loc[1, "comparison_rule"] == "Fingertips rule, 95% interval combined from the districts' published intervals"
     assert pd.isna(frame.loc[1, "quintile"]) and frame.loc[0, "quintile"] >= 1
 
 
 def test_no_comparator_value_suggests_others(session):
+    # Ofsted ratings: Birmingham's latest is "As at 31 January 2024"; England's latest is 2021/22.
     with pytest.raises(NoComparatorValue) as info:
-        compare_to_benchmark(session, ["E08000025"], "life_satisfaction")
+        compare_to_benchmark(session, ["E08000025"], "schools_good_outstanding")
     message = str(info.value)
-    assert "England" in message and "no value of life_satisfaction for 04/2022 - 03/2023" in message
-    assert "--against E12000005" in message
-    assert "--period '202021'" in message  # the latest period Birmingham and England both have
+    assert "England" in message and "no value of schools_good_outstanding for As at 31 January 2024" in message
+    assert "--period '202122'" in message  # the latest period Birmingham and England both have
 
 
 def test_period_that_comparator_has_works(session):
-    frame = compare_to_benchmark(session, ["E08000025"], "life_satisfaction", period="202021")
-    assert frame.loc[0, "comparator_value"] == bundled_values("life_satisfaction", "202021")["E92000001"]
+    frame = compare_to_benchmark(session, ["E08000025"], "schools_good_outstanding", period="202122")
+    assert frame.loc[0, "comparator_value"] == bundled_values("schools_good_outstanding", "202122")["E92000001"]
+    assert frame.loc[0, "period_label"] == "2021/22"
 
 
 def test_mixed_periods_are_refused_unless_period_given(session):
-    # Cancer early diagnosis: Birmingham's latest is 2021, Medway (E06000035) has only 2018.
-    with pytest.raises(MixedPeriods, match=r"E08000025 Birmingham: 2021; E06000035 Medway: 2018.*--period '2018'"):
-        compare_to_benchmark(session, ["E08000025", "E06000035"], "cancer_early_diagnosis")
-    frame = compare_to_benchmark(session, ["E08000025", "E06000035"], "cancer_early_diagnosis", period="2018")
-    assert frame["period"].tolist() == ["2018", "2018"]
+    # Ofsted ratings: Birmingham's latest is "As at 31 January 2024", the region's is 2021/22.
+    with pytest.raises(MixedPeriods, match=r"E08000025 Birmingham: As at 31 January 2024; E12000005 West Midlands: "
+                                           r"202122.*--period '202122'"):
+        compare_to_benchmark(session, ["E08000025", "E12000005"], "schools_good_outstanding")
+    frame = compare_to_benchmark(session, ["E08000025", "E12000005"], "schools_good_outstanding", period="202122")
+    assert frame["period"].tolist() == ["202122", "202122"]
 
 
 def test_period_an_area_lacks_is_named(session):
-    with pytest.raises(NoData, match=r"E06000035 \(Medway\) has no value of cancer_early_diagnosis for 2021"):
-        compare_to_benchmark(session, ["E06000035"], "cancer_early_diagnosis", period="2021")
+    with pytest.raises(NoData, match=r"E12000005 \(West Midlands\) has no value of schools_good_outstanding for "
+                                     r"As at 31 January 2024"):
+        compare_to_benchmark(session, ["E12000005"], "schools_good_outstanding", period="As at 31 January 2024")
 
 
 @pytest.mark.parametrize("areas, indicator, pattern", [
-    (["E01009001"], "employment_rate", r"published for lad, region, country areas only; E01009001"),
+    (["E01009001"], "employment_rate", r"published for lad, county, cauth, region, country areas only; E01009001"),
     (["E08000025"], "imd_score", r"published for lsoa areas only; E08000025 .* score"),
     (["WM-BSOL"], "median_weekly_pay", r"WM-BSOL .*median"),
 ], ids=["lsoa-for-lad-indicator", "lad-for-lsoa-score", "subregion-median"])

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lpip.bundled import bundled_path
 from lpip.errors import InvalidDeprivationFile, UnknownAreaSet
 from lpip.evidence import deprivation as dep
 from lpip.evidence.deprivation_files import area_membership, bundled_lsoa_table, read_lsoa_file
@@ -129,9 +130,12 @@ def test_one_row_per_lad_and_domain_with_file10_measures(summary):
 
 def test_missing_idaci_and_idaopi_are_explained(summary):
     warnings = summary.attrs["warnings"]
-    assert len(warnings) == 2
+    assert len(warnings) == 4
     assert warnings[0].startswith("idaci:") and "IDACI" in warnings[0]
     assert warnings[1].startswith("idaopi:") and "IDAOPI" in warnings[1]
+    # The numerators MHCLG suppressed (empty cells in File 8) are counted, not hidden.
+    assert warnings[2].startswith("income:") and "31 suppressed" in warnings[2]
+    assert warnings[3].startswith("employment:") and "119 suppressed" in warnings[3]
 
 
 def test_ranks_are_standard_competition_ranks(summary):
@@ -218,12 +222,159 @@ def test_extent_lies_between_decile_one_and_deciles_one_to_three(lsoas, summary)
     assert (extent >= low - 1e-12).all() and (extent <= high + 1e-12).all()
 
 
-@pytest.mark.parametrize("domain", ["income", "employment"])
-def test_scale_is_rate_times_weight_population(lsoas, summary, domain):
+NUMERATORS_2019 = "iod2019_lsoa11_england_domain_numerators.csv.gz"
+
+
+def published_numerators(name: str = NUMERATORS_2019, lsoa: str = "LSOA code (2011)",
+                         lad: str = "Local Authority District code (2019)") -> pd.DataFrame:
+    """IoD File 8 numerators read straight from the bundled file (empty = suppressed)."""
+    frame = pd.read_csv(bundled_path(name))
+    return frame.rename(columns={lsoa: "lsoa", lad: "lad"})
+
+
+@pytest.mark.parametrize(("domain", "numerator"), [("income", "Income Domain numerator"),
+                                                   ("employment", "Employment Domain numerator")],
+                         ids=["income", "employment"])
+def test_2019_scale_is_the_sum_of_published_numerators(summary, domain, numerator):
+    counts = published_numerators()
+    complete = counts.groupby("lad")[numerator].apply(lambda c: c.notna().all())
+    expected = counts.groupby("lad")[numerator].sum()[complete]
+    ours = column(summary, domain, "scale")
+    assert complete.sum() > 250  # most districts have no suppressed LSOA
+    np.testing.assert_array_equal(ours[expected.index].to_numpy(), expected.to_numpy(dtype=float))
+    # Districts with suppressed LSOAs: the published sum plus each suppressed LSOA's published
+    # rate x its denominator, rounded (read here from File 5 scores and File 6 populations).
+    partial = complete.index[~complete]
+    suppressed = counts.loc[counts[numerator].isna(), ["lsoa", "lad"]]
+    rates = pd.read_csv(bundled_path("iod2019_lsoa_scores_england.csv.gz")).set_index("LSOA code (2011)")
+    people = pd.read_csv(bundled_path("iod2019_lsoa_england_ranks_deciles_population.csv.gz")).set_index("LSOA code (2011)")
+    score = f"{domain.capitalize()} Score (rate)"
+    fills = (rates.loc[suppressed["lsoa"], score].to_numpy() * people.loc[suppressed["lsoa"], DOMAIN[domain].weight]).round()
+    expected_gap = pd.Series(fills.to_numpy(), index=suppressed["lad"].to_numpy()).groupby(level=0).sum()
+    gap = ours[partial] - counts.groupby("lad")[numerator].sum()[partial]
+    np.testing.assert_allclose(gap.to_numpy(), expected_gap[partial].to_numpy())
+    assert len(suppressed) == {"income": 31, "employment": 119}[domain]
+
+
+@pytest.mark.parametrize("domain", ["income", "employment"], ids=["income", "employment"])
+def test_scale_without_numerators_is_rate_times_weight_population(domain):
+    lsoas = bundled_lsoa_table(numerators=False)
+    summary = dep.summarise_deprivation(lsoas)
     index = DOMAIN[domain]
     expected = per_lad(lsoas, lambda g: float((g[index.score] * g[index.weight]).sum()))
     ours = column(summary, domain, "scale").reindex(expected.index)
     np.testing.assert_allclose(ours, expected, rtol=1e-12)
+    assert any("APPROXIMATION" in w for w in summary.attrs["warnings"])
+
+
+# --- IoD2025 (LSOA 2021, districts of 2024) ------------------------------------------------
+
+FILE7_2025 = "iod2025_lsoa21_england_ranks_deciles_scores.csv.gz"
+FILE6_2025 = "iod2025_lsoa21_england_population_denominators.csv.gz"
+WM_2024 = "E12000005"
+
+
+@pytest.fixture(scope="module")
+def lsoas_2025() -> pd.DataFrame:
+    """File 7 and File 6 joined by plain pandas, independently of lpip's readers."""
+    ranks = pd.read_csv(bundled_path(FILE7_2025))
+    people = pd.read_csv(bundled_path(FILE6_2025)).drop(columns=["LSOA name (2021)", "Local Authority District code (2024)",
+                                                                  "Local Authority District name (2024)"])
+    return ranks.merge(people, on="LSOA code (2021)")
+
+
+@pytest.fixture(scope="module")
+def summary_2025() -> pd.DataFrame:
+    return dep.summarise_deprivation(bundled_lsoa_table("2025"), edition="2025")
+
+
+def wm_districts_2024() -> list[str]:
+    lookup = pd.read_csv(bundled_path("lookup_lsoa21_lad24_england.csv.gz"))
+    return sorted(lookup.loc[lookup["RGN24CD"] == WM_2024, "LAD24CD"].unique())
+
+
+def test_iod2025_covers_296_districts_of_2024(summary_2025):
+    assert summary_2025["area_code"].nunique() == 296 and len(wm_districts_2024()) == 30
+    assert summary_2025.attrs["edition"] == "2025"
+    imd = summary_2025[summary_2025["domain"] == "imd"]
+    assert sorted(imd["rank_of_average_rank"].astype(int))[:3] == [1, 2, 3]
+    assert imd["rank_of_average_rank"].max() <= 296
+
+
+def test_iod2025_wm_summaries_recomputed_from_the_lsoa_file(summary_2025, lsoas_2025):
+    n = 33_755
+    rank = "Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived)"
+    decile = "Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs)"
+    people = "Total population: mid 2022"
+    imd = summary_2025[summary_2025["domain"] == "imd"].set_index("area_code")
+    for code in wm_districts_2024():
+        rows = lsoas_2025[lsoas_2025["Local Authority District code (2024)"] == code]
+        weights = rows[people].to_numpy(dtype=float)
+        average_rank = float(np.sum(weights * (n + 1 - rows[rank])) / weights.sum())
+        share = float((rows[decile] == 1).mean())
+        extent = 0.0
+        for r, w in zip(rows[rank], weights):
+            percentile = -(-r * 100 // n)  # ceiling in integers
+            extent += w * (1.0 if percentile <= 10 else 0.95 - (percentile - 11) * 0.9 / 19 if percentile <= 30 else 0.0)
+        extent /= weights.sum()
+        assert imd.at[code, "average_rank"] == pytest.approx(average_rank, rel=1e-12)
+        assert imd.at[code, "proportion_most_deprived_10pc"] == pytest.approx(share, abs=1e-15)
+        assert imd.at[code, "extent"] == pytest.approx(extent, rel=1e-12)
+
+
+def test_iod2025_employment_is_weighted_by_working_age_18_to_66(summary_2025, lsoas_2025):
+    code = "E08000028"  # Sandwell
+    rows = lsoas_2025[lsoas_2025["Local Authority District code (2024)"] == code]
+    weight = "Working age population 18-66 (for use with Employment Deprivation Domain): mid 2022"
+    expected = np.average(rows["Employment Score (rate)"], weights=rows[weight])
+    ours = summary_2025.query("area_code == @code and domain == 'employment'")["average_score"].iloc[0]
+    assert ours == pytest.approx(expected, rel=1e-12)
+
+
+def test_iod2025_scale_sums_the_2025_numerators(summary_2025):
+    counts = published_numerators("iod2025_lsoa21_england_domain_numerators.csv.gz", "LSOA code (2021)",
+                                  "Local Authority District code (2024)")
+    for domain, numerator in (("income", "Income Domain numerator"), ("employment", "Employment Domain numerator")):
+        complete = counts.groupby("lad")[numerator].apply(lambda c: c.notna().all())
+        expected = counts.groupby("lad")[numerator].sum()[complete]
+        ours = column(summary_2025, domain, "scale")
+        np.testing.assert_array_equal(ours[expected.index].to_numpy(), expected.to_numpy(dtype=float))
+    assert any("5 suppressed" in w for w in summary_2025.attrs["warnings"])
+
+
+def test_iod2025_idaci_and_idaopi_average_rank_and_share_are_exact(summary_2025, lsoas_2025):
+    code = "E08000030"  # Walsall
+    rows = lsoas_2025[lsoas_2025["Local Authority District code (2024)"] == code]
+    for key, label, weight in (  # noqa: B007 (key is read by the query below)
+        ("idaci", "Income Deprivation Affecting Children Index (IDACI)", "Dependent Children aged 0-15: mid 2022"),
+        ("idaopi", "Income Deprivation Affecting Older People (IDAOPI)", "Older population aged 60 and over: mid 2022"),
+    ):
+        ranks = rows[f"{label} Rank (where 1 is most deprived)"]
+        expected = np.average(33_756 - ranks, weights=rows[weight])
+        row = summary_2025.query("area_code == @code and domain == @key").iloc[0]
+        assert row["average_rank"] == pytest.approx(expected, rel=1e-12)
+        assert row["proportion_most_deprived_10pc"] == pytest.approx(
+            (rows[f"{label} Decile (where 1 is most deprived 10% of LSOAs)"] == 1).mean())
+        assert np.isnan(row["average_score"])  # no IDACI/IDAOPI scores in the bundled files
+    assert any(w.startswith("idaci:") and "File 7" in w for w in summary_2025.attrs["warnings"])
+
+
+def test_among_areas_ranking_ranks_the_set_among_itself(lsoas):
+    membership = dep.lad_membership(lsoas)
+    wm = membership[membership["area_code"].str.match(r"E0800002[5-9]|E0800003[01]")]
+    among_lads = dep.summarise_deprivation(lsoas, wm)
+    among_areas = dep.summarise_deprivation(lsoas, wm, ranking="among_areas")
+    imd_lads = among_lads[among_lads["domain"] == "imd"].set_index("area_code")
+    imd_areas = among_areas[among_areas["domain"] == "imd"].set_index("area_code")
+    pd.testing.assert_series_equal(imd_lads["average_score"], imd_areas["average_score"])
+    expected = imd_areas["average_score"].rank(ascending=False, method="min").astype(int)
+    assert imd_areas["rank_of_average_score"].astype(int).to_dict() == expected.to_dict()
+    assert sorted(imd_areas["rank_of_average_score"].astype(int)) == list(range(1, 8))
+
+
+def test_unknown_edition_is_refused():
+    with pytest.raises(InvalidDeprivationFile, match="use 2025 .* or 2019"):
+        dep.get_edition("2015")
 
 
 # --- Custom areas ------------------------------------------------------------------------
@@ -273,9 +424,9 @@ def test_idaci_and_idaopi_are_computed_when_the_input_has_them(lsoas):
                        target.score: lsoas[income.score]})
     frame = lsoas.assign(**copies)
     result = dep.summarise_deprivation(frame)
-    assert result.attrs["warnings"] == []
+    assert not [w for w in result.attrs["warnings"] if w.startswith(("idaci", "idaopi"))]
     for target, weight in ((idaci, dep.CHILDREN), (idaopi, dep.OLDER)):
-        expected = per_lad(frame, lambda g: np.average(g[income.score], weights=g[weight]))
+        expected = per_lad(frame, lambda g, weight=weight: np.average(g[income.score], weights=g[weight]))
         ours = column(result, target.key, "average_score").reindex(expected.index)
         np.testing.assert_allclose(ours, expected, rtol=1e-12)
         assert column(result, target.key, "scale").isna().all()

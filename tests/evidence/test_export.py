@@ -43,12 +43,14 @@ def test_export_has_the_els_columns_sorted_by_period_and_area(session):
 
 
 def test_filters_pick_period_area_and_level(session):
-    west_midlands = export_indicator(session, "gva_per_hour", period="2021", within="E12000005", level="lad")
+    west_midlands = export_indicator(session, "gva_per_hour", period="2021-01-01/P1Y", within="E12000005", level="lad")
     assert len(west_midlands) == 30  # the region's 30 districts (data/SOURCES.md)
     regions = export_indicator(session, "median_weekly_pay", level="region")
     assert "E12000005" in set(regions["areacd"]) and set(regions["areacd"]) <= {f"E1200000{i}" for i in range(1, 10)}
-    combined_authority = export_indicator(session, "gva_per_hour", within="E47000007")  # WMCA: 7 districts
-    assert list(combined_authority["period"]) == ["2020"] * 7 + ["2021"] * 7
+    combined_authority = export_indicator(session, "gva_per_hour", within="E47000007", level="lad")  # WMCA: 7 districts
+    # ELS publishes GVA per hour for 2004 to 2023: 20 calendar years, in time order.
+    periods = [f"{year}-01-01/P1Y" for year in range(2004, 2024)]
+    assert list(combined_authority["period"]) == [p for p in periods for _ in range(7)]
 
 
 def test_counts_are_exported_when_present(session, tmp_path):

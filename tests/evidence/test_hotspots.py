@@ -266,7 +266,7 @@ def test_unknown_area_suggests(session):
 
 
 def test_indicator_not_at_lsoa_level_names_ones_that_are(session):
-    with pytest.raises(IndicatorNotAtLevel, match=r"gva_per_hour exists at lad level.*imd_score, income_score, fuel_poverty"):
+    with pytest.raises(IndicatorNotAtLevel, match=r"gva_per_hour exists at lad, cauth, itl1 level.*imd_score, income_score, fuel_poverty"):
         find_hotspots(session, "gva_per_hour")
 
 

@@ -291,9 +291,10 @@ BAD_INPUTS = [
     (lambda t: edited(t, "E07000234,", "Bromsgrove,"), {},
      r"row 2, column A \(areacd\): .*codes, not names: did you mean E07000234 \(Bromsgrove\)\?"),
     (lambda t: edited(t, "E07000234", "W06000001"), {}, r"row 2, .*area code W06000001 is not English"),
-    (lambda t: WITH_COUNTY, {},
-     r"row 2, column A \(areacd\): area E10000034 \(Worcestershire\) is a county, but indicator nvq3_plus takes "
-     r"local authority, region, country values only; remove the row"),
+    # unemployment_rate (ELS modelled unemployment) is published for no county.
+    (lambda t: WITH_COUNTY, {"indicator_id": "unemployment_rate"},
+     r"row 2, column A \(areacd\): area E10000034 \(Worcestershire\) is a county, but indicator unemployment_rate takes "
+     r"local authority, combined authority, region, country values only; remove the row"),
     (lambda t: WITH_COUNTY, {"indicator_id": "level3_els", "metadata": {**NEW_INDICATOR, "levels": "lad"}},
      r"row 2, column A \(areacd\): .*is a county, but the levels given for the new indicator are lad; add county"),
     (lambda t: edited(t, "46.0,", "46%,"), {}, r"row 4, column D \(value\): value '46%' is not a number; write a plain number"),

@@ -151,9 +151,14 @@ def test_given_interval_is_used_as_given_and_computed_99_8_from_counts():
     assert frame.loc[0, "ci_method"] == "given by the source"
 
 
-def test_given_interval_without_counts_leaves_99_8_empty_except_for_means():
+def test_given_interval_without_counts_gives_99_8_from_its_standard_error():
+    # Published survey estimates (APS, ASHE) come with 95% limits only: the 99.8% limits use the
+    # standard error those limits imply, for any value type.
     proportion = add_intervals(_rows(value=50.0, lower_ci=45.0, upper_ci=55.0), "proportion", 100)
-    assert np.isnan(proportion.loc[0, "lower_ci_99_8"])
+    z = stats.norm.ppf(0.999) / stats.norm.ppf(0.975)
+    assert proportion.loc[0, "lower_ci_99_8"] == pytest.approx(50.0 - 5.0 * z)
+    no_value = add_intervals(_rows(lower_ci=45.0, upper_ci=55.0), "proportion", 100)
+    assert np.isnan(no_value.loc[0, "lower_ci_99_8"])
     mean = add_intervals(_rows(value=50.0, lower_ci=45.0, upper_ci=55.0), "mean")
     se = 5.0 / stats.norm.ppf(0.975)
     assert mean.loc[0, "upper_ci_99_8"] == pytest.approx(50.0 + se * stats.norm.ppf(0.999))

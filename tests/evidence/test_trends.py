@@ -36,7 +36,8 @@ def test_every_bundled_period_string_is_understood(session):
     for period in periods:
         span = period_span(period)  # raises UnknownPeriod for a string it cannot read
         assert span.start <= span.end, period
-        assert date(2000, 1, 1) < span.end < date(2026, 1, 1), period
+        # ELS series start in the 1990s (e.g. 1995); its latest snapshots are of 2026.
+        assert date(1990, 1, 1) < span.end < date(2027, 1, 1), period
 
 
 @pytest.mark.parametrize(("period", "start", "end"), [
@@ -186,7 +187,13 @@ def test_co2_domestic_change_2005_to_2017(session):
     pivot = published.pivot_table(index="area_code", columns="period", values="value")
     expected = (pivot["2017"] - pivot["2005"]).reindex(table.index)
     pd.testing.assert_series_equal(table["change"], expected, check_names=False)
-    assert (table["direction"] == expected.map(lambda c: "improving" if c < 0 else "worsening")).all()
+    # No intervals: only changes of at least half a standard deviation of English districts'
+    # 2017 values are judged (the materiality rule); smaller ones are "no material change".
+    english = [c for c in pivot.index if c.startswith("E0")]
+    threshold = 0.5 * pivot.loc[english, "2017"].std(ddof=0)
+    words = expected.map(lambda c: "no material change" if abs(c) < threshold else "improving" if c < 0 else "worsening")
+    assert (table["direction"] == words).all()
+    assert {"improving", "no material change"} <= set(table["direction"])
     assert (table["change_significance"] == "no intervals").all()
     assert table["red_red"].isna().all()
     assert result.benchmark is None  # BEIS gives no England row in the bundle
@@ -194,18 +201,40 @@ def test_co2_domestic_change_2005_to_2017(session):
 
 
 def test_gva_per_hour_2020_to_2021_for_chosen_areas(session):
-    result = assess_trends(session, "gva_per_hour", areas=["E08000029", "E08000025"])
-    assert (result.start, result.end) == ("2020", "2021")
+    result = assess_trends(session, "gva_per_hour", areas=["E08000029", "E08000025"],
+                           start="2020-01-01/P1Y", end="2021-01-01/P1Y")
+    assert (result.start, result.end) == ("2020-01-01/P1Y", "2021-01-01/P1Y")
     table = result.table.set_index("area_code")
     assert list(table.index) == ["E08000025", "E08000029"]
     assert table.loc["E08000029", "area_name"] == "Solihull"
     assert (table["end_value"] - table["start_value"]).equals(table["change"])
 
 
-def test_median_pay_periods_are_2021_and_2023(session):
+def test_median_pay_periods_are_april_2008_and_april_2025(session):
     result = assess_trends(session, "median_weekly_pay")
-    assert (result.start, result.end) == ("2021", "2023")
-    assert set(result.table["direction"]) <= {"improving", "worsening", "no change", "no data"}
+    assert (result.start, result.end) == ("2008-04-16", "2025-04-30")
+    # ASHE publishes 95% limits: every change is tested on them.
+    assert set(result.table["change_significance"]) <= {"significant", "not significant"}
+    assert set(result.table["direction"]) <= {"improving", "worsening", "no significant change"}
+    assert (result.table.loc[result.table["change_significance"] == "not significant", "direction"]
+            == "no significant change").all()
+
+
+def test_a_trend_across_a_series_break_is_flagged_not_judged(session):
+    # nvq3_plus: NVQ levels to 2021, RQF levels from 2022 (declared in the catalogue).
+    result = assess_trends(session, "nvq3_plus", start="2021", end="2023-01-01/P1Y")
+    assert result.table["series_break"].all()
+    assert set(result.table["direction"]) == {"series break"}
+    assert "Regulated Qualifications Framework" in result.table["break_note"].iloc[0]
+    assert result.table["red_red"].isna().all()
+    within = assess_trends(session, "nvq3_plus", start="2022-01-01/P1Y", end="2023-01-01/P1Y")
+    assert not within.table["series_break"].any()
+
+
+def test_persistent_absence_definition_change_is_a_break(session):
+    result = assess_trends(session, "persistent_absence", start="2014-08-01/P1Y", end="2016-08-01/P1Y")
+    assert set(result.table["direction"]) == {"series break"}
+    assert "15% to 10%" in result.table["break_note"].iloc[0]
 
 
 # ------------------------------------------------------------------- bad input
@@ -217,13 +246,13 @@ def test_single_period_indicator_is_refused(session):
 
 
 def test_unknown_period_lists_periods(session):
-    with pytest.raises(UnknownPeriod, match="Its periods: 2020, 2021"):
+    with pytest.raises(UnknownPeriod, match="Its periods: 2004-01-01/P1Y, 2005-01-01/P1Y"):
         assess_trends(session, "gva_per_hour", start="2019")
 
 
 def test_start_after_end_is_refused(session):
     with pytest.raises(UnknownPeriod, match="must come before"):
-        assess_trends(session, "gva_per_hour", start="2021", end="2020")
+        assess_trends(session, "gva_per_hour", start="2021-01-01/P1Y", end="2020-01-01/P1Y")
 
 
 def test_unknown_indicator_suggests(session):
@@ -244,4 +273,8 @@ def test_no_areas_at_the_level(session):
 def test_values_without_interval_columns():
     values = pd.DataFrame({"area_code": ["a", "a"], "period": ["2020", "2021"], "value": [4.0, 5.0]})
     row = describe_changes(values, "lower is better", "2020", "2021").iloc[0]
-    assert (row["direction"], row["change_significance"], row["red_red"]) == ("worsening", "no intervals", None)
+    assert (row["direction"], row["change_significance"], row["red_red"]) == ("not assessed", "no intervals", None)
+    material = describe_changes(values, "lower is better", "2020", "2021", spread=1.0).iloc[0]
+    assert material["direction"] == "worsening"  # 1.0 is at least 0.5 sd
+    small = describe_changes(values, "lower is better", "2020", "2021", spread=3.0).iloc[0]
+    assert small["direction"] == "no material change"  # 1.0 is under 0.5 x 3.0

@@ -49,9 +49,18 @@ def test_the_questions_are_the_same_every_time(wm, pack):
     assert again.questions == pack.questions
 
 
+def period_of(session, indicator_id: str, label: str) -> str:
+    """The stored period whose label a question shows."""
+    from lpip.evidence.periods import period_label
+
+    periods = session.execute(text("SELECT DISTINCT period FROM indicator_value WHERE indicator_id = :i"),
+                              {"i": indicator_id}).scalars()
+    return next(p for p in periods if period_label(p) == label)
+
+
 def test_the_worst_in_region_question_names_the_worst_district(wm, pack):
     question = pack.questions[0]
-    match = re.match(r"(?P<area>.+?) has the (?P<word>lowest|highest) value of the region's 30 districts for "
+    match = re.match(r"(?P<area>.+?) has the (?P<word>lowest|highest) value of the region's (?P<count>\d+) districts for "
                      r"“(?P<title>.+?)” \((?P<value>[^ ]+) in (?P<period>[^)]+)\)", question)
     assert match, question
     indicator_id, polarity = wm.execute(text("SELECT id, polarity FROM indicator WHERE title = :t"),
@@ -59,29 +68,31 @@ def test_the_worst_in_region_question_names_the_worst_district(wm, pack):
     rows = wm.execute(text(
         "SELECT a.code, a.name, v.value FROM indicator_value v JOIN area a ON a.code = v.area_code "
         "WHERE v.indicator_id = :i AND v.period = :p AND a.level = 'lad'"
-    ), {"i": indicator_id, "p": match["period"]}).all()
+    ), {"i": indicator_id, "p": period_of(wm, indicator_id, match["period"])}).all()
     region = set(list_areas(wm, level="lad", within="E12000005")["code"])
     values = pd.Series({name: value for code, name, value in rows if code in region})
-    assert len(values) == 30
+    assert len(values) == int(match["count"])  # districts with a value (upper-tier indicators: 11)
     worst = values.idxmin() if polarity == "higher is better" else values.idxmax()
     assert match["word"] == ("lowest" if polarity == "higher is better" else "highest")
     assert match["area"] == worst
     assert match["area"] in {"Dudley", "Sandwell", "Walsall", "Wolverhampton"}
 
 
-def test_the_hotspot_question_matches_the_hotspot_table(pack):
-    question = next(q for q in pack.questions if "clusters of high deprivation" in q)
-    total = int(pack.hotspots["high_high"].sum())
-    top = pack.hotspots.iloc[0]
+def test_the_hotspot_question_matches_the_england_hotspot_table(pack):
+    question = next(q for q in pack.questions if "among England's most deprived 10%" in q)
+    total = int(pack.national_hotspots["most_deprived_10pc"].sum())
+    top = pack.national_hotspots.iloc[0]
     assert question.startswith(f"{total:,} of Black Country's neighbourhoods")
-    assert f"{int(top['high_high']):,} of them in {top['district']}" in question
-    assert top["high_high"] == pack.hotspots["high_high"].max()
+    assert f"{int(top['most_deprived_10pc']):,} of them in {top['district']}" in question
+    assert top["most_deprived_10pc"] == pack.national_hotspots["most_deprived_10pc"].max()
 
 
 def test_hotspots_cover_every_lsoa_of_the_sub_region(wm, pack):
     lsoas = sum(len(list_areas(wm, level="lsoa", within=code)) for code in MEMBERS)
     assert lsoas == 712  # the Black Country's LSOAs (2011): Dudley 201, Sandwell 186, Walsall 167, Wolverhampton 158
-    assert int(pack.hotspots["lsoas"].sum()) == lsoas == int(pack.profile.deciles.sum())
+    assert int(pack.hotspots["lsoas"].sum()) == lsoas  # the within-sub-region layer: 2011 LSOAs
+    # The England-judged layer and the deciles: IoD2025 on the 2021 LSOAs (723).
+    assert int(pack.national_hotspots["lsoas"].sum()) == int(pack.profile.deciles.sum()) == 723
 
 
 def test_better_and_worse_are_signed_by_polarity(pack):

@@ -11,7 +11,6 @@ import re
 import sys
 from html.parser import HTMLParser
 
-import numpy as np
 import pytest
 from sqlalchemy import text
 
@@ -45,6 +44,21 @@ def birmingham(wm, context):
     return build_profile(wm, BIRMINGHAM, context=context)
 
 
+@pytest.fixture(scope="module")
+def birmingham_2019(wm):
+    return build_profile(wm, BIRMINGHAM, context=gather_context(wm, [BIRMINGHAM], edition="2019"))
+
+
+def lsoas_2021(district: str) -> int:
+    """2021 LSOAs of a 2024 district, counted in the bundled lookup with pandas."""
+    import pandas as pd
+
+    from lpip.bundled import bundled_path
+
+    lookup = pd.read_csv(bundled_path("lookup_lsoa21_lad24_england.csv.gz"))
+    return int((lookup["LAD24CD"] == district).sum())
+
+
 def stored(session, indicator_id: str, codes, period: str) -> dict:
     rows = session.execute(
         text("SELECT area_code, value FROM indicator_value WHERE indicator_id = :i AND period = :p"),
@@ -56,10 +70,12 @@ def stored(session, indicator_id: str, codes, period: str) -> dict:
 def test_values_and_england_are_the_stored_figures(wm, context):
     rows = context.benchmarks.set_index(["area_code", "indicator_id"])
     row = rows.loc[(BIRMINGHAM, "employment_rate")]
-    assert row["period"] == "2022"  # the latest period with an England value
-    assert row["value"] == pytest.approx(stored(wm, "employment_rate", [BIRMINGHAM], "2022")[BIRMINGHAM])
-    assert row["england_value"] == pytest.approx(stored(wm, "employment_rate", ["E92000001"], "2022")["E92000001"])
+    period = "2023-01-01/P1Y"
+    assert row["period"] == period and row["period_label"] == "2023"  # the latest period with an England value
+    assert row["value"] == pytest.approx(stored(wm, "employment_rate", [BIRMINGHAM], period)[BIRMINGHAM])
+    assert row["england_value"] == pytest.approx(stored(wm, "employment_rate", ["E92000001"], period)["E92000001"])
     assert bool(row["centre_is_england"])
+    assert row["comparison_rule"] == "Fingertips rule, 95% interval published by the source"
 
 
 def test_the_range_is_the_region_districts(wm, context):
@@ -90,21 +106,33 @@ def test_a_sub_region_count_is_the_sum_of_its_districts(wm, context):
     assert bsol["value"] == pytest.approx(sum(parts.values()))
 
 
-def test_a_rate_without_numerators_is_not_summed_and_the_note_says_why(context):
+def test_a_rate_without_numerators_is_estimated_and_says_so(wm, context):
     rows = context.benchmarks.set_index(["area_code", "indicator_id"])
     row = rows.loc[(BSOL, "employment_rate")]
-    assert np.isnan(row["value"])
-    assert "numerators" in row["note"] or "Cannot aggregate" in row["note"]
+    members = [BIRMINGHAM, SOLIHULL]
+    rates = stored(wm, "employment_rate", members, row["period"])
+    weights = stored(wm, "population_18_66_2022", members, "mid-2022")
+    expected = sum(rates[c] * weights[c] for c in members) / sum(weights.values())
+    assert row["value"] == pytest.approx(expected)
+    assert bool(row["is_estimate"]) and "Working-age population 18-66" in row["weighting_population"]
+    assert row["note"].startswith("Estimate: population-weighted mean of its districts' values")
 
 
-def test_birmingham_is_seventh_most_deprived_on_average_score(birmingham):
+def test_birmingham_is_seventh_most_deprived_on_average_score(birmingham_2019):
     # IoD2019 File 10 (MHCLG 2019): Birmingham ranks 7th of 317 districts on the rank of
     # IMD average score, and 639 of its LSOAs are in England's 32,844.
-    imd = birmingham.deprivation.set_index("domain").loc["imd"]
+    imd = birmingham_2019.deprivation.set_index("domain").loc["imd"]
     assert int(imd["rank_of_average_score"]) == 7
-    assert int(birmingham.deciles.sum()) == 639
-    facts = dict(birmingham.facts)
+    assert int(birmingham_2019.deciles.sum()) == 639
+    facts = dict(birmingham_2019.facts)
     assert "rank 7 of 317" in facts["IMD 2019 average score"]
+
+
+def test_profiles_use_iod2025_by_default(birmingham):
+    assert birmingham.edition == "2025"
+    assert int(birmingham.deciles.sum()) == lsoas_2021(BIRMINGHAM)
+    facts = dict(birmingham.facts)
+    assert " of 296 districts" in facts["IMD 2025 average score"]
 
 
 def test_decile_counts_agree_with_the_deprivation_summary(birmingham):
@@ -116,7 +144,7 @@ def test_decile_counts_agree_with_the_deprivation_summary(birmingham):
 def test_a_sub_region_has_the_lsoas_of_its_districts(wm, context):
     table = lsoa_table()
     bsol = build_profile(wm, BSOL, context=context)
-    assert int(bsol.deciles.sum()) == 639 + 134  # Birmingham and Solihull's LSOAs
+    assert int(bsol.deciles.sum()) == lsoas_2021(BIRMINGHAM) + lsoas_2021(SOLIHULL)  # their 2021 LSOAs
     assert bsol.similar is None and any("districts only" in note for note in bsol.notes)
     assert list(bsol.members["name"]) == ["Birmingham", "Solihull"]
     assert decile_counts(table, []).sum() == 0

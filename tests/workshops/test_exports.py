@@ -22,7 +22,7 @@ from lpip.workshops.capture import (
     add_note, add_priority, add_statement, cast_vote, join_workshop, moderate, spend_dots, withdraw_note,
 )
 from lpip.workshops.exports import describe_workshop, export_workshop, list_workshops, workshop_tables
-from lpip.workshops.models import Attendee, HostLink, Vote
+from lpip.workshops.models import HostLink, Vote
 from lpip.workshops.planning import plan_workshop
 from lpip.workshops.workshops import RoundSpec, create_workshop, open_round, set_voting
 

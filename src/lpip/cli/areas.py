@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from lpip.cli.common import DatabaseOption, FormatOption, OutputFormat, console, database_session, new_app, print_frame, print_json
+from lpip.cli.common import DatabaseOption, FormatOption, OutputFormat, console, database_session, new_app, print_frame, print_json, print_rows
 
 app = new_app("Areas: local authorities, LSOAs, regions and custom sets.")
 
@@ -25,11 +25,12 @@ def list_areas(
     database: DatabaseOption = None,
 ) -> None:
     """List areas, optionally of one level and inside one area."""
-    from lpip.geography.areas import list_areas as list_areas_
+    # The rows of lpip.geography.areas.list_areas, printed without pandas: a quick command.
+    from lpip.geography.areas import AREA_COLUMNS, area_rows
 
     with database_session(database) as session:
-        frame = list_areas_(session, level=level, within=within)
-    print_frame(frame, fmt, title=f"{len(frame)} areas")
+        rows = area_rows(session, level=level, within=within)
+    print_rows(list(AREA_COLUMNS), rows, fmt, title=f"{len(rows)} areas")
 
 
 @app.command()
@@ -50,7 +51,9 @@ def show(
 
 
 def _print_area(info: dict) -> None:
-    console.print(f"[bold]{info['name']}[/bold] ({info['code']}), level {info['level']}")
+    from rich.text import Text
+
+    console.print(Text.assemble((info["name"], "bold"), f" ({info['code']}), level {info['level']}"))
     if info["itl_code"]:
         console.print(f"ITL code: {info['itl_code']}")
     population = info["population"]
@@ -61,7 +64,7 @@ def _print_area(info: dict) -> None:
         items = info[key]
         shown = ", ".join(f"{i['code']} {i['name']}" for i in items[:12])
         more = f" ... and {len(items) - 12} more" if len(items) > 12 else ""
-        console.print(f"{label} ({len(items)}): {shown or '-'}{more}", highlight=False)
+        console.print(f"{label} ({len(items)}): {shown or '-'}{more}")
 
 
 @app.command()

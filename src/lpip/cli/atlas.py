@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from lpip.cli.common import DatabaseOption, console, database_session, new_app
+from lpip.cli.common import DatabaseOption, EditionChoice, EditionOption, console, database_session, new_app
 
 app = new_app("The evidence atlas: area profiles, sub-regional data packs, a static site.")
 
@@ -19,6 +19,7 @@ SimilarOption = Annotated[list[str] | None, typer.Option(
 
 def split_ids(items: list[str] | None) -> list[str] | None:
     return [part.strip() for item in items or [] for part in item.split(",") if part.strip()] or None
+
 
 
 @app.command()
@@ -88,6 +89,7 @@ def profile(
     area: Annotated[str, typer.Argument(help="Area code: a district (E08000029), sub-region (WM-BSOL) or custom area.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write: .html (one self-contained file) or .pdf (A4).")],
     region: RegionOption = "E12000005",
+    edition: EditionOption = EditionChoice.iod2025,
     similar_indicators: SimilarOption = None,
     database: DatabaseOption = None,
 ) -> None:
@@ -95,7 +97,8 @@ def profile(
     from lpip.reports.profile import write_profile
 
     with database_session(database) as session:
-        path = write_profile(session, area, out, region=region, similar_indicators=split_ids(similar_indicators))
+        path = write_profile(session, area, out, region=region, edition=edition.value,
+                             similar_indicators=split_ids(similar_indicators))
     console.print(f"Wrote the profile of {area} to {path}", highlight=False, soft_wrap=True, markup=False)
 
 
@@ -104,11 +107,12 @@ def datapack(
     subregion: Annotated[str, typer.Argument(help="Sub-region code, e.g. WM-BSOL (see `lpip areas sets`).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write: .html (one self-contained file) or .pdf (A4).")],
     region: RegionOption = "E12000005",
+    edition: EditionOption = EditionChoice.iod2025,
     database: DatabaseOption = None,
 ) -> None:
     """Write a sub-region's data pack as HTML or PDF."""
     from lpip.reports.datapack import write_datapack
 
     with database_session(database) as session:
-        path = write_datapack(session, subregion, out, region=region)
+        path = write_datapack(session, subregion, out, region=region, edition=edition.value)
     console.print(f"Wrote the data pack of {subregion} to {path}", highlight=False, soft_wrap=True, markup=False)

@@ -10,15 +10,17 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
 import typer
-from rich.markup import escape
 
 from lpip.cli.common import (
     DatabaseOption, FormatOption, OutputFormat, console, database_session, new_app, print_frame, rich_table,
 )
 from lpip.errors import InvalidCodingSheet
-from lpip.spreadsheets import write_csv
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = new_app("Qualitative coding: codebooks, rule and hand coding, agreement, themes.")
 codebook_app = new_app("The codebook: show, edit, import and export (REFI-QDA .qdc or CSV).")
@@ -46,17 +48,15 @@ class Backend(str, Enum):
 
 
 def _short(text) -> str:
+    import pandas as pd
+
     text = "" if pd.isna(text) else " ".join(str(text).split())
     return text if len(text) <= TEXT_WIDTH else text[: TEXT_WIDTH - 1] + "…"
 
 
 def _table(frame: pd.DataFrame, title: str):
-    """A Rich table of free text: escaped, so that "[b]" in a note is shown, not read as markup."""
-    safe = frame.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(lambda v: v if pd.isna(v) else escape(str(v)))
-    return rich_table(safe, title)
+    """A Rich table of free text ("[b]" in a note is shown as written: the console reads no markup)."""
+    return rich_table(frame, title)
 
 
 def _contributions(session, workshop: int | None, polis_dir: Path | None) -> pd.DataFrame:
@@ -100,12 +100,12 @@ def codebook_export(
     with database_session(database) as session:
         book = load_codebook(session)
     write_codebook(book, file)
-    console.print(f"Wrote {len(book)} codes to {escape(str(file))}.")
+    console.print(f"Wrote {len(book)} codes to {str(file)}.")
 
 
 @codebook_app.command("import")
 def codebook_import(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="A .qdc (REFI-QDA) or .csv codebook.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A .qdc (REFI-QDA), .csv or .xlsx codebook.")],
     replace: Annotated[bool, typer.Option(
         "--replace", help="Remove codes (and their assignments) that the file does not have.")] = False,
     database: DatabaseOption = None,
@@ -116,7 +116,7 @@ def codebook_import(
     book = read_codebook(file)
     with database_session(database) as session:
         changes = save_codebook(session, book, replace=replace)
-    console.print(f"Imported {escape(str(file))}: {changes.summary()}")
+    console.print(f"Imported {str(file)}: {changes.summary()}")
 
 
 @codebook_app.command("add")
@@ -133,7 +133,7 @@ def codebook_add(
 
     with database_session(database) as session:
         book = add_code(session, name, parent, description, keywords, color)
-    console.print(f"Added {escape(name)!r}; the codebook has {len(book)} codes.")
+    console.print(f"Added {name!r}; the codebook has {len(book)} codes.")
 
 
 @codebook_app.command("edit")
@@ -151,7 +151,7 @@ def codebook_edit(
 
     with database_session(database) as session:
         edit_code(session, name, name=new_name, parent=parent, description=description, keywords=keywords, color=color)
-    console.print(f"Changed {escape(name)!r}.")
+    console.print(f"Changed {name!r}.")
 
 
 @codebook_app.command("remove")
@@ -192,8 +192,10 @@ def code(
             stored = store_assignments(session, coded.drop(columns="matched"))
             console.print(stored.summary())
     if out is not None:
+        from lpip.spreadsheets import write_csv
+
         write_csv(coded, out)
-        console.print(f"Wrote {escape(str(out))}.")
+        console.print(f"Wrote {str(out)}.")
     found = coded.dropna(subset=["code"])
     console.print(f"{found['contribution_id'].nunique()} of {len(contributions)} contributions matched a keyword "
                   f"({len(found)} code assignments).")
@@ -214,13 +216,13 @@ def hand_export(
     with database_session(database) as session:
         sheet = coding_sheet(_contributions(session, workshop, polis_dir), load_codebook(session), coder)
     write_coding_sheet(sheet, file)
-    console.print(f"Wrote {escape(str(file))}: {len(sheet)} contributions to code. Tick a code's cell "
+    console.print(f"Wrote {str(file)}: {len(sheet)} contributions to code. Tick a code's cell "
                   "(x) to apply it, or '(no code applies)'; rows left empty count as not coded yet.")
 
 
 @hand_app.command("import")
 def hand_import(
-    file: Annotated[Path, typer.Argument(metavar="FILE.csv", help="A filled-in coding sheet.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A filled-in coding sheet (.csv or .xlsx).")],
     coder: Annotated[str | None, typer.Option("--coder", help="The coder, for rows whose coder cell is empty.")] = None,
     database: DatabaseOption = None,
 ) -> None:
@@ -289,12 +291,14 @@ def agreement(
     result = compare_coders(assignments, texts, chosen)
     _print_agreement(result, show)
     if out is not None:
+        from lpip.spreadsheets import write_csv
+
         write_csv(result.disagreements, out)
-        console.print(f"Wrote {len(result.disagreements)} disagreements to {escape(str(out))}.")
+        console.print(f"Wrote {len(result.disagreements)} disagreements to {str(out)}.")
 
 
 def _print_agreement(result, show: int) -> None:
-    console.print(f"Coders: {escape(', '.join(result.coders))}")
+    console.print(f"Coders: {', '.join(result.coders)}")
     if result.kappa is not None:
         kappa = result.kappa[["code", "units", "both", "first_only", "second_only", "neither", "kappa"]]
         kappa = kappa.rename(columns={"first_only": f"{result.coders[0]} only", "second_only": f"{result.coders[1]} only"})
@@ -333,8 +337,10 @@ def themes(
                                      backend=backend.value, n_quotes=quotes, seed=seed)
     _print_themes(result)
     if out is not None:
+        from lpip.spreadsheets import write_csv
+
         write_csv(result.assignments, out)
-        console.print(f"Wrote {escape(str(out))}.")
+        console.print(f"Wrote {str(out)}.")
 
 
 def _print_themes(result) -> None:

@@ -1,4 +1,15 @@
-"""What every command shares: the database option, output formats, error printing."""
+"""What every command shares: the database option, output formats, error printing.
+
+Start-up time: `lpip --version` and the help pages load only this package, Typer and Rich.
+Every command imports the libraries it needs (pandas, SQLAlchemy, geopandas, scikit-learn,
+WeasyPrint ...) and lpip's domain modules inside its function, never at the top of a
+``cli`` module; tests/cli/test_startup.py checks that importing ``lpip.cli`` loads none of
+them, and bench/bench_startup.py measures the CPU time of the commands.
+
+Rich markup is off on both consoles: paths, statements and names people type are printed as
+they are (a file called ``[red]wm.geojson`` is shown with its brackets). Styling is asked
+for with ``style=``, never with ``[bold]`` tags inside a message.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +17,23 @@ import json
 import sys
 from contextlib import contextmanager
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
-from rich.table import Table
 from typer.core import TyperGroup
 
-from lpip.config import load_settings
 from lpip.errors import LpipError
-from lpip.spreadsheets import write_csv
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.table import Table
 
 # Long lines (paths, messages) are not hard-wrapped; piped or captured output gets a wide
 # console so tables keep one line per row.
 _WIDTH = None if sys.stdout.isatty() else 120
-console = Console(soft_wrap=True, width=_WIDTH)
-err_console = Console(stderr=True, soft_wrap=True, width=_WIDTH)
+console = Console(soft_wrap=True, width=_WIDTH, markup=False, highlight=False)
+err_console = Console(stderr=True, soft_wrap=True, width=_WIDTH, markup=False, highlight=False)
 
 DatabaseOption = Annotated[
     str | None,
@@ -44,6 +55,20 @@ class OutputFormat(str, Enum):
 FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
+class EditionChoice(str, Enum):
+    """An edition of the English Indices of Deprivation."""
+
+    iod2025 = "2025"
+    iod2019 = "2019"
+
+
+EditionOption = Annotated[EditionChoice, typer.Option(
+    "--edition", "-e",
+    help="English Indices of Deprivation edition: 2025 (LSOA 2021, districts 2024; the default) or 2019 "
+    "(LSOA 2011, districts 2019). The two are not directly comparable.",
+)]
+
+
 class LpipGroup(TyperGroup):
     """A command group that turns user errors into ``Error: ...`` and exit code 2."""
 
@@ -51,8 +76,48 @@ class LpipGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except LpipError as exc:
-            err_console.print(f"Error: {exc}", markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
+            fail(str(exc))
+        except BrokenPipeError:
+            # The reader went away (`lpip areas list | head`): stop quietly, as Python's docs advise.
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(1) from None
+        except OSError as exc:
+            # A file that cannot be written or read (no such folder, no permission, disk full,
+            # a folder where a file should be): one answer for every command.
+            fail(describe_os_error(exc))
+
+
+def fail(message: str):
+    """Print ``Error: message`` on standard error and exit with status 2."""
+    err_console.print(f"Error: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(2) from None
+
+
+def describe_os_error(exc: OSError) -> str:
+    """What went wrong with a file, where, and what to do, from an :class:`OSError`.
+
+    Examples
+    --------
+    >>> describe_os_error(NotADirectoryError(20, "Not a directory", "notes.txt/map.png"))
+    'notes.txt/map.png: Not a directory. A file stands where the path needs a folder; choose another path.'
+    """
+    import errno
+
+    what = exc.strerror or str(exc) or type(exc).__name__
+    hint = {
+        errno.ENOENT: "Check the path and that its folder exists.",
+        errno.EACCES: "Choose a place you may write to, or ask for permission.",
+        errno.EPERM: "Choose a place you may write to, or ask for permission.",
+        errno.ENOTDIR: "A file stands where the path needs a folder; choose another path.",
+        errno.EEXIST: "A file stands where the path needs a folder; choose another path.",
+        errno.EISDIR: "That is a folder; give a file name.",
+        errno.ENOSPC: "The disk is full; free some space or write elsewhere.",
+        errno.EROFS: "That place is read-only; write elsewhere.",
+    }.get(exc.errno, "Check the path and that you may read and write there.")
+    where = exc.filename2 or exc.filename
+    return f"{where}: {what}. {hint}" if where is not None else f"a file could not be read or written ({what}). {hint}"
 
 
 def new_app(help_text: str) -> typer.Typer:
@@ -65,6 +130,7 @@ def new_app(help_text: str) -> typer.Typer:
 @contextmanager
 def database_session(database: str | None):
     """A session on an initialised database (commit on success, roll back on error)."""
+    from lpip.config import load_settings
     from lpip.db import session_scope
     from lpip.initdb import open_database
 
@@ -78,6 +144,8 @@ def database_session(database: str | None):
 
 def print_frame(frame: pd.DataFrame, fmt: OutputFormat, title: str | None = None) -> None:
     """Print a table as a Rich table, CSV or JSON records."""
+    from lpip.spreadsheets import write_csv
+
     if fmt is OutputFormat.csv:
         write_csv(frame, sys.stdout)
     elif fmt is OutputFormat.json:
@@ -86,7 +154,35 @@ def print_frame(frame: pd.DataFrame, fmt: OutputFormat, title: str | None = None
         console.print(rich_table(frame, title))
 
 
+def print_rows(columns: list[str], rows: list[tuple], fmt: OutputFormat, title: str | None = None) -> None:
+    """:func:`print_frame` for plain rows of text and numbers, without loading pandas
+    (for the quick read commands such as `lpip areas list`)."""
+    import csv
+
+    from lpip.spreadsheets import escape_formula
+
+    if fmt is OutputFormat.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([escape_formula(value) for value in row] for row in rows)
+    elif fmt is OutputFormat.json:
+        print_json([dict(zip(columns, row)) for row in rows])
+    else:
+        from rich.table import Table
+
+        table = Table(title=title, show_lines=False)
+        for column in columns:
+            table.add_column(str(column), overflow="fold")
+        for row in rows:
+            table.add_row(*("" if value is None else str(value) for value in row))
+        console.print(table)
+
+
 def rich_table(frame: pd.DataFrame, title: str | None = None) -> Table:
+    """A Rich table of a frame's cells as plain text (missing values empty)."""
+    import pandas as pd
+    from rich.table import Table
+
     table = Table(title=title, show_lines=False)
     for column in frame.columns:
         table.add_column(str(column), overflow="fold")

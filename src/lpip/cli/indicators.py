@@ -34,7 +34,10 @@ def show(
     database: DatabaseOption = None,
 ) -> None:
     """Show an indicator's metadata, periods and value counts."""
+    from rich.text import Text
+
     from lpip.evidence.catalogue import describe_indicator
+    from lpip.evidence.periods import period_label
 
     with database_session(database) as session:
         info = describe_indicator(session, indicator_id)
@@ -43,6 +46,8 @@ def show(
         return
     for key in ("id", "title", "theme", "unit", "polarity", "value_type", "levels", "source", "publisher", "licence", "description", "origin"):
         if info.get(key):
-            console.print(f"[bold]{key}[/bold]: {info[key]}", highlight=False)
+            console.print(Text.assemble((key, "bold"), f": {info[key]}"))
     for row in info["values"]:
-        console.print(f"  {row['period']}: {row['count']} values at {row['level']} level", highlight=False)
+        label = period_label(row["period"])
+        shown = row["period"] if label == row["period"] else f"{label} ({row['period']})"
+        console.print(f"  {shown}: {row['count']} values at {row['level']} level", highlight=False)

@@ -6,10 +6,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from lpip.cli.common import DatabaseOption, console, database_session, rich_table
-from lpip.spreadsheets import write_csv
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -85,6 +83,8 @@ def _workshop_source(workshop_id: int, database: str | None) -> _Source:
 
 
 def _write_groups(participants: pd.DataFrame, sectors: dict | None, out: Path) -> None:
+    from lpip.spreadsheets import write_csv
+
     columns = participants[["participant", "group"]]
     if sectors is not None:
         columns = columns.assign(sector=participants["participant"].map(sectors))[["participant", "sector", "group"]]
@@ -93,15 +93,16 @@ def _write_groups(participants: pd.DataFrame, sectors: dict | None, out: Path) -
     except OSError as exc:
         raise typer.BadParameter(f"cannot write {out}: {exc.strerror}", param_hint="--out") from None
     left_out = int(participants["group"].isna().sum())
-    console.print(f"Wrote {escape(str(out))}: {len(participants)} participants, {left_out} not clustered (group left empty).")
+    console.print(f"Wrote {out}: {len(participants)} participants, {left_out} not clustered (group left empty).")
 
 
 def _print_result(result, source: _Source) -> None:
     statements = result.statements
-    title = escape(source.title)
-    console.print(f"[bold]{title}[/bold]" + (f" ({escape(source.url)})" if source.url else ""))
+    from rich.text import Text
+
+    console.print(Text.assemble((source.title, "bold"), f" ({source.url})" if source.url else ""))
     if source.note:
-        console.print(source.note, markup=False, highlight=False)
+        console.print(source.note)
     console.print(
         f"{len(result.participants)} participants voted on {len(statements)} statements "
         f"({int(statements['moderated_out'].sum())} moderated out); "
@@ -117,8 +118,8 @@ def _print_result(result, source: _Source) -> None:
     _print_stability(result.stability)
     _print_sectors(result.sectors)
     if source.attribution:
-        console.print("\n[bold]Attribution[/bold]", markup=True)
-        console.print(source.attribution, markup=False, highlight=False)
+        console.print("\nAttribution", style="bold")
+        console.print(source.attribution)
 
 
 def _print_margin(silhouettes: pd.DataFrame) -> None:
@@ -139,11 +140,11 @@ def _percent(frame: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 def _short(text) -> str:
+    # Statements are free text; the console reads no markup, so "[b]" is shown as written.
     import pandas as pd
 
-    # Statements are free text: escape anything Rich would read as markup ("[b]").
     text = "" if pd.isna(text) else " ".join(str(text).split())
-    return escape(text if len(text) <= TEXT_WIDTH else text[: TEXT_WIDTH - 1] + "…")
+    return text if len(text) <= TEXT_WIDTH else text[: TEXT_WIDTH - 1] + "…"
 
 
 def _representative(rep: pd.DataFrame) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from lpip.cli.common import (
 )
 from lpip.errors import InvalidSourceQuery
 
-app = new_app("Fetch indicators from live sources (Nomis, Fingertips, ONS) into the database.")
+app = new_app("Fetch indicators from live sources (Nomis, Fingertips, ONS).")
 fetch_app = new_app("Fetch one indicator from a live source into the database.")
 app.add_typer(fetch_app, name="fetch", help="Fetch one indicator from Nomis, Fingertips or the ONS API.")
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import warnings
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from lpip.cli.common import (
     DatabaseOption, FormatOption, OutputFormat, console, database_session, err_console, print_frame, rich_table,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 IndicatorOption = Annotated[str, typer.Option("--indicator", "-i", metavar="ID", help="Indicator id, e.g. imd_score.")]
 
@@ -28,6 +30,8 @@ def say(text: str) -> None:
 
 def rounded(frame: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     """Numbers rounded for reading on screen (CSV and JSON keep full precision)."""
+    import pandas as pd
+
     return frame.round({c: digits for c in frame.columns if pd.api.types.is_float_dtype(frame[c])})
 
 

@@ -9,13 +9,17 @@ from __future__ import annotations
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from lpip.cli.common import DatabaseOption, FormatOption, OutputFormat, console, database_session, new_app, print_frame, rich_table
 from lpip.errors import InvalidContribution
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from lpip.workshops.workshops import RoundSpec
 
 app = new_app("Workshops: create, register attendees, plan tables, import and export.")
 attendees_app = new_app("Attendees (personal data: for the facilitator's own machine).")
@@ -35,7 +39,7 @@ class ExportFormat(str, Enum):
     polis = "polis"
 
 
-def parse_round(text: str) -> "RoundSpec":
+def parse_round(text: str) -> RoundSpec:
     """A --round value "question|minutes" (minutes optional, default 25) as a RoundSpec."""
     from lpip.workshops.workshops import RoundSpec
 
@@ -106,6 +110,8 @@ def show_workshop(
     database: DatabaseOption = None,
 ) -> None:
     """Show a workshop: details, rounds, counts, and optionally the host links."""
+    import pandas as pd
+
     from lpip.workshops.exports import describe_workshop
 
     with database_session(database) as session:
@@ -230,6 +236,8 @@ def score_table(plan, baseline: dict, attendees: pd.DataFrame) -> pd.DataFrame:
     Every meeting fills one of a fixed number of shared seats, so repeats = shared seats -
     distinct pairs for any plan, and the fewest repeats possible follow from the pair bound.
     """
+    import pandas as pd
+
     s = plan.scores
     shared = s.distinct_pairs + s.repeats
     sectors = attendees["sector"].fillna("unknown")

@@ -8,7 +8,7 @@ of :mod:`lpip.deliberation.coding` holds: a row with an empty ``code`` says that
 the contribution and applied no code.
 
 Per code, :func:`kappa_by_code` gives Cohen's (1960) kappa, (p_o - p_e) / (1 - p_e) with p_e
-from each coder's own rates, and :func:`alpha_by_code` gives Krippendorff's alpha for nominal
+from each coder's own rates (computed by scikit-learn's ``cohen_kappa_score``), and :func:`alpha_by_code` gives Krippendorff's alpha for nominal
 data, computed from the coincidence matrix as in Krippendorff (2011), "Computing
 Krippendorff's Alpha-Reliability", which allows any number of coders and missing values. A
 last row ``(all codes)`` pools every (contribution, code) pair. :func:`list_disagreements`
@@ -17,16 +17,16 @@ lists the contributions the coders coded differently, for the team to talk over.
 
 from __future__ import annotations
 
-import csv
-import io
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from lpip.deliberation.codebook import decode_utf8
 from lpip.errors import InvalidCodingSheet
+from lpip.spreadsheets import read_rows
+from lpip.text import MAX_ID, clean_text, parse_id
 
 ALL_CODES = "(all codes)"
 
@@ -35,7 +35,9 @@ ALL_CODES = "(all codes)"
 
 
 def cohen_kappa(first, second) -> float:
-    """Cohen's kappa for two coders' labels of the same units (no missing labels).
+    """Cohen's kappa for two coders' labels of the same units (no missing labels), by
+    scikit-learn's ``cohen_kappa_score``; NaN where kappa is undefined (both coders gave one
+    and the same label throughout, so chance agreement is 1).
 
     Examples
     --------
@@ -47,13 +49,19 @@ def cohen_kappa(first, second) -> float:
     >>> round(cohen_kappa(first, second), 3)
     0.4
     """
-    first, second = np.asarray(first, dtype=object), np.asarray(second, dtype=object)
+    first, second = list(first), list(second)
     if len(first) != len(second) or len(first) == 0:
         raise ValueError("cohen_kappa needs two equally long, non-empty sequences of labels")
-    labels = sorted(set(first) | set(second), key=str)
-    observed = float(np.mean(first == second))
-    expected = sum(float(np.mean(first == v)) * float(np.mean(second == v)) for v in labels)
-    return np.nan if expected == 1 else (observed - expected) / (1 - expected)
+    labels = list(dict.fromkeys([*first, *second]))
+    if len(labels) < 2:
+        return np.nan  # one label throughout: chance agreement is 1 and kappa is undefined
+    from sklearn.exceptions import UndefinedMetricWarning
+    from sklearn.metrics import cohen_kappa_score
+
+    with warnings.catch_warnings():
+        # Undefined kappa is reported as NaN in the tables, not as a warning.
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        return float(cohen_kappa_score(first, second, labels=labels, replace_undefined_by=np.nan))
 
 
 def nominal_alpha(reliability_data) -> float:
@@ -224,8 +232,7 @@ def _kappa_row(code: str, block: pd.DataFrame) -> dict:
     observed = float(np.mean(first == second))
     p1, p2 = float(first.mean()), float(second.mean())
     expected = p1 * p2 + (1 - p1) * (1 - p2)
-    kappa = np.nan if expected == 1 else (observed - expected) / (1 - expected)
-    return {**row, "observed": observed, "expected": expected, "kappa": kappa}
+    return {**row, "observed": observed, "expected": expected, "kappa": cohen_kappa(first, second)}
 
 
 def list_disagreements(assignments: pd.DataFrame, contributions: pd.DataFrame | None = None,
@@ -302,33 +309,35 @@ def compare_coders(assignments: pd.DataFrame, contributions: pd.DataFrame | None
 
 
 def read_assignments(path: str | Path) -> pd.DataFrame:
-    """Read coded data in long form: a CSV with ``contribution_id, coder, code`` (one row per
-    code applied; an empty ``code`` for a contribution read with no code applying).
+    """Read coded data in long form: a CSV (UTF-8 or Windows-1252) or XLSX with
+    ``contribution_id, coder, code`` (one row per code applied; an empty ``code`` for a
+    contribution read with no code applying).
     """
     path = Path(path)
     if not path.is_file():
         raise InvalidCodingSheet(f"{path} does not exist: give a CSV of contribution_id, coder, code.")
-    text = decode_utf8(path.read_bytes(), path, InvalidCodingSheet)
-    rows = list(csv.DictReader(io.StringIO(text)))
-    header = [h.strip() for h in (rows[0].keys() if rows else [])]
-    missing = [c for c in ("contribution_id", "coder", "code") if c not in header]
+    sheet = read_rows(path, InvalidCodingSheet, "Coded data has the columns contribution_id, coder, code.")
+    missing = [c for c in ("contribution_id", "coder", "code") if c not in sheet.columns]
     if missing:
         raise InvalidCodingSheet(f"{path} has no column {', '.join(map(repr, missing))}: coded data in "
                                  "long form needs contribution_id, coder and code (one row per code applied).")
-    frame = pd.DataFrame([{k.strip(): (v or "").strip() for k, v in r.items() if k} for r in rows])
+    records = [{k: clean_text(v, single_line=True) for k, v in r.items()} for r in sheet.records()]
+    frame = pd.DataFrame(records, index=[number - 2 for number, _ in sheet.rows],
+                         columns=[c for c in sheet.columns if c])
     return _typed_assignments(frame, path)
 
 
 def _typed_assignments(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
-    ids = pd.to_numeric(frame["contribution_id"], errors="coerce")
-    problems = [f"row {i + 2}: contribution_id {frame.at[i, 'contribution_id']!r} is not a whole number"
-                for i in frame.index[ids.isna() | (ids != ids.round())]]
+    ids = {i: parse_id(text, lowest=0) for i, text in frame["contribution_id"].items()}
+    problems = [f"row {i + 2}: contribution_id {frame.at[i, 'contribution_id']!r} is not a whole number "
+                f"from 0 to {MAX_ID:,} (a contribution id)" for i, value in ids.items() if value is None]
     problems += [f"row {i + 2}: the coder is empty" for i in frame.index[frame["coder"] == ""]]
     if problems:
         raise InvalidCodingSheet(f"{path} cannot be read; fix these and try again:", problems)
     return pd.DataFrame({
-        "contribution_id": ids.astype("int64"), "coder": frame["coder"],
-        "code": frame["code"].replace("", None), "method": frame.get("method", "hand"),
+        "contribution_id": pd.Series(list(ids.values()), dtype="int64"), "coder": frame["coder"].tolist(),
+        "code": frame["code"].replace("", None).tolist(),
+        "method": frame["method"].tolist() if "method" in frame else "hand",
     })
 
 
@@ -364,16 +373,13 @@ def read_coded_files(paths, codebook: pd.DataFrame) -> tuple[pd.DataFrame, pd.Da
 def _header(path: Path) -> list[str]:
     if not path.is_file():
         raise InvalidCodingSheet(f"{path} does not exist: give coded CSV files (coding sheets or contribution_id,coder,code).")
-    text = decode_utf8(path.read_bytes(), path, InvalidCodingSheet)
-    first = next(csv.reader(io.StringIO(text)), [])
-    return [h.strip() for h in first]
+    return read_rows(path, InvalidCodingSheet).columns
 
 
 def _sheet_texts(path: Path) -> pd.DataFrame:
-    text = decode_utf8(path.read_bytes(), path, InvalidCodingSheet)
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    if "text" not in frame:
+    sheet = read_rows(path, InvalidCodingSheet)
+    if "text" not in sheet.columns or "contribution_id" not in sheet.columns:
         return pd.DataFrame(columns=["contribution_id", "text"])
-    ids = pd.to_numeric(frame["contribution_id"], errors="coerce")
-    return pd.DataFrame({"contribution_id": ids, "text": frame["text"]}).dropna(subset=["contribution_id"]).astype(
-        {"contribution_id": "int64"})
+    rows = [(parse_id(r["contribution_id"], lowest=0), clean_text(r["text"])) for r in sheet.records()]
+    frame = pd.DataFrame([r for r in rows if r[0] is not None], columns=["contribution_id", "text"])
+    return frame.astype({"contribution_id": "int64"})

@@ -36,9 +36,7 @@ last line ``Keywords: a; b; c``, which other programs show as text and lpip read
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import re
 import unicodedata
 import uuid
@@ -52,7 +50,8 @@ from sqlalchemy.orm import Session
 
 from lpip.deliberation.models import Code
 from lpip.errors import InvalidCodebook, UnknownCode
-from lpip.spreadsheets import write_csv
+from lpip.spreadsheets import CSV_SUFFIXES, XLSX_SUFFIXES, read_rows, write_csv
+from lpip.text import clean_text
 
 CODEBOOK_COLUMNS = ("guid", "name", "parent", "description", "keywords", "color", "is_codable")
 QDC_NAMESPACE = "urn:QDA-XML:codebook:1.0"
@@ -62,6 +61,8 @@ GUID_NAMESPACE = uuid.UUID("6f1d0c2e-3c51-4a8e-9a57-2f0e8d0b6a11")
 GUID_PATTERN = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$")
 COLOR_PATTERN = re.compile(r"^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")
 TRUE_WORDS = {"true", "yes", "y", "1"}
+# Codes nested deeper than this are refused (REFI-QDA sets no limit; no real codebook comes close).
+MAX_DEPTH = 20
 FALSE_WORDS = {"false", "no", "n", "0"}
 
 THEMES_GROUP = "Indicator themes"
@@ -202,7 +203,9 @@ def name_key(name: str) -> str:
 
 
 def clean_name(name) -> str:
-    return " ".join(unicodedata.normalize("NFC", "" if pd.isna(name) else str(name)).split())
+    """A code name as stored: :func:`lpip.text.clean_text` (no control, zero-width or bidi
+    characters, the same on SQLite and PostgreSQL), NFC, one space between words."""
+    return " ".join(clean_text("" if name is None or pd.isna(name) else str(name), single_line=True).split())
 
 
 def check_codebook(frame: pd.DataFrame, source: str = "the codebook") -> pd.DataFrame:
@@ -228,23 +231,28 @@ def check_codebook(frame: pd.DataFrame, source: str = "the codebook") -> pd.Data
     """
     if "name" not in frame.columns:
         raise InvalidCodebook(f"{source} has no 'name' column: a codebook needs at least the code names.")
+    if frame.empty:
+        raise InvalidCodebook(f"{source} holds no codes: a codebook needs at least one code.")
     book = _with_defaults(frame)
     problems = _duplicate_names(book) + _bad_parents(book) + _bad_values(book)
+    if not problems:
+        problems = _too_deep(book)
     if problems:
         raise InvalidCodebook(f"{source} cannot be used as it stands; fix these and try again:", problems)
     return _parents_first(book)
 
 
 def _with_defaults(frame: pd.DataFrame) -> pd.DataFrame:
-    book = pd.DataFrame(index=range(len(frame)))
+    # The index is kept: row numbers in messages are index + 2 (a spreadsheet's header is row 1).
+    book = pd.DataFrame(index=frame.index if frame.index.is_unique else range(len(frame)))
     for column in CODEBOOK_COLUMNS:
         values = frame[column].tolist() if column in frame.columns else [None] * len(frame)
         book[column] = values
     book["name"] = book["name"].map(clean_name)
     book["parent"] = book["parent"].map(clean_name)
-    book["description"] = book["description"].map(lambda v: "" if pd.isna(v) else str(v).strip())
+    book["description"] = book["description"].map(lambda v: "" if pd.isna(v) else clean_text(str(v)))
     book["keywords"] = book["keywords"].map(normalise_keywords)
-    book["color"] = book["color"].map(lambda v: "" if pd.isna(v) else str(v).strip())
+    book["color"] = book["color"].map(lambda v: "" if pd.isna(v) else clean_text(str(v)))
     book["guid"] = [_guid_or_new(v) for v in book["guid"]]
     book["is_codable"] = book["is_codable"].map(_as_bool)
     return book
@@ -255,12 +263,12 @@ def normalise_keywords(value) -> str:
     if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
         return ""
     items = value if isinstance(value, (list, tuple)) else re.split(r"[;\n]", str(value))
-    cleaned = [" ".join(unicodedata.normalize("NFC", str(i)).split()) for i in items]
+    cleaned = [" ".join(clean_text(str(i), single_line=True).split()) for i in items]
     return "; ".join(i for i in cleaned if i)
 
 
 def _guid_or_new(value) -> str:
-    text = "" if value is None or pd.isna(value) else str(value).strip()
+    text = "" if value is None or pd.isna(value) else clean_text(str(value))
     return text.strip("{}").upper() if text else str(uuid.uuid4()).upper()
 
 
@@ -280,7 +288,7 @@ def _as_bool(value):
 def _duplicate_names(book: pd.DataFrame) -> list[str]:
     problems = [f"row {i + 2}: the code name is empty" for i in book.index[book["name"] == ""]]
     keys = book["name"].map(name_key)
-    for key, rows in book[book["name"] != ""].groupby(keys[book["name"] != ""]).groups.items():
+    for _key, rows in book[book["name"] != ""].groupby(keys[book["name"] != ""]).groups.items():
         if len(rows) > 1:
             names = " and ".join(repr(book.at[r, "name"]) for r in rows)
             problems.append(
@@ -320,6 +328,23 @@ def _cycles(book: pd.DataFrame) -> list[str]:
             seen.add(node)
             node = parent_of.get(node)
     return problems
+
+
+def _too_deep(book: pd.DataFrame) -> list[str]:
+    """Codes nested deeper than :data:`MAX_DEPTH` levels (a damaged or generated file: the tree
+    is shown and exported level by level, and no codebook needs that many)."""
+    parent_of = {name_key(n): name_key(p) for n, p in zip(book["name"], book["parent"]) if p}
+    deepest, name = 0, ""
+    for start, code in zip(book["name"].map(name_key), book["name"]):
+        depth, node = 1, parent_of.get(start)
+        while node is not None:
+            depth, node = depth + 1, parent_of.get(node)
+        if depth > deepest:
+            deepest, name = depth, code
+    if deepest <= MAX_DEPTH:
+        return []
+    return [f"code {name[:40]!r} is nested {deepest} levels deep; lpip takes codebooks up to {MAX_DEPTH} levels "
+            "deep: move codes up the tree"]
 
 
 def _bad_values(book: pd.DataFrame) -> list[str]:
@@ -436,11 +461,12 @@ def from_qdc(data: bytes | str, source: str = "the .qdc file") -> pd.DataFrame:
     Raises
     ------
     InvalidCodebook
-        When the XML is malformed, has no ``<Codes>``, or the codes break :func:`check_codebook`.
+        When the XML is malformed, has no ``<Codes>`` or no code in it, nests codes deeper than
+        :data:`MAX_DEPTH` levels, or the codes break :func:`check_codebook`.
     """
     try:
         root = ET.fromstring(data)
-    except ET.ParseError as exc:
+    except (ET.ParseError, ValueError, UnicodeError) as exc:
         raise InvalidCodebook(
             f"{source} is not well-formed XML ({exc}). "
             "Export the codebook again as a REFI-QDA codebook (.qdc)."
@@ -451,28 +477,39 @@ def from_qdc(data: bytes | str, source: str = "the .qdc file") -> pd.DataFrame:
             f"{source} has no <Codes> element: it is not a REFI-QDA codebook "
             f"(<CodeBook xmlns=\"{QDC_NAMESPACE}\"><Codes>...)."
         )
-    rows: list[dict] = []
-    for element in codes:
-        _read_code(element, "", rows)
+    rows = _read_codes(codes, source)
+    if not rows:
+        raise InvalidCodebook(f"{source} has an empty <Codes> element: there are no codes to import. "
+                              "Export the codebook again with its codes.")
     return check_codebook(pd.DataFrame(rows, columns=CODEBOOK_COLUMNS), source)
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+def _local(tag) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def _read_code(element: ET.Element, parent: str, rows: list[dict]) -> None:
-    if _local(element.tag) != "Code":
-        return
-    description = next((c.text or "" for c in element if _local(c.tag) == "Description"), "")
-    text, keywords = _split_keywords(description)
-    rows.append({
-        "guid": element.get("guid"), "name": element.get("name"), "parent": parent,
-        "description": text, "keywords": keywords, "color": element.get("color"),
-        "is_codable": element.get("isCodable", "true"),
-    })
-    for child in element:
-        _read_code(child, clean_name(element.get("name")), rows)
+def _read_codes(codes: ET.Element, source: str) -> list[dict]:
+    """The <Code> elements under <Codes>, parents first, read without recursion (a damaged or
+    hostile file may nest thousands of levels)."""
+    rows: list[dict] = []
+    stack = [(element, "", 1) for element in reversed(list(codes))]
+    while stack:
+        element, parent, depth = stack.pop()
+        if _local(element.tag) != "Code":
+            continue
+        if depth > MAX_DEPTH:
+            raise InvalidCodebook(f"{source} nests codes more than {MAX_DEPTH} levels deep; lpip takes codebooks "
+                                  f"up to {MAX_DEPTH} levels deep. Move codes up the tree and export again.")
+        description = next((c.text or "" for c in element if _local(c.tag) == "Description"), "")
+        text, keywords = _split_keywords(description)
+        rows.append({
+            "guid": element.get("guid"), "name": element.get("name"), "parent": parent,
+            "description": text, "keywords": keywords, "color": element.get("color"),
+            "is_codable": element.get("isCodable", "true"),
+        })
+        name = clean_name(element.get("name"))
+        stack.extend((child, name, depth + 1) for child in reversed(list(element)))
+    return rows
 
 
 def _split_keywords(description: str) -> tuple[str, str]:
@@ -486,7 +523,9 @@ def _split_keywords(description: str) -> tuple[str, str]:
 
 
 def read_codebook(path: str | Path) -> pd.DataFrame:
-    """Read a codebook file: REFI-QDA ``.qdc`` (XML) or ``.csv`` (UTF-8, the columns above).
+    """Read a codebook file: REFI-QDA ``.qdc`` (XML), or a spreadsheet with the columns above:
+    ``.csv`` (UTF-8 or Windows-1252) or ``.xlsx`` (first sheet), read as every importer reads
+    spreadsheets (:func:`lpip.spreadsheets.read_rows`).
 
     Examples
     --------
@@ -494,41 +533,31 @@ def read_codebook(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     if not path.is_file():
-        raise InvalidCodebook(f"{path} does not exist: give the path of a .qdc or .csv codebook file.")
+        raise InvalidCodebook(f"{path} does not exist: give the path of a .qdc, .csv or .xlsx codebook file.")
     suffix = path.suffix.lower()
     if suffix == ".qdc":
         return from_qdc(path.read_bytes(), str(path))
-    if suffix == ".csv":
-        return _read_codebook_csv(path)
-    raise InvalidCodebook(f"{path}: codebooks are read from .qdc (REFI-QDA) or .csv files, not {suffix or 'files without a suffix'}.")
+    if suffix in (*CSV_SUFFIXES, *XLSX_SUFFIXES):
+        return _read_codebook_sheet(path)
+    raise InvalidCodebook(f"{path}: codebooks are read from .qdc (REFI-QDA), .csv or .xlsx files, "
+                          f"not {suffix or 'files without a suffix'}.")
 
 
-def _read_codebook_csv(path: Path) -> pd.DataFrame:
-    text = decode_utf8(path.read_bytes(), path, InvalidCodebook)
-    rows = list(csv.DictReader(io.StringIO(text)))
-    frame = pd.DataFrame(rows)
-    if frame.empty:
-        raise InvalidCodebook(f"{path} holds no codes: it needs a header row (name, parent, ...) and one row per code.")
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
-    unknown = [c for c in frame.columns if c not in CODEBOOK_COLUMNS]
+def _read_codebook_sheet(path: Path) -> pd.DataFrame:
+    sheet = read_rows(path, InvalidCodebook, "A codebook has a header row (name, parent, ...) and one row per code.")
+    columns = [c.lower() for c in sheet.columns]
+    unknown = [c for c in columns if c and c not in CODEBOOK_COLUMNS]
     if unknown:
         raise InvalidCodebook(
             f"{path} has unexpected column(s) {', '.join(map(repr, unknown))}; a codebook CSV has "
             f"{', '.join(CODEBOOK_COLUMNS)} (only 'name' is required)."
         )
-    return check_codebook(frame, str(path))
-
-
-def decode_utf8(raw: bytes, path, error: type) -> str:
-    """Bytes as UTF-8 text (a BOM is dropped); ``error`` names the line and byte that are not."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise error(
-            f"{path} is not UTF-8 text: byte 0x{raw[exc.start]:02x} on line {line} cannot be read. "
-            "Save the file again as UTF-8 (in Excel: 'CSV UTF-8 (Comma delimited)')."
-        ) from None
+    if not sheet.rows:
+        raise InvalidCodebook(f"{path} holds no codes: it needs a header row (name, parent, ...) and one row per code.")
+    frame = pd.DataFrame([cells for _, cells in sheet.rows], columns=columns, dtype=object)
+    frame = frame[[c for c in columns if c]]
+    # Spreadsheet row numbers for the messages (blank rows are skipped, so they may not run on).
+    return check_codebook(frame.set_axis([number - 2 for number, _ in sheet.rows]), str(path))
 
 
 def write_codebook(codebook: pd.DataFrame, path: str | Path) -> Path:
@@ -584,29 +613,69 @@ def save_codebook(session: Session, codebook: pd.DataFrame, replace: bool = Fals
     """Store a codebook: codes are matched by GUID, then by name, and updated or added.
 
     With ``replace=True`` codes missing from ``codebook`` are removed, and with them the
-    assignments of those codes. All or nothing: the codebook is checked first.
+    assignments of those codes. All or nothing: the codebook is checked first, and so are the
+    names it gives against the codes it leaves in place, so that codes may swap names (two GUIDs
+    whose names were exchanged in NVivo) but never take the name of a code kept beside them.
     """
     book = check_codebook(codebook, "the codebook")
     existing = session.scalars(select(Code)).all()
-    by_guid = {c.guid.upper(): c for c in existing}
-    by_key = {name_key(c.name): c for c in existing}
+    matched = _match_codes(book, existing)
+    others = [c for c in existing if c.id not in {code.id for code in matched.values() if code is not None}]
+    if not replace:
+        _check_names_free(book, others)
+    renamed = [code for row in book.itertuples(index=False)
+               if (code := matched[row.guid]) is not None and code.name != row.name]
+    for code in renamed:
+        # Names are unique in the table at every flush: step aside first, then take the new names.
+        code.name = f"(renaming) {code.guid}"
+    session.flush()
+    if replace and others:
+        for code in matched.values():
+            if code is not None:
+                code.parent_id = None  # detach from codes about to go (their deletion cascades)
+        session.flush()
+        session.execute(delete(Code).where(Code.id.in_([c.id for c in others])))
+        session.expire_all()
     kept, added, updated = {}, 0, 0
     for position, row in enumerate(book.itertuples(index=False)):
-        code = by_guid.get(row.guid) or by_key.get(name_key(row.name))
+        code = matched[row.guid]
         if code is None:
             code = Code(guid=row.guid)
             session.add(code)
             added += 1
-        elif _differs(code, row):
+        elif code in renamed or _differs(code, row):
             updated += 1
         _update(code, row, position)
         kept[row.name] = code
     session.flush()
     for row in book.itertuples(index=False):
         kept[row.name].parent_id = kept[row.parent].id if row.parent else None
-    removed = _remove_others(session, existing, kept) if replace else 0
     session.flush()
-    return CodebookChanges(added, updated, removed)
+    return CodebookChanges(added, updated, len(others) if replace else 0)
+
+
+def _match_codes(book: pd.DataFrame, existing: list[Code]) -> dict[str, Code | None]:
+    """{row GUID: the stored code it updates, or None for a new code}: by GUID first, then by
+    name among the codes no GUID claimed, so that no stored code is claimed twice."""
+    by_guid = {c.guid.upper(): c for c in existing}
+    matched = {guid: by_guid.get(guid) for guid in book["guid"]}
+    claimed = {c.id for c in matched.values() if c is not None}
+    by_key = {name_key(c.name): c for c in existing if c.id not in claimed}
+    for guid, name in zip(book["guid"], book["name"]):
+        if matched[guid] is None:
+            code = by_key.pop(name_key(name), None)
+            matched[guid] = code
+    return matched
+
+
+def _check_names_free(book: pd.DataFrame, others: list[Code]) -> None:
+    taken = {name_key(c.name): c for c in others}
+    clashes = [f"{name!r} is already the name of another code (GUID {taken[name_key(name)].guid}) that the file "
+               "does not have" for name in book["name"] if name_key(name) in taken]
+    if clashes:
+        raise InvalidCodebook(
+            "The codebook cannot be imported as it stands: its names clash with codes it leaves in place. "
+            "Rename them in the file, or import with --replace to remove the codes the file does not have:", clashes)
 
 
 def _differs(code: Code, row) -> bool:
@@ -622,14 +691,6 @@ def _update(code: Code, row, position: int) -> None:
     code.color = row.color or None
     code.is_codable = bool(row.is_codable)
     code.position = position
-
-
-def _remove_others(session: Session, existing: list[Code], kept: dict) -> int:
-    keep_ids = {c.id for c in kept.values()}
-    gone = [c.id for c in existing if c.id not in keep_ids]
-    if gone:
-        session.execute(delete(Code).where(Code.id.in_(gone)))
-    return len(gone)
 
 
 def add_code(session: Session, name: str, parent: str | None = None, description: str = "",

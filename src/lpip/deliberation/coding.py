@@ -33,9 +33,7 @@ is not UTF-8. A row with nothing ticked has not been coded yet and is skipped.
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -47,16 +45,18 @@ import snowballstemmer
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from lpip.deliberation.codebook import decode_utf8, descendants, load_codebook, name_key
+from lpip.deliberation.codebook import descendants, load_codebook, name_key
 from lpip.deliberation.models import CODING_METHODS, Code, CodeAssignment
 from lpip.errors import InvalidCodingSheet, UnknownCode
 from lpip.workshops.models import Contribution, Workshop
-from lpip.spreadsheets import write_csv
+from lpip.spreadsheets import read_rows, write_csv
+from lpip.text import MAX_ID, clean_text, parse_id
 
 CONTRIBUTION_COLUMNS = ("contribution_id", "text", "sector", "table", "subregion")
 ASSIGNMENT_COLUMNS = ("contribution_id", "coder", "code", "method")
 RULES_CODER = "rules"
 NO_CODE = "(no code applies)"
+CODER_LENGTH = CodeAssignment.__table__.c.coder.type.length
 SHEET_INFO = ("contribution_id", "workshop_id", "round", "table", "sector", "subregion", "kind", "text", "coder")
 TICKS = {"x", "1", "yes", "y", "true", "✓", "✔", "☑"}
 BLANKS = {"", "0", "no", "n", "false", "-"}
@@ -333,17 +333,18 @@ def read_coding_sheet(path: str | Path, codebook: pd.DataFrame, contribution_ids
 
 
 def _read_sheet(path: Path) -> pd.DataFrame:
+    """A coding sheet's cells (CSV in UTF-8 or Windows-1252, or XLSX, as every importer reads them),
+    indexed by spreadsheet row number minus 2, text cleaned with :func:`lpip.text.clean_text`."""
     if not path.is_file():
-        raise InvalidCodingSheet(f"{path} does not exist: give the path of a filled-in coding sheet (.csv).")
-    text = decode_utf8(path.read_bytes(), path, InvalidCodingSheet)
-    rows = list(csv.reader(io.StringIO(text)))
-    if not rows or "contribution_id" not in [h.strip() for h in rows[0]]:
+        raise InvalidCodingSheet(f"{path} does not exist: give the path of a filled-in coding sheet (.csv or .xlsx).")
+    sheet = read_rows(path, InvalidCodingSheet, "Use the sheet written by `lpip coding hand export`.")
+    if "contribution_id" not in sheet.columns:
         raise InvalidCodingSheet(f"{path} has no 'contribution_id' column: use the sheet written by "
                                  "`lpip coding hand export`, keeping its header row.")
-    header = [h.strip() for h in rows[0]]
-    width = len(header)
-    body = [r + [""] * (width - len(r)) if len(r) < width else r[:width] for r in rows[1:] if any(c.strip() for c in r)]
-    return pd.DataFrame(body, columns=header, dtype=str)
+    named = [i for i, name in enumerate(sheet.columns) if name]
+    body = [[clean_text(cells[i]) for i in named] for _, cells in sheet.rows]
+    index = [number - 2 for number, _ in sheet.rows]
+    return pd.DataFrame(body, columns=[sheet.columns[i] for i in named], index=index, dtype=str)
 
 
 def _code_columns(frame: pd.DataFrame, codebook: pd.DataFrame, path: Path) -> dict[str, str]:
@@ -369,15 +370,16 @@ def _code_columns(frame: pd.DataFrame, codebook: pd.DataFrame, path: Path) -> di
 
 def _sheet_problems(frame: pd.DataFrame, code_columns: dict, contribution_ids, coder) -> list[str]:
     problems = []
-    ids = pd.to_numeric(frame["contribution_id"].str.strip(), errors="coerce")
+    ids = {i: parse_id(text, lowest=0) for i, text in frame["contribution_id"].items()}
     known = None if contribution_ids is None else set(int(i) for i in contribution_ids)
     seen: dict[tuple, int] = {}
     tick_columns = [*code_columns, *([NO_CODE] if NO_CODE in frame else [])]
     for i, row in frame.iterrows():
         where = f"row {i + 2}"
         cid = ids[i]
-        if pd.isna(cid) or cid != int(cid):
-            problems.append(f"{where}: contribution_id {row['contribution_id']!r} is not a whole number")
+        if cid is None:
+            problems.append(f"{where}: contribution_id {row['contribution_id']!r} is not a whole number "
+                            f"from 0 to {MAX_ID:,} (a contribution id)")
             continue
         if known is not None and int(cid) not in known:
             problems.append(f"{where}: contribution {int(cid)} does not exist (or was withdrawn); "
@@ -397,20 +399,22 @@ def _sheet_problems(frame: pd.DataFrame, code_columns: dict, contribution_ids, c
                                 "write x (or 1, yes) to apply the code, or leave the cell empty")
         if ticked and not who:
             problems.append(f"{where}: no coder named; fill the 'coder' column or give the coder's name on import")
+        if len(who) > CODER_LENGTH:
+            problems.append(f"{where}: the coder's name is {len(who)} characters long; the limit is {CODER_LENGTH}")
         if NO_CODE in ticked and len(ticked) > 1:
             problems.append(f"{where}: {NO_CODE!r} is ticked together with codes; untick one or the other")
     return problems
 
 
 def _row_coder(row, coder) -> str:
-    value = str(row.get("coder", "") or "").strip()
-    return value or (coder or "").strip()
+    value = clean_text(str(row.get("coder", "") or ""), single_line=True)
+    return value or clean_text(coder or "", single_line=True)
 
 
 def _sheet_assignments(frame: pd.DataFrame, code_columns: dict, coder) -> pd.DataFrame:
     rows = []
     for _, row in frame.iterrows():
-        cid, who = int(float(row["contribution_id"])), _row_coder(row, coder)
+        cid, who = parse_id(row["contribution_id"], lowest=0), _row_coder(row, coder)
         codes = [code for column, code in code_columns.items() if str(row[column]).strip().lower() in TICKS]
         if codes:
             rows += [(cid, who, code, "hand") for code in codes]

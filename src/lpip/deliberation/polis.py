@@ -258,6 +258,12 @@ def _read_csv(path: Path) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError, OverflowError) as exc:
         detail = " ".join(str(exc).split())[:200]
         raise InvalidPolisExport(f"{path} cannot be read as CSV ({detail}). Download the file again from pol.is.") from None
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas turns the first cells of rows longer than the header into an index.
+        raise InvalidPolisExport(
+            f"{path}: the rows have more cells ({len(frame.columns) + frame.index.nlevels}) than the header names "
+            f"({len(frame.columns)}), so the header line has lost names. Download the file again from pol.is."
+        )
     frame.columns = [str(c).strip() for c in frame.columns]
     # A row with fewer cells than the header leaves None in the missing cells.
     return frame.fillna("")

@@ -7,6 +7,13 @@ census population of the member LADs, or the IoD2019 mid-2015 population of memb
 Medians, scores, ranks, deciles and indices are refused, with the reason. Every member must
 have a value for the period: a partial sum is not the area's value. Sets may overlap: each
 area is aggregated from its own members.
+
+Where that exact aggregation is impossible for an area made of districts (rates and
+proportions published without counts, medians, indices), :func:`estimate_area` gives a
+population-weighted *estimate*: the mean of the districts' values weighted by the population
+the catalogue names for the indicator (e.g. the working-age population 18-66 for the
+employment rate of people aged 16-64), with a 95% interval combined from the districts'
+published intervals where every district has one. Estimates are always marked as such.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from sqlalchemy.orm import Session
 from lpip.errors import CannotAggregate, IndicatorNotAtLevel, NoData, UnknownAreaCode
 from lpip.evidence.catalogue import get_indicator
 from lpip.evidence.intervals import (
-    INTERVAL_COLUMNS, add_intervals, infer_multiplier, multiplier_from_unit, standard_error_from_interval,
+    INTERVAL_COLUMNS, Z95, add_intervals, infer_multiplier, multiplier_from_unit, standard_error_from_interval,
 )
 from lpip.evidence.models import Indicator, IndicatorValue
 from lpip.evidence.periods import period_sort_key
@@ -32,7 +39,7 @@ from lpip.geography.models import Area, AreaLink
 VALUE_COLUMNS = ["area_code", "period", "value", "lower_ci", "upper_ci", "numerator", "denominator"]
 RESULT_COLUMNS = [
     "area_code", "area_name", "period", "value", *INTERVAL_COLUMNS,
-    "numerator", "denominator", "method", "members", "weights",
+    "numerator", "denominator", "method", "members", "weights", "is_estimate", "weighting_population",
 ]
 METHODS = {
     "count": "sum of members",
@@ -83,8 +90,9 @@ def read_values(session: Session, indicator_id: str, codes: Iterable[str], perio
         ).where(IndicatorValue.indicator_id == indicator_id, IndicatorValue.area_code.in_(chunk))
         if period is not None:
             query = query.where(IndicatorValue.period == period)
-        rows += session.execute(query).all()
-    frame = pd.DataFrame(rows, columns=VALUE_COLUMNS)
+        # Plain tuples: building a frame from Row objects is several times slower.
+        rows += [tuple(row) for row in session.execute(query)]
+    frame = pd.DataFrame.from_records(rows, columns=VALUE_COLUMNS)
     numeric = VALUE_COLUMNS[2:]
     frame[numeric] = frame[numeric].astype(float)
     return frame
@@ -151,10 +159,12 @@ def _levels_text(indicator: Indicator) -> str:
     return ", ".join(indicator.level_list)
 
 
-def complete_periods(session: Session, indicator: Indicator, area: Area, members: dict[str, str] | None = None) -> list[str]:
-    """Periods, newest first, in which every member of ``area`` has a value (empty if none)."""
+def complete_periods(session: Session, indicator: Indicator, area: Area, members: dict[str, str] | None = None,
+                     any_type: bool = False) -> list[str]:
+    """Periods, newest first, in which every member of ``area`` has a value (empty if none);
+    with ``any_type`` also for value types that can only be estimated."""
     level = member_level(indicator, area)
-    if level is None or indicator.value_type not in METHODS:
+    if level is None or (indicator.value_type not in METHODS and not any_type):
         return []
     members = member_names(session, area.code, level) if members is None else members
     if not members:
@@ -250,6 +260,10 @@ def aggregate_area(session: Session, indicator: Indicator, area: Area, period: s
     """The value of ``indicator`` for ``area`` aggregated from its members, as one result row."""
     method = aggregation_method(indicator)
     level, members = require_members(session, indicator, area)
+    if indicator.value_type == "mean" and level == "lad":
+        # A mean of districts weighted by population is an estimate of the area's mean (the
+        # districts' own means are themselves estimates from different samples): say so.
+        return estimate_area(session, indicator, area, period)
     period = period or _default_period(session, indicator, area, members)
     values = read_values(session, indicator.id, members, period)
     _require_complete(indicator, area, period, members, values, session)
@@ -262,11 +276,73 @@ def aggregate_area(session: Session, indicator: Indicator, area: Area, period: s
     except CannotAggregate as exc:
         raise _explained(exc, indicator, area, period, members) from None
     return dict(area_code=area.code, area_name=area.name, period=period, **row, lower_ci=np.nan,
-                upper_ci=np.nan, method=method, members=len(members), weights=label, member_level=level)
+                upper_ci=np.nan, method=method, members=len(members), weights=label, member_level=level,
+                is_estimate=False, weighting_population="")
 
 
-def _default_period(session: Session, indicator: Indicator, area: Area, members: dict[str, str]) -> str:
-    periods = complete_periods(session, indicator, area, members)
+ESTIMATE_METHOD = "population-weighted estimate from its districts"
+
+
+def _aggregate_or_estimate(session: Session, indicator: Indicator, area: Area, period: str | None, estimate: bool) -> dict:
+    try:
+        return aggregate_area(session, indicator, area, period)
+    except CannotAggregate:
+        if not estimate or member_level(indicator, area) != "lad":
+            raise
+    return estimate_area(session, indicator, area, period)
+
+
+def estimate_area(session: Session, indicator: Indicator, area: Area, period: str | None = None) -> dict:
+    """A population-weighted estimate of ``indicator`` for an area made of districts, as one
+    result row (``is_estimate`` True, ``weighting_population`` naming the weights).
+
+    The value is sum(w x value) / sum(w) over the area's districts, w the population the
+    catalogue names for the indicator (:func:`lpip.evidence.catalogue.weighting_population`).
+    Its 95% interval, where every district publishes one, treats the districts' estimates as
+    independent: se = sqrt(sum((w x se_i)^2)) / sum(w), se_i from each 95% interval.
+    Counts are never estimated (they are summed by :func:`aggregate_area`). Raises
+    :class:`CannotAggregate` when a district has no value for the period or no population.
+
+    Examples
+    --------
+    >>> estimate_area(session, get_indicator(session, "employment_rate"), get_area(session, "WM-BC"))  # doctest: +SKIP
+    """
+    from lpip.evidence.catalogue import weighting_population
+
+    if member_level(indicator, area) != "lad":
+        raise CannotAggregate(f"{area.code} ({area.name}) is not made of districts, so {indicator.id} cannot be "
+                              "estimated from district values.")
+    members = member_names(session, area.code, "lad")
+    if not members:
+        raise CannotAggregate(f"{area.code} ({area.name}) has no districts to estimate {indicator.id} from.")
+    period = period or _default_period(session, indicator, area, members, any_type=True)
+    values = read_values(session, indicator.id, members, period)
+    _require_complete(indicator, area, period, members, values, session, any_type=True)
+    values = values.set_index("area_code", drop=False).reindex(list(members))
+    weights, label = weighting(session, weighting_population(indicator.id), list(members))
+    row = _weighted_mean(values, weights)
+    half = Z95 * row["standard_error"]
+    return dict(area_code=area.code, area_name=area.name, period=period, value=row["value"], numerator=np.nan,
+                denominator=np.nan, standard_error=row["standard_error"], lower_ci=row["value"] - half,
+                upper_ci=row["value"] + half, method=ESTIMATE_METHOD, members=len(members), weights=label,
+                member_level="lad", is_estimate=True, weighting_population=label)
+
+
+def weighting(session: Session, indicator_id: str, codes: list[str]) -> tuple[pd.Series, str]:
+    """The weighting population of each district (indexed by code) and its name with period."""
+    from lpip.evidence.models import Indicator as IndicatorRow
+
+    frame = read_values(session, indicator_id, codes)
+    period = latest_period(frame["period"])
+    weights = frame[frame["period"] == period].set_index("area_code")["value"].reindex(codes)
+    row = session.get(IndicatorRow, indicator_id)
+    title = row.title if row is not None else indicator_id
+    return weights, title if period in title else f"{title}, {period}"
+
+
+def _default_period(session: Session, indicator: Indicator, area: Area, members: dict[str, str],
+                    any_type: bool = False) -> str:
+    periods = complete_periods(session, indicator, area, members, any_type=any_type)
     if periods:
         return periods[0]
     raise CannotAggregate(
@@ -275,12 +351,13 @@ def _default_period(session: Session, indicator: Indicator, area: Area, members:
     )
 
 
-def _require_complete(indicator, area, period, members: dict[str, str], values: pd.DataFrame, session) -> None:
-    present = set(values["area_code"])
+def _require_complete(indicator, area, period, members: dict[str, str], values: pd.DataFrame, session,
+                      any_type: bool = False) -> None:
+    present = set(values.loc[values["value"].notna(), "area_code"])
     missing = [code for code in members if code not in present]
     if not missing:
         return
-    complete = complete_periods(session, indicator, area, members)
+    complete = complete_periods(session, indicator, area, members, any_type=any_type)
     hint = f" Periods every member has: {', '.join(complete)}." if complete else ""
     raise CannotAggregate(
         f"Cannot aggregate {indicator.id} to {area.code} ({area.name}) for {period}: "
@@ -323,7 +400,8 @@ def _areas_named(session: Session, name: str) -> list[Area]:
     )
 
 
-def aggregate_indicator(session: Session, indicator_id: str, area_codes_or_set, period: str | None = None) -> pd.DataFrame:
+def aggregate_indicator(session: Session, indicator_id: str, area_codes_or_set, period: str | None = None,
+                        estimate: bool = False) -> pd.DataFrame:
     """Values of an indicator for areas made of smaller ones, aggregated from their members.
 
     Parameters
@@ -334,6 +412,9 @@ def aggregate_indicator(session: Session, indicator_id: str, area_codes_or_set, 
         "lep") or a list of either. Sets may overlap; each area uses its own members.
     period : the period to aggregate; default, for each area, the latest period in which
         every member has a value.
+    estimate : where exact aggregation is impossible (rates without counts, medians), give a
+        population-weighted estimate from the districts (:func:`estimate_area`) instead of
+        refusing; such rows have ``is_estimate`` True and name the ``weighting_population``.
 
     Returns
     -------
@@ -352,10 +433,11 @@ def aggregate_indicator(session: Session, indicator_id: str, area_codes_or_set, 
     >>> aggregate_indicator(session, "population_census", "wm-subregions")  # doctest: +SKIP
     """
     indicator = get_indicator(session, indicator_id)
-    aggregation_method(indicator)
+    if not estimate:
+        aggregation_method(indicator)
     targets = resolve_targets(session, area_codes_or_set)
     if not targets:
         raise NoData("No areas were given to aggregate to. Name area codes or a set (see `lpip areas sets`).")
-    rows = pd.DataFrame([aggregate_area(session, indicator, area, period) for area in targets])
+    rows = pd.DataFrame([_aggregate_or_estimate(session, indicator, area, period, estimate) for area in targets])
     rows = add_intervals(rows, indicator.value_type, multiplier_from_unit(indicator.unit))
     return rows[RESULT_COLUMNS].reset_index(drop=True)

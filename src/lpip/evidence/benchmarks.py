@@ -21,10 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lpip.errors import LpipError
-from lpip.evidence.aggregate import aggregate_indicator, complete_periods, latest_period, read_values
+from lpip.evidence.aggregate import (
+    aggregate_indicator, complete_periods, estimate_area, latest_period, member_level, read_values,
+)
 from lpip.evidence.catalogue import get_indicator
 from lpip.evidence.compare import ENGLAND, compare_to_benchmark, quintiles
 from lpip.evidence.models import Indicator, IndicatorValue
+from lpip.evidence.periods import period_label
 from lpip.geography.areas import get_area, list_areas
 from lpip.geography.models import Area
 
@@ -36,6 +39,8 @@ BENCHMARK_COLUMNS = [
     "value", "lower_ci", "upper_ci", "england_value", "centre", "centre_is_england",
     "range_min", "range_max", "p25", "p75", "range_of", "english_sd", "significance", "quintile",
     "region_rank", "region_count", "on_chart", "note",
+    # Added for issue 14 (columns are only ever added, so readers of the older ones keep working):
+    "comparison_rule", "is_estimate", "weighting_population", "period_label",
 ]
 # Counts grow with an area's size: listed in the table but not placed on the spine chart.
 NOT_CHARTED = ("count",)
@@ -56,8 +61,9 @@ def english_district_values(session: Session, indicator_id: str) -> pd.DataFrame
         .join(Area, Area.code == IndicatorValue.area_code)
         .where(IndicatorValue.indicator_id == indicator_id, Area.level == "lad", Area.code.like("E%"))
     )
-    rows = session.execute(query).all()
-    frame = pd.DataFrame(rows, columns=["area_code", "period", "value", "lower_ci", "upper_ci", "numerator", "denominator"])
+    rows = [tuple(row) for row in session.execute(query)]
+    frame = pd.DataFrame.from_records(
+        rows, columns=["area_code", "period", "value", "lower_ci", "upper_ci", "numerator", "denominator"])
     return frame.astype({c: float for c in ("value", "lower_ci", "upper_ci", "numerator", "denominator")})
 
 
@@ -77,6 +83,9 @@ def choose_benchmark_period(session: Session, indicator: Indicator, districts: p
     """(period, England has a value then): the latest district period England has, else the
     latest district period (None when there are no district values at all)."""
     periods = set(districts["period"])
+    published = periods & set(read_values(session, indicator.id, [ENGLAND])["period"])
+    if published and latest_period(published) == latest_period(periods):
+        return latest_period(published), True  # nothing later to sum from the districts
     shared = periods & set(england_periods(session, indicator))
     if shared:
         return latest_period(shared), True
@@ -132,7 +141,7 @@ def _indicator_rows(session: Session, indicator: Indicator, areas: list[Area], i
     english = at_period["value"].dropna()
     regional = english.reindex([c for c in in_region if c in english.index])
     spread = regional if len(regional) >= MIN_REGION_VALUES else english
-    values = _area_values(session, indicator, areas, period, at_period, has_england)
+    values = _area_values(session, indicator, areas, period, at_period, has_england, english)
     frame = pd.DataFrame({"area_code": [a.code for a in areas]}).merge(values, on="area_code", how="left")
     centre = _england_value(session, indicator, period) if has_england else np.nan
     if np.isnan(centre):
@@ -146,6 +155,7 @@ def _indicator_rows(session: Session, indicator: Indicator, areas: list[Area], i
         quintile=frame["area_code"].map(quintiles(english, indicator.polarity)).astype("Int64"),
         region_rank=frame["area_code"].map(_region_ranks(regional, indicator.polarity)).astype("Int64"),
         region_count=len(regional), on_chart=indicator.value_type not in NOT_CHARTED,
+        period_label=period_label(period),
     )
 
 
@@ -156,8 +166,9 @@ def _region_ranks(values: pd.Series, polarity: str) -> pd.Series:
 
 
 def _area_values(session: Session, indicator: Indicator, areas: list[Area], period: str,
-                 at_period: pd.DataFrame, has_england: bool) -> pd.DataFrame:
-    """value, lower_ci, upper_ci, england_value, significance and note for each area."""
+                 at_period: pd.DataFrame, has_england: bool, english: pd.Series) -> pd.DataFrame:
+    """value, lower_ci, upper_ci, england_value, significance, comparison_rule, is_estimate,
+    weighting_population and note for each area."""
     districts = [a for a in areas if a.level == "lad"]
     others = [a for a in areas if a.level != "lad"]
     rows = [_district_row(a, at_period, period, indicator) for a in districts]
@@ -165,12 +176,18 @@ def _area_values(session: Session, indicator: Indicator, areas: list[Area], peri
     with_value = [a.code for a in districts if a.code in at_period.index and pd.notna(at_period.at[a.code, "value"])]
     compared = _compared(session, indicator, with_value, period) if has_england and with_value else None
     others_frame = _aggregated(session, indicator, others, period, has_england)
-    frame = pd.concat([frame.assign(significance="not compared", england_value=np.nan), others_frame], ignore_index=True)
+    unjudged = NO_ENGLAND_RULE if not has_england else ""
+    frame = pd.concat([frame.assign(significance="not compared", england_value=np.nan, comparison_rule=unjudged,
+                                    is_estimate=False, weighting_population=""), others_frame], ignore_index=True)
     if compared is not None:
         frame = frame.set_index("area_code")
-        frame.loc[compared.index, ["significance", "england_value"]] = compared[["significance", "comparator_value"]]
+        columns = ["significance", "england_value", "comparison_rule"]
+        frame.loc[compared.index, columns] = compared[["significance", "comparator_value", "comparison_rule"]].to_numpy()
         frame = frame.reset_index()
     return frame
+
+
+NO_ENGLAND_RULE = "not compared: England has no value for this period"
 
 
 def _district_row(area: Area, at_period: pd.DataFrame, period: str, indicator: Indicator) -> dict:
@@ -183,7 +200,7 @@ def _district_row(area: Area, at_period: pd.DataFrame, period: str, indicator: I
 
 def _compared(session: Session, indicator: Indicator, codes: list[str], period: str) -> pd.DataFrame | None:
     try:
-        result = compare_to_benchmark(session, codes, indicator.id, period=period)
+        result = compare_to_benchmark(session, codes, indicator.id, period=period, estimate=True)
     except LpipError:
         return None
     return result.set_index("area_code")
@@ -192,22 +209,63 @@ def _compared(session: Session, indicator: Indicator, codes: list[str], period: 
 def _aggregated(session: Session, indicator: Indicator, areas: list[Area], period: str, has_england: bool) -> pd.DataFrame:
     """Rows for areas that are not districts: compared with England (aggregating their
     districts) when England has a value, else aggregated only; a note says why not."""
+    rows = _compared_together(session, indicator, areas, period) if has_england and len(areas) > 1 else None
+    if rows is not None:
+        return pd.DataFrame(rows, columns=["area_code", "value", "lower_ci", "upper_ci", "significance", "england_value",
+                                           "note", "comparison_rule", "is_estimate", "weighting_population"])
     rows = []
     for area in areas:
         try:
             if has_england:
-                result = compare_to_benchmark(session, [area.code], indicator.id, period=period).iloc[0]
+                result = compare_to_benchmark(session, [area.code], indicator.id, period=period, estimate=True).iloc[0]
                 rows.append(dict(area_code=area.code, value=result["value"], lower_ci=result["lower_ci_95"],
                                  upper_ci=result["upper_ci_95"], significance=result["significance"],
-                                 england_value=result["comparator_value"], note=""))
+                                 england_value=result["comparator_value"], note=_estimate_note(result),
+                                 comparison_rule=result["comparison_rule"], is_estimate=bool(result["is_estimate"]),
+                                 weighting_population=result["weighting_population"]))
                 continue
-            result = aggregate_indicator(session, indicator.id, [area.code], period=period).iloc[0]
+            result = _aggregated_or_estimated(session, indicator, area, period)
             rows.append(dict(area_code=area.code, value=result["value"], lower_ci=result["lower_ci_95"],
-                             upper_ci=result["upper_ci_95"], significance="not compared", england_value=np.nan, note=""))
+                             upper_ci=result["upper_ci_95"], significance="not compared", england_value=np.nan,
+                             note=_estimate_note(result), comparison_rule=NO_ENGLAND_RULE,
+                             is_estimate=bool(result["is_estimate"]), weighting_population=result["weighting_population"]))
         except LpipError as exc:
             rows.append(dict(area_code=area.code, value=np.nan, lower_ci=np.nan, upper_ci=np.nan,
-                             significance="not compared", england_value=np.nan, note=_first_sentence(exc.message)))
-    return pd.DataFrame(rows, columns=["area_code", "value", "lower_ci", "upper_ci", "significance", "england_value", "note"])
+                             significance="not compared", england_value=np.nan, note=_first_sentence(exc.message),
+                             comparison_rule="", is_estimate=False, weighting_population=""))
+    return pd.DataFrame(rows, columns=["area_code", "value", "lower_ci", "upper_ci", "significance", "england_value",
+                                       "note", "comparison_rule", "is_estimate", "weighting_population"])
+
+
+def _compared_together(session: Session, indicator: Indicator, areas: list[Area], period: str) -> list[dict] | None:
+    """All the areas compared in one call (much quicker for many sub-regions); None when any
+    of them cannot be, so that each is then tried alone and gets its own note."""
+    try:
+        result = compare_to_benchmark(session, [a.code for a in areas], indicator.id, period=period, estimate=True)
+    except LpipError:
+        return None
+    return [dict(area_code=row["area_code"], value=row["value"], lower_ci=row["lower_ci_95"], upper_ci=row["upper_ci_95"],
+                 significance=row["significance"], england_value=row["comparator_value"], note=_estimate_note(row),
+                 comparison_rule=row["comparison_rule"], is_estimate=bool(row["is_estimate"]),
+                 weighting_population=row["weighting_population"]) for _, row in result.iterrows()]
+
+
+def _aggregated_or_estimated(session: Session, indicator: Indicator, area: Area, period: str) -> dict:
+    """The area's value aggregated exactly, else estimated from its districts."""
+    try:
+        return aggregate_indicator(session, indicator.id, [area.code], period=period).iloc[0].to_dict()
+    except LpipError:
+        if member_level(indicator, area) != "lad":
+            raise
+    row = estimate_area(session, indicator, area, period)
+    half95 = row["upper_ci"] - row["value"]
+    return dict(row, lower_ci_95=row["value"] - half95, upper_ci_95=row["value"] + half95)
+
+
+def _estimate_note(result) -> str:
+    if not result["is_estimate"]:
+        return ""
+    return f"Estimate: population-weighted mean of its districts' values, weighted by {result['weighting_population']}."
 
 
 def _first_sentence(message: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -13,6 +14,8 @@ from lpip.errors import InvalidCatalogue, UnknownIndicator
 from lpip.evidence.models import POLARITIES, THEMES, VALUE_TYPES, Indicator, IndicatorValue
 from lpip.geography.models import LEVELS
 
+# The population that weights an estimate for an area made of districts, unless an entry names another.
+DEFAULT_WEIGHTING = "population_total_2022"
 REQUIRED = ("id", "title", "theme", "unit", "polarity", "value_type", "levels", "source", "publisher", "licence")
 
 
@@ -32,6 +35,8 @@ class IndicatorSpec:
     licence: str
     description: str | None = None
     series: tuple[dict, ...] = field(default_factory=tuple)
+    weighting_population: str = DEFAULT_WEIGHTING
+    breaks: tuple[dict, ...] = field(default_factory=tuple)
 
     def row(self, origin: str = "bundled") -> dict:
         return dict(
@@ -56,11 +61,19 @@ def validate_spec(entry: dict, where: str) -> IndicatorSpec:
     for level in levels:
         if level not in LEVELS:
             problems.append(f"{where}: level {level!r} is not one of {', '.join(LEVELS)}")
+    for number, item in enumerate(entry.get("breaks", ()), start=1):
+        if not (isinstance(item, dict) and item.get("period") and item.get("reason")):
+            problems.append(f"{where}: break {number} needs a period and a reason, e.g. "
+                            '{ period = "2015-08-01/P1Y", reason = "definition changed" }')
     if problems:
         raise InvalidCatalogue("The indicator catalogue has problems:", problems)
     fields = {key: entry[key] for key in REQUIRED}
     fields["levels"] = tuple(entry["levels"])
-    return IndicatorSpec(**fields, description=entry.get("description"), series=tuple(entry.get("series", ())))
+    return IndicatorSpec(
+        **fields, description=entry.get("description"), series=tuple(entry.get("series", ())),
+        weighting_population=entry.get("weighting_population", DEFAULT_WEIGHTING),
+        breaks=tuple(entry.get("breaks", ())),
+    )
 
 
 def bundled_catalogue() -> list[IndicatorSpec]:
@@ -72,6 +85,28 @@ def bundled_catalogue() -> list[IndicatorSpec]:
     if duplicates:
         raise InvalidCatalogue(f"The indicator catalogue repeats ids: {', '.join(duplicates)}")
     return specs
+
+
+@cache
+def bundled_specs() -> dict[str, IndicatorSpec]:
+    """The bundled catalogue by id (read once per process)."""
+    return {spec.id: spec for spec in bundled_catalogue()}
+
+
+def weighting_population(indicator_id: str) -> str:
+    """The population indicator that weights estimates of ``indicator_id`` (the default for
+    indicators users imported)."""
+    spec = bundled_specs().get(indicator_id)
+    return spec.weighting_population if spec else DEFAULT_WEIGHTING
+
+
+def series_breaks(indicator_id: str) -> list[dict]:
+    """The catalogue's series breaks of an indicator: [{period, reason}], oldest first."""
+    from lpip.evidence.periods import period_sort_key
+
+    spec = bundled_specs().get(indicator_id)
+    breaks = list(spec.breaks) if spec else []
+    return sorted(breaks, key=lambda item: period_sort_key(item["period"]))
 
 
 def get_indicator(session: Session, indicator_id: str) -> Indicator:
@@ -109,11 +144,14 @@ def list_indicators(session: Session, theme: str | None = None) -> pd.DataFrame:
 
 
 def _periods_by_indicator(session: Session) -> dict[str, list[str]]:
+    """Each indicator's periods as people write them ("2023", "2024/25"), in time order."""
+    from lpip.evidence.periods import period_label, sort_periods
+
     query = select(IndicatorValue.indicator_id, IndicatorValue.period).distinct()
     result: dict[str, list[str]] = {}
     for indicator_id, period in session.execute(query):
         result.setdefault(indicator_id, []).append(period)
-    return {key: sorted(value) for key, value in result.items()}
+    return {key: [period_label(p) for p in sort_periods(value)] for key, value in result.items()}
 
 
 def describe_indicator(session: Session, indicator_id: str) -> dict:
@@ -129,5 +167,8 @@ def describe_indicator(session: Session, indicator_id: str) -> dict:
         .order_by(IndicatorValue.period, Area.level)
     ).all()
     info = {column.name: getattr(indicator, column.name) for column in Indicator.__table__.columns}
-    info["values"] = [dict(period=p, level=lv, count=n) for p, lv, n in counts]
+    from lpip.evidence.periods import period_sort_key
+
+    rows = sorted(counts, key=lambda row: (period_sort_key(row[0]), row[1]))
+    info["values"] = [dict(period=p, level=lv, count=n) for p, lv, n in rows]
     return info

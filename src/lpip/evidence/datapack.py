@@ -1,15 +1,22 @@
 """The sub-regional data pack as data: what a workshop in a sub-region starts from.
 
 It holds the sub-region's profile and its districts, the indicators on which it (and its
-districts) differ most from England, its deprivation hotspots (local Moran's I of the IMD
-score over its LSOAs), and three to five "questions the data raises", written by fixed
-rules from those figures (no language model): every number in a question is a number in the
-pack, so a reader can check it.
+districts) differ most from England, its deprivation hotspots, and three to five "questions
+the data raises", written by fixed rules from those figures (no language model): every number
+in a question is a number in the pack, so a reader can check it.
 
-Differences are compared across indicators in standard deviations of English districts'
-values (z = (value - England) / sd), signed so that positive is better; indicators without
-a better or worse direction are left out of "better" and "worse". Where England has no
-value the comparison is with the median English district, and the text says so.
+Differences are compared across all indicators on one scale, the standardised difference
+among English districts: z = (value - England) / sd of English districts' values, signed so
+that positive is better. Only differences the comparison rule judges "better" or "worse"
+(:mod:`lpip.evidence.compare`: the Fingertips rule on an interval, else the materiality
+rule) are called gaps or leads; a within-threshold difference is never "better". Sub-region
+values that are population-weighted estimates say so. Where England has no value the
+comparison is with the median English district, and the text says so.
+
+Hotspots are judged against England first: the sub-region's neighbourhoods (LSOAs) in
+England's most deprived 10% on the IMD of the chosen edition (IoD2025 by default), counted by
+district. The within-sub-region view (local Moran's I of the IMD 2019 score over its 2011
+LSOAs: clusters relative to the sub-region's own average) is a second, labelled layer.
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ from lpip.errors import LpipError, WrongAreaLevel
 from lpip.evidence.benchmarks import DEFAULT_REGION
 from lpip.evidence.formatting import format_number
 from lpip.evidence.hotspots import find_hotspots
+from lpip.evidence.deprivation import DEFAULT_EDITION
+from lpip.evidence.periods import period_label
 from lpip.evidence.profile import (
     AreaProfile, ProfileContext, build_profile, district_members, gather_context, imd_indicator_id,
 )
@@ -52,14 +61,25 @@ class DataPack:
     questions: list[str]
     notes: list[str] = field(default_factory=list)
     hotspot_result: object = None  # a HotspotResult, for the map
+    national_hotspots: pd.DataFrame | None = None
+    national_summary: str = ""
+    edition: str = DEFAULT_EDITION
 
     @property
     def better(self) -> pd.DataFrame:
-        return self.differences[self.differences["score"] > 0].nlargest(TOP_DIFFERENCES, "score")
+        return judged(self.differences, "better").nlargest(TOP_DIFFERENCES, "score")
 
     @property
     def worse(self) -> pd.DataFrame:
-        return self.differences[self.differences["score"] < 0].nsmallest(TOP_DIFFERENCES, "score")
+        return judged(self.differences, "worse").nsmallest(TOP_DIFFERENCES, "score")
+
+
+def judged(rows: pd.DataFrame, word: str) -> pd.DataFrame:
+    """Rows the comparison rule judged ``word`` ("better" or "worse") on the side the score says."""
+    if rows.empty:
+        return rows
+    side = rows["score"] > 0 if word == "better" else rows["score"] < 0
+    return rows[(rows["significance"] == word) & side]
 
 
 def differences_from_england(rows: pd.DataFrame) -> pd.DataFrame:
@@ -79,6 +99,8 @@ def differences_from_england(rows: pd.DataFrame) -> pd.DataFrame:
     sign = np.where(chosen["polarity"] == "lower is better", -1.0, 1.0)
     chosen["score"] = (chosen["value"] - chosen["centre"]) / chosen["english_sd"] * sign
     chosen["against"] = np.where(chosen["centre_is_england"].astype(bool), "England", "the median English district")
+    if "significance" not in chosen:
+        chosen["significance"] = np.where(chosen["score"] > 0, "better", np.where(chosen["score"] < 0, "worse", "similar"))
     return chosen.reset_index(drop=True)
 
 
@@ -90,6 +112,41 @@ def sub_region_hotspots(session: Session, code: str, notes: list[str]):
     except LpipError as exc:
         notes.append(f"Hotspots: {exc.message}")
         return None
+
+
+def national_hotspot_districts(session: Session, members: pd.DataFrame, edition: str = DEFAULT_EDITION) -> pd.DataFrame:
+    """Hotspots judged against England: for each district of the sub-region, its LSOAs and how
+    many are in England's most deprived 10% on the IMD (national decile 1) of ``edition``,
+    most first (ties by name)."""
+    from lpip.evidence.deprivation import get_edition
+    from lpip.evidence.profile import lsoa_table
+
+    chosen = get_edition(edition)
+    lsoas = lsoa_table(chosen.year)
+    imd = chosen.domains[0]
+    rows = lsoas[lsoas[chosen.lad_code].isin(members["code"])]
+    table = rows.groupby(chosen.lad_code).agg(lsoas=(chosen.lsoa_code, "size"),
+                                              most_deprived_10pc=(imd.decile, lambda d: int((d == 1).sum())))
+    names = dict(zip(members["code"], members["name"]))
+    table = table.reset_index().rename(columns={chosen.lad_code: "code"})
+    table["district"] = table["code"].map(names)
+    table["share"] = table["most_deprived_10pc"] / table["lsoas"]
+    order = table.sort_values(["most_deprived_10pc", "district"], ascending=[False, True])
+    return order[["code", "district", "lsoas", "most_deprived_10pc", "share"]].reset_index(drop=True)
+
+
+def national_sentence(table: pd.DataFrame, name: str, edition: str = DEFAULT_EDITION) -> str:
+    """The England-judged hotspot layer in words."""
+    if table is None or table.empty:
+        return f"No IoD{edition} neighbourhoods were found for {name}'s districts."
+    total, most = int(table["lsoas"].sum()), int(table["most_deprived_10pc"].sum())
+    top = table.iloc[0]
+    year = "2021" if edition == "2025" else "2011"
+    text = (f"Judged against England: {most:,} of {name}'s {total:,} neighbourhoods (LSOAs {year}) are among England's "
+            f"most deprived 10% on the IMD {edition} ({most / total:.0%}, against 10% nationally)")
+    if most:
+        text += f"; most of them in {top['district']} ({int(top['most_deprived_10pc']):,} of its {int(top['lsoas']):,})"
+    return text + "."
 
 
 def hotspot_districts(result) -> pd.DataFrame:
@@ -107,7 +164,7 @@ def hotspot_districts(result) -> pd.DataFrame:
 
 
 def build_datapack(session: Session, code: str, region: str = DEFAULT_REGION,
-                   context: ProfileContext | None = None) -> DataPack:
+                   context: ProfileContext | None = None, edition: str = DEFAULT_EDITION) -> DataPack:
     """The data pack of a sub-region (or any area made of districts).
 
     Parameters
@@ -117,6 +174,8 @@ def build_datapack(session: Session, code: str, region: str = DEFAULT_REGION,
     region : the region whose districts give the ranges.
     context : from :func:`lpip.evidence.profile.gather_context`, covering the sub-region and
         its districts, when building many packs.
+    edition : the IoD edition for the deprivation figures and the England-judged hotspots,
+        "2025" (default) or "2019" (a given ``context`` decides instead).
 
     Examples
     --------
@@ -130,7 +189,7 @@ def build_datapack(session: Session, code: str, region: str = DEFAULT_REGION,
             f"{area.code} ({area.name}) is a {area.level} area with no districts inside it; a data pack is "
             "made for a sub-region or another area made of districts, e.g. WM-BSOL (see `lpip areas sets`)."
         )
-    context = context or gather_context(session, [area.code, *members["code"]], region)
+    context = context or gather_context(session, [area.code, *members["code"]], region, edition=edition)
     profile = build_profile(session, area.code, region, context)
     rows = context.benchmarks
     districts = rows[rows["area_code"].isin(members["code"])].merge(
@@ -141,28 +200,43 @@ def build_datapack(session: Session, code: str, region: str = DEFAULT_REGION,
     result = sub_region_hotspots(session, area.code, notes)
     hotspots = hotspot_districts(result)
     summary = hotspot_sentence(result, area.name)
+    national = national_hotspot_districts(session, members, context.edition)
     trends = context.trends
-    questions = raise_questions(area.name, differences, district_differences, trends, hotspots, len(members))
+    questions = raise_questions(area.name, differences, district_differences, trends, national, len(members),
+                                edition=context.edition)
     return DataPack(area.code, area.name, profile, districts, differences, district_differences, hotspots,
-                    summary, questions, notes=notes, hotspot_result=result)
+                    summary, questions, notes=notes, hotspot_result=result, national_hotspots=national,
+                    national_summary=national_sentence(national, area.name, context.edition), edition=context.edition)
 
 
 def hotspot_sentence(result, name: str) -> str:
     if result is None:
-        return f"Hotspots could not be found for {name}."
+        return f"Within-sub-region clusters could not be found for {name}."
     counts = result.cluster_counts().set_index("cluster")["areas"]
     high = int(counts.get("high-high", 0))
     low = int(counts.get("low-low", 0))
-    return (f"Of {result.n_areas:,} LSOAs in {name}, {high:,} form clusters of high deprivation and {low:,} clusters "
+    return (f"Within the sub-region (a second layer, relative to {name}'s own average, not to England): of "
+            f"{result.n_areas:,} LSOAs (2011), {high:,} form clusters of high deprivation and {low:,} clusters "
             f"of low deprivation (local Moran's I of the IMD 2019 score, {result.permutations} permutations, "
             f"false discovery rate {result.alpha:.0%}); overall: {result.pattern}.")
 
 
 # --- questions the data raises -----------------------------------------------------------
 
+# How many of the largest gaps the second rule names (all on the same standardised scale).
+GAPS_NAMED = 3
+
 
 def _value(row, column: str = "value") -> str:
-    return format_number(row[column], row["unit"])
+    text = format_number(row[column], row["unit"])
+    if column == "value" and bool(row.get("is_estimate", False)):
+        text += " (estimate)"
+    return text
+
+
+def _period(row) -> str:
+    label = row.get("period_label") if hasattr(row, "get") else None
+    return label if isinstance(label, str) and label else period_label(str(row["period"]))
 
 
 def _trend_clause(trends: pd.DataFrame, code: str, indicator_id: str) -> str:
@@ -172,11 +246,13 @@ def _trend_clause(trends: pd.DataFrame, code: str, indicator_id: str) -> str:
     if match.empty or pd.isna(match["change"].iloc[0]) or match["change"].iloc[0] == 0:
         return ""
     row = match.iloc[0]
+    if row["direction"] not in ("improving", "worsening", "increasing", "decreasing"):
+        return ""  # a change within the intervals or the materiality threshold, or across a series break
     verb = "rose" if row["change"] > 0 else "fell"
     unit = get_unit(match)
     joiner = "and it" if row["direction"] == "worsening" else "while it" if row["direction"] == "improving" else "and it"
     return (f", {joiner} {verb} from {format_number(row['start_value'], unit)} to {format_number(row['end_value'], unit)} "
-            f"between {row['start_period']} and {row['end_period']}")
+            f"between {period_label(row['start_period'])} and {period_label(row['end_period'])}")
 
 
 def get_unit(match: pd.DataFrame) -> str:
@@ -184,35 +260,50 @@ def get_unit(match: pd.DataFrame) -> str:
 
 
 def worst_in_region(district_differences: pd.DataFrame, trends: pd.DataFrame) -> str | None:
-    """Rule 1: a district of the sub-region that is the worst of the region's districts."""
-    rows = district_differences[district_differences["region_rank"] == district_differences["region_count"]]
+    """Rule 1: a district of the sub-region that is the worst of the region's districts and
+    judged worse than England."""
+    rows = judged(district_differences, "worse")
+    rows = rows[rows["region_rank"] == rows["region_count"]]
     if rows.empty:
         return None
     row = rows.nsmallest(1, "score").iloc[0]
     word = EXTREMES[row["polarity"]][0]
     trend = _trend_clause(trends, row["area_code"], row["indicator_id"])
     return (f"{row['area_name']} has the {word} value of the region's {int(row['region_count'])} districts for "
-            f"“{row['title']}” ({_value(row)} in {row['period']}){trend}: what is driving this?")
+            f"“{row['title']}” ({_value(row)} in {_period(row)}){trend}: what is driving this?")
 
 
-def furthest_behind(name: str, differences: pd.DataFrame) -> str | None:
-    """Rule 2: the indicator on which the sub-region is furthest on the worse side."""
-    rows = differences[differences["score"] < 0]
+def largest_gaps(name: str, differences: pd.DataFrame) -> str | None:
+    """Rule 2: the sub-region's largest gaps on the worse side, on one scale (standard deviations
+    of English districts' values), only those the comparison rule judges worse.
+
+    Gaps confirmed by a confidence interval (the Fingertips rule) come before gaps judged by the
+    materiality rule alone, being firmer evidence; within each, the largest first; one per
+    theme, so that one topic (several early-years measures, say) does not crowd out the rest.
+    """
+    rows = judged(differences, "worse")
     if rows.empty:
         return None
-    row = rows.nsmallest(1, "score").iloc[0]
-    return (f"On “{row['title']}”, {name} is further on the worse side of {row['against']} than on any other indicator "
-            f"({_value(row)} against {_value(row, 'centre')} in {row['period']}): which groups and places account for the gap?")
+    tier = (~rows["comparison_rule"].fillna("").str.startswith("Fingertips")).astype(int) if "comparison_rule" in rows \
+        else pd.Series(0, index=rows.index)
+    ordered = rows.assign(_tier=tier).sort_values(["_tier", "score"]).drop_duplicates("theme").head(GAPS_NAMED)
+    parts = [f"“{row['title']}” ({_value(row)} against {_value(row, 'centre')} in {_period(row)}, "
+             f"{row['score']:+.1f} sd)" for _, row in ordered.iterrows()]
+    listing = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    against = ordered["against"].iloc[0]
+    return (f"Measured in standard deviations of English districts, {name}'s largest gaps from {against} in "
+            f"different themes are {listing}: which groups and places account for them?")
 
 
-def hotspot_question(name: str, hotspots: pd.DataFrame) -> str | None:
-    """Rule 3: clusters of high deprivation, and the district with most of them."""
-    if hotspots.empty or hotspots["high_high"].sum() == 0:
+def hotspot_question(name: str, national: pd.DataFrame, edition: str = DEFAULT_EDITION) -> str | None:
+    """Rule 3: neighbourhoods among England's most deprived 10%, and the district with most of them."""
+    if national is None or national.empty or national["most_deprived_10pc"].sum() == 0:
         return None
-    total = int(hotspots["high_high"].sum())
-    top = hotspots.iloc[0]
-    return (f"{total:,} of {name}'s neighbourhoods (LSOAs) form clusters of high deprivation, {int(top['high_high']):,} of "
-            f"them in {top['district']}: do the services that matter most reach these places?")
+    total = int(national["most_deprived_10pc"].sum())
+    top = national.iloc[0]
+    return (f"{total:,} of {name}'s neighbourhoods (LSOAs) are among England's most deprived 10% (IMD {edition}), "
+            f"{int(top['most_deprived_10pc']):,} of them in {top['district']}: do the services that matter most "
+            "reach these places?")
 
 
 def widest_spread(name: str, district_differences: pd.DataFrame, districts: int) -> str | None:
@@ -226,39 +317,41 @@ def widest_spread(name: str, district_differences: pd.DataFrame, districts: int)
     if low["area_code"] == high["area_code"]:
         return None
     return (f"Within {name}, “{low['title']}” ranges from {_value(low)} in {low['area_name']} to {_value(high)} in "
-            f"{high['area_name']} ({low['period']}): why do neighbouring districts differ so much?")
+            f"{high['area_name']} ({_period(low)}): why do neighbouring districts differ so much?")
 
 
 def furthest_ahead(name: str, differences: pd.DataFrame) -> str | None:
-    """Rule 5: the indicator on which the sub-region is furthest on the better side."""
-    rows = differences[differences["score"] > 0]
+    """Rule 5: the indicator on which the sub-region is furthest on the better side, judged better."""
+    rows = judged(differences, "better")
     if rows.empty:
         return None
     row = rows.nlargest(1, "score").iloc[0]
     return (f"{name} does better than {row['against']} on “{row['title']}” ({_value(row)} against "
-            f"{_value(row, 'centre')} in {row['period']}): what is working, and could it spread?")
+            f"{_value(row, 'centre')} in {_period(row)}): what is working, and could it spread?")
 
 
 def raise_questions(name: str, differences: pd.DataFrame, district_differences: pd.DataFrame,
-                    trends: pd.DataFrame, hotspots: pd.DataFrame, districts: int) -> list[str]:
+                    trends: pd.DataFrame, national: pd.DataFrame, districts: int,
+                    edition: str = DEFAULT_EDITION) -> list[str]:
     """Three to five questions from fixed rules, in a fixed order (most pressing first).
 
-    The rules, each used at most once: a district worst in the region (with its trend); the
-    sub-region's largest gap on the worse side; clusters of high deprivation; the widest
-    spread between its districts; its largest lead on the better side. When fewer than
-    three apply, the next-worst district indicators fill in.
+    The rules, each used at most once: a district worst in the region and worse than England
+    (with its trend, unless a series break lies between); the sub-region's largest gaps, the
+    three largest standardised differences the comparison rule judges worse; neighbourhoods
+    among England's most deprived 10%; the widest spread between its districts; its largest
+    lead judged better. When fewer than three apply, the next-worst district indicators fill in.
     """
     candidates = [
         worst_in_region(district_differences, trends),
-        furthest_behind(name, differences),
-        hotspot_question(name, hotspots),
+        largest_gaps(name, differences),
+        hotspot_question(name, national, edition),
         widest_spread(name, district_differences, districts),
         furthest_ahead(name, differences),
     ]
     questions = [q for q in candidates if q][:MAX_QUESTIONS]
-    for row in district_differences.nsmallest(MAX_QUESTIONS, "score").itertuples(index=False):
+    for _, row in judged(district_differences, "worse").nsmallest(MAX_QUESTIONS, "score").iterrows():
         if len(questions) >= MIN_QUESTIONS:
             break
-        questions.append(f"{row.area_name} is well on the worse side of {row.against} on “{row.title}” "
-                         f"({format_number(row.value, row.unit)} in {row.period}): what would it take to close the gap?")
+        questions.append(f"{row['area_name']} is well on the worse side of {row['against']} on “{row['title']}” "
+                         f"({format_number(row['value'], row['unit'])} in {_period(row)}): what would it take to close the gap?")
     return questions

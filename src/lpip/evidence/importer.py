@@ -24,6 +24,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from lpip.evidence.models import POLARITIES, THEMES, VALUE_TYPES, Dataset, Indic
 from lpip.geography.codes import is_gss_code, level_of_code, suggestion
 from lpip.geography.models import LEVELS, Area
 from lpip.spreadsheets import CSV_SUFFIXES, read_records
+from lpip.text import clean_text
 
 REQUIRED_COLUMNS = ("areacd", "period", "value")
 NUMBER_COLUMNS = ("value", "lci", "uci", "numerator", "denominator")
@@ -219,7 +221,7 @@ def read_table(path: str | Path) -> Table:
 
 
 def _column_name(header: str) -> str:
-    name = " ".join(header.split()).lower()
+    name = " ".join(clean_text(header, single_line=True).split()).lower()
     return COLUMN_ALIASES.get(name, name)
 
 
@@ -231,7 +233,8 @@ def _table(path: Path, records: list[list[str]], strict_width: bool = False) -> 
         raise InvalidIndicatorFile(f"{path}: row 1 is empty. Row 1 must hold the column names: areacd, period, value ...")
     width, long_rows, data = len(columns), {}, {}
     for number, record in enumerate(records[1:], start=2):
-        cells = [cell.strip() for cell in record]
+        # Control, zero-width and bidi characters out, the same way for SQLite and PostgreSQL.
+        cells = [clean_text(cell, single_line=True) for cell in record]
         if any(cells[width:]):
             long_rows[number] = len(cells) - next(i for i, c in enumerate(reversed(cells)) if c)
         elif strict_width and len(cells) > width and any(cells):
@@ -290,7 +293,7 @@ def resolve_indicator(
 ) -> Target:
     """The indicator named by the caller, the file or the metadata; a new one's checked fields."""
     from_file = _file_indicator(session, table, problems, indicator_id)
-    chosen = indicator_id or from_file or csvw.get("id")
+    chosen = indicator_id or from_file or _text(csvw.get("id"))
     if not chosen:
         problems.add("no indicator is named: add an indicator column or give --indicator ID")
         return Target(None)
@@ -365,8 +368,9 @@ def _checked_field(key: str, value, origin: str, problems: Problems):
     if key in choices:
         return _choice(key, str(value), choices[key], origin, problems)
     if key == "levels":
-        names = value.split(",") if isinstance(value, str) else list(value)
-        return [_choice("level", str(name), LEVELS, origin, problems) for name in names if str(name).strip()]
+        names = value.split(",") if isinstance(value, str) else list(value) if isinstance(value, list) else [value]
+        chosen = [_choice("level", str(name), LEVELS, origin, problems) for name in names if str(name).strip()]
+        return [level for level in chosen if level in LEVELS]  # the others are reported
     text = str(value).strip()
     length = Indicator.__table__.c[key].type.length
     if length and len(text) > length:
@@ -401,7 +405,7 @@ CSVW_KEYS = {
     "licence": ("lpip:licence", "dc:license", "schema:license"),
     "levels": ("lpip:levels",),
 }
-ELS_POLARITY = {1: "higher is better", -1: "lower is better", 0: "no judgement"}
+ELS_POLARITY = {"1": "higher is better", "-1": "lower is better", "0": "no judgement"}
 ELS_MEASURES = {
     "percentage": "proportion", "proportion": "proportion", "rate": "rate", "count": "count",
     "number": "count", "median": "median", "mean": "mean", "average": "mean", "index": "index",
@@ -466,6 +470,9 @@ def _read_json(path: Path) -> dict:
         document = json.loads(path.read_bytes().decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidIndicatorFile(f"{path}: cannot read it as UTF-8 JSON ({exc}). Check it with a JSON validator.") from None
+    except RecursionError:
+        raise InvalidIndicatorFile(f"{path}: the JSON is nested too deeply to be a CSVW metadata file "
+                                   "(lists or objects inside each other hundreds of times).") from None
     if not isinstance(document, dict):
         raise InvalidIndicatorFile(f"{path}: a CSVW metadata file is a JSON object ({{...}}), not a {type(document).__name__}.")
     return document
@@ -483,38 +490,60 @@ def _first(nodes: list[dict], names: tuple[str, ...]):
     return None
 
 
+# A metadata file is someone else's JSON: every value below may be of any type, or nested deeply.
+MAX_JSON_DEPTH = 10
+
+
 def _plain(value):
-    """A JSON-LD value as plain text (or number): the first of a list, the value of an object."""
-    if isinstance(value, list):
-        return _plain(value[0]) if value else None
-    if isinstance(value, dict):
-        for key in ("@value", "name", "schema:name", "rdfs:label", "@id", "url"):
-            if key in value:
-                return _plain(value[key])
+    """A JSON-LD value as plain text (or number): the first of a list, the value of an object;
+    None for anything else (nested more than :data:`MAX_JSON_DEPTH` levels, true/false, null)."""
+    for _ in range(MAX_JSON_DEPTH):
+        if isinstance(value, list):
+            value = value[0] if value else None
+        elif isinstance(value, dict):
+            value = next((value[key] for key in ("@value", "name", "schema:name", "rdfs:label", "@id", "url")
+                          if key in value), None)
+        else:
+            break
+    return _text(value)
+
+
+def _text(value) -> str | None:
+    """A JSON scalar as text: strings and finite numbers; None for the rest."""
+    if isinstance(value, bool) or value is None:
         return None
-    return value
+    if isinstance(value, (int, float)):
+        return str(value) if math.isfinite(value) else None
+    return clean_text(value, single_line=True) if isinstance(value, str) else None
 
 
 def _plain_list(value) -> list:
     """A list of texts from a JSON list or a comma-separated text."""
     if isinstance(value, str):
         return [item.strip() for item in value.split(",") if item.strip()]
-    return [_plain(item) for item in value] if isinstance(value, list) else []
+    if not isinstance(value, list):
+        return []
+    return [text for text in (_plain(item) for item in value) if text]
+
+
+def _object(value) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def _els_fields(document: dict) -> dict:
     """Fields from the ``metadata`` block ONS ELS adds to its CSVW files."""
-    meta = document.get("metadata") if isinstance(document.get("metadata"), dict) else {}
-    indicators = meta.get("indicators") or [{}]
-    first = indicators[0] if isinstance(indicators[0], dict) else {}
+    meta = _object(document.get("metadata"))
+    indicators = meta.get("indicators")
+    first = _object(indicators[0]) if isinstance(indicators, list) and indicators else {}
+    polarity, measure = _plain(first.get("polarity")), _plain(first.get("measure"))
     fields = {
-        "title": first.get("label"),
-        "description": first.get("longDescription") or first.get("subtitle"),
-        "unit": first.get("unit"),
-        "polarity": ELS_POLARITY.get(first.get("polarity"), first.get("polarity")),
-        "value_type": ELS_MEASURES.get(str(first.get("measure", "")).lower(), first.get("measure")),
+        "title": _plain(first.get("label")),
+        "description": _plain(first.get("longDescription")) or _plain(first.get("subtitle")),
+        "unit": _plain(first.get("unit")),
+        "polarity": ELS_POLARITY.get(polarity, polarity),
+        "value_type": ELS_MEASURES.get(str(measure or "").lower(), measure),
         "source": _els_source(meta.get("source")),
-        "levels": _els_levels((meta.get("geography") or {}).get("levels")),
+        "levels": _els_levels(_object(meta.get("geography")).get("levels")),
     }
     return {key: value for key, value in fields.items() if value not in (None, "", [])}
 
@@ -522,14 +551,14 @@ def _els_fields(document: dict) -> dict:
 def _els_source(sources) -> str | None:
     if not isinstance(sources, list) or not sources or not isinstance(sources[0], dict):
         return None
-    name, link = sources[0].get("name"), sources[0].get("href")
+    name, link = _plain(sources[0].get("name")), _plain(sources[0].get("href"))
     return f"{name} ({link})" if name and link else name or link
 
 
 def _els_levels(levels) -> list[str]:
     if not isinstance(levels, list):
         return []
-    mapped = [ELS_LEVELS[level] for level in levels if level in ELS_LEVELS]
+    mapped = [ELS_LEVELS[level] for level in levels if isinstance(level, str) and level in ELS_LEVELS]
     if "county" in mapped:
         mapped.append("lad")  # ELS upper tier includes unitary authorities, stored here as lad
     return [level for level in LEVELS if level in mapped]
@@ -653,14 +682,18 @@ def check_text(frame: pd.DataFrame, column: str, problems: Problems, required: b
 
 
 def parse_number(text: str) -> float | None:
-    """A cell as a number (``1,234`` allowed); None when empty; ValueError when not a number."""
+    """A cell as a number (``1,234`` allowed); None when empty; ValueError when not a number or
+    not finite (``1e999`` overflows to infinity, which no indicator value is)."""
     if not text:
         return None
     if THOUSANDS.match(text):
         text = text.replace(",", "")
     if not NUMBER.match(text):
         raise ValueError(text)
-    return float(text)
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(text)
+    return number
 
 
 def check_numbers(frame: pd.DataFrame, column: str, problems: Problems) -> dict[int, float | None]:
@@ -673,7 +706,8 @@ def check_numbers(frame: pd.DataFrame, column: str, problems: Problems) -> dict[
         try:
             numbers[row] = parse_number(text)
         except ValueError:
-            problems.add(f"{column} {text!r} is not a number; {fix}", row, column)
+            what = "is too large to store" if NUMBER.match(text.replace(",", "")) else "is not a number"
+            problems.add(f"{column} {text!r} {what}; {fix}", row, column)
             numbers[row] = float("nan")
     return numbers
 

@@ -30,6 +30,7 @@ CONFIDENCE_LEVELS = {95.0: "95", 99.8: "99_8"}
 # Below this many events Byar's approximation is replaced by the exact Poisson interval.
 EXACT_BELOW = 10
 INTERVAL_COLUMNS = ["lower_ci_95", "upper_ci_95", "lower_ci_99_8", "upper_ci_99_8"]
+Z95 = float(stats.norm.ppf(0.975))
 
 
 @dataclass(frozen=True)
@@ -253,9 +254,10 @@ def _use_given(out: pd.DataFrame, value_type: str) -> None:
     out.loc[given, "lower_ci_95"] = out.loc[given, "lower_ci"]
     out.loc[given, "upper_ci_95"] = out.loc[given, "upper_ci"]
     out.loc[given, "ci_method"] = "given by the source"
-    # A mean's interval is a normal one, so its standard error gives the 99.8% interval;
-    # for other types without counts the 99.8% limits stay unknown rather than guessed.
-    derive = given & out["lower_ci_99_8"].isna() & (value_type == "mean")
+    # Published survey and modelled estimates (APS, ASHE, ELS) come with 95% limits only; the
+    # 99.8% limits are derived from the standard error those limits imply (a normal sampling
+    # distribution, as the sources' own intervals assume). Counts, where present, win.
+    derive = given & out["lower_ci_99_8"].isna() & out["value"].notna()
     if derive.any():
         se = standard_error_from_interval(out.loc[derive, "lower_ci"], out.loc[derive, "upper_ci"], 95)
         ci = mean_interval(out.loc[derive, "value"], se, 99.8)

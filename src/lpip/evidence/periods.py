@@ -13,7 +13,7 @@ import calendar
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from lpip.errors import UnknownPeriod
 
@@ -57,7 +57,25 @@ def _day(text: str) -> date:
 
 
 # Each pattern and how to read its match; tried in order, the first that matches wins.
+ISO_INTERVAL = re.compile(r"^(\d{4})-(\d{2})-(\d{2})/P(\d+)([YM])$")
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _iso_interval(match: re.Match) -> PeriodSpan:
+    """An ISO 8601 interval "start/PnY" or "start/PnM": from the start day to the day before
+    the start plus the duration."""
+    start = date(int(match[1]), int(match[2]), int(match[3]))
+    months = int(match[4]) * (12 if match[5] == "Y" else 1)
+    return PeriodSpan(start, _add_months(start, months) - timedelta(days=1))
+
+
 PATTERNS: list[tuple[re.Pattern, callable]] = [
+    (ISO_INTERVAL, _iso_interval),
     (re.compile(r"^(\d{4})(?:\s+(?:revised|provisional|final|\(r\)|\(p\)))?$", re.I),
      lambda m: _year_span(int(m[1]), int(m[1]))),
     (re.compile(r"^(\d{4})\s*[-–]\s*(\d{4})$"), lambda m: _year_span(int(m[1]), int(m[2]))),
@@ -138,3 +156,51 @@ def period_sort_key(period: str) -> tuple[date, date, str]:
 def sort_periods(periods: Iterable[str]) -> list[str]:
     """Distinct periods in time order (see :func:`period_sort_key`)."""
     return sorted(set(periods), key=period_sort_key)
+
+
+def period_label(period: str) -> str:
+    """A published period as people write it: ISO 8601 periods (ONS Explore Local Statistics)
+    become "2023" (a calendar year), "2024/25" (a year from April, August or September: a
+    financial or academic year), "2022 - 2024" (whole calendar years), "Oct 2022 - Sep 2023"
+    (other spans of whole months), "Dec 2025" (a month) or "30 Apr 2025" (a day); anything
+    else is shown as published.
+
+    Examples
+    --------
+    >>> period_label("2020-04-01/P1Y"), period_label("2022-10-01/P1Y"), period_label("2025-04-30")
+    ('2020/21', 'Oct 2022 - Sep 2023', '30 Apr 2025')
+    >>> period_label("202021"), period_label("201820")
+    ('2020/21', '2018 - 2020')
+    """
+    text = str(period).strip()
+    match = ISO_INTERVAL.match(text)
+    if match:
+        return _interval_label(_iso_interval(match))
+    packed = re.match(r"^(\d{4})(\d{2})$", text)
+    if packed:  # "202021" is 2020/21, "201820" is 2018 to 2020 (ONS subnational explorer codes)
+        first, last = int(packed[1]), _full_year(int(packed[2]), int(packed[1]))
+        return f"{first}/{packed[2]}" if last == first + 1 else f"{first} - {last}"
+    day = re.match(r"^(\d{4})-(\d{2})-(\d{2})$", text)
+    if day:
+        return f"{int(day[3])} {calendar.month_abbr[int(day[2])]} {day[1]}"
+    return text
+
+
+def _interval_label(span: PeriodSpan) -> str:
+    start, end = span.start, span.end
+    whole_months = start.day == 1 and end.day == calendar.monthrange(end.year, end.month)[1]
+    if not whole_months:
+        return f"{start.day} {calendar.month_abbr[start.month]} {start.year} - {end.day} {calendar.month_abbr[end.month]} {end.year}"
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    if months == 1:
+        return f"{calendar.month_abbr[start.month]} {start.year}"
+    if start.month == 1 and months % 12 == 0:
+        return str(start.year) if months == 12 else f"{start.year} - {end.year}"
+    if months == 12 and start.month in (4, 8, 9):
+        return f"{start.year}/{str(end.year)[2:]}"
+    return f"{calendar.month_abbr[start.month]} {start.year} - {calendar.month_abbr[end.month]} {end.year}"
+
+
+def period_labels(periods: Iterable[str]) -> dict[str, str]:
+    """{period: label} for many periods."""
+    return {period: period_label(period) for period in set(periods)}

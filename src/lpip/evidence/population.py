@@ -16,7 +16,7 @@ SOURCES = (("population_census", "lad"), ("population_iod", "lsoa"))
 def population_of(session: Session, code: str) -> dict | None:
     """The population of an area: its own value, or the sum over the LADs (census) or LSOAs
     (IoD mid-2015) inside it. None when neither exists. Keys: value, period, indicator, summed."""
-    for indicator_id, level in SOURCES:
+    for indicator_id, _level in SOURCES:
         own = _latest(session, indicator_id, [code])
         if own:
             return {**own, "indicator": indicator_id, "summed": False}

@@ -21,8 +21,9 @@ catalogue: size (population_census), household income (gdhi_per_head), productiv
 (smoking_prevalence) and connectivity, a proxy for rurality (gigabit_broadband). Ids that
 the catalogue no longer has are skipped (:func:`default_indicators`), so a new catalogue
 does not break the default. No LAD indicator in the bundle covers all 317 districts of 2019:
-the 11 districts of Buckinghamshire and Northamptonshire merged in 2020-21 have no values in
-releases after the merger. Each of the seven covers 304 to 306 districts and 304 have all seven.
+districts merged since (the 11 of Buckinghamshire and Northamptonshire in 2020-21; Cumbria,
+North Yorkshire and Somerset's in 2023) have no values in ONS Explore Local Statistics releases
+after the merger. Each of the seven covers 287 to 306 districts and 287 have all seven.
 """
 
 from __future__ import annotations

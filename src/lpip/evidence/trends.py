@@ -10,6 +10,13 @@ The change between two periods is judged with the indicator's polarity: "improvi
 "worsening" where higher (or lower) is better, "increasing" or "decreasing" where the catalogue
 makes no judgement. Whether a change is significant is only said where both values have
 confidence intervals (a z-test of the difference, standard errors from the 95% intervals).
+A change is only called "improving" or "worsening" (or "increasing"/"decreasing") when it
+exceeds the intervals (the test above) or, without intervals, the materiality rule of
+:mod:`lpip.evidence.compare` (half a standard deviation of English districts' values in the
+end period); otherwise it is "no significant change", "no material change" or, with neither,
+"not assessed". A series break (a change of source or method, from the catalogue's
+``breaks``, or a change in the form of the period, e.g. single years to three-year pools)
+between the two periods is flagged ("series break") and the change is not judged.
 The red-red flag of Fingertips, "significantly worse than England and getting worse", needs
 both halves tested: the area's latest interval wholly on the worse side of England's value
 (the rule of ``lpip compare``) and a significant worsening between the two periods. Without
@@ -155,12 +162,39 @@ def red_red(direction: str, significance: str, versus: str, polarity: str):
 TREND_COLUMNS = [
     "area_code", "start_period", "end_period", "start_value", "end_value", "change", "percent_change",
     "direction", "change_p_value", "change_significance", "vs_benchmark", "red_red", "flag",
+    "series_break", "break_note", "change_rule",
 ]
+SERIES_BREAK = "series break"
+
+
+def breaks_between(indicator_id: str, start: str, end: str) -> list[str]:
+    """Why values at ``start`` and ``end`` are not comparable: the catalogue's series breaks
+    after ``start`` up to ``end``, and a change in the form of the period (e.g. "2019" against
+    "2020-01-01/P1Y", or one-year against three-year periods)."""
+    from lpip.evidence.catalogue import series_breaks
+
+    reasons = [f"{item['reason']} (from {item['period']})" for item in series_breaks(indicator_id)
+               if period_sort_key(start) < period_sort_key(item["period"]) <= period_sort_key(end)]
+    if _period_form(start) != _period_form(end):
+        reasons.append(f"the periods are of different kinds ({start} and {end}), so the series changed between them")
+    return reasons
+
+
+def _period_form(period: str) -> str:
+    """The form of a period: ISO interval with its duration, ISO day, or the published pattern."""
+    import re
+
+    text = str(period)
+    iso = re.match(r"^\d{4}-\d{2}-\d{2}(/P\d+[YM])?$", text)
+    if iso:
+        return f"iso{iso[1] or '-day'}"
+    return re.sub(r"\d", "9", text)
 RED_RED = "significantly worse and getting worse"
 
 
 def describe_changes(values: pd.DataFrame, polarity: str, start: str, end: str,
-                     benchmark: pd.Series | dict | None = None, alpha: float = ALPHA) -> pd.DataFrame:
+                     benchmark: pd.Series | dict | None = None, alpha: float = ALPHA,
+                     spread: float = float("nan"), breaks: list[str] | None = None) -> pd.DataFrame:
     """One row per area: the change from ``start`` to ``end`` and what it means.
 
     Parameters
@@ -175,6 +209,12 @@ def describe_changes(values: pd.DataFrame, polarity: str, start: str, end: str,
         The benchmark's (England's) value, lower_ci and upper_ci in the ``end`` period.
     alpha : float
         Significance level of the test of change.
+    spread : float
+        Standard deviation of English districts' values in ``end``, for the materiality rule
+        where there are no intervals (NaN: changes without intervals are "not assessed").
+    breaks : list of str
+        Reasons the two periods are not comparable (:func:`breaks_between`); any makes the
+        direction "series break".
 
     Returns
     -------
@@ -182,13 +222,14 @@ def describe_changes(values: pd.DataFrame, polarity: str, start: str, end: str,
         Columns area_code, start_period, end_period, start_value, end_value, change,
         percent_change, direction, change_p_value, change_significance ("significant",
         "not significant" or "no intervals"), vs_benchmark, red_red (True, False, or None
-        when it cannot be assessed) and flag ("significantly worse and getting worse" or "").
+        when it cannot be assessed), flag ("significantly worse and getting worse" or ""),
+        series_break (bool), break_note and change_rule (how the direction was judged).
 
     Examples
     --------
     >>> values = pd.DataFrame({"area_code": ["A", "A"], "period": ["2020", "2021"],
     ...                        "value": [10.0, 12.0], "lower_ci": None, "upper_ci": None})
-    >>> describe_changes(values, "higher is better", "2020", "2021")["direction"].tolist()
+    >>> describe_changes(values, "higher is better", "2020", "2021", spread=2.0)["direction"].tolist()
     ['improving']
     """
     columns = ["value", "lower_ci", "upper_ci"]
@@ -198,15 +239,37 @@ def describe_changes(values: pd.DataFrame, polarity: str, start: str, end: str,
     last = frame[frame["period"] == end].set_index("area_code")[columns]
     codes = sorted(set(first.index) | set(last.index))
     first, last = first.reindex(codes), last.reindex(codes)
-    rows = [_change_row(code, first.loc[code], last.loc[code], polarity, start, end, benchmark, alpha) for code in codes]
+    context = dict(polarity=polarity, start=start, end=end, benchmark=benchmark, alpha=alpha, spread=spread,
+                   breaks=list(breaks or []))
+    rows = [_change_row(code, first.loc[code], last.loc[code], **context) for code in codes]
     return pd.DataFrame(rows, columns=TREND_COLUMNS)
 
 
-def _change_row(code, first, last, polarity, start, end, benchmark, alpha) -> dict:
+def judged_direction(change: float, polarity: str, significance: str, spread: float, breaks: list[str]) -> tuple[str, str]:
+    """(direction, rule): the direction only where the change passes the test of the intervals
+    or, without intervals, the materiality rule; "series break" across a break."""
+    from lpip.evidence.compare import MATERIAL_SD
+
+    if breaks:
+        return SERIES_BREAK, "not judged: " + "; ".join(breaks)
+    direction = direction_of(change, polarity)
+    if direction in ("no data", "no change"):
+        return direction, ""
+    if significance == "significant":
+        return direction, "test of the two 95% intervals"
+    if significance == "not significant":
+        return "no significant change", "test of the two 95% intervals"
+    if np.isfinite(spread) and spread > 0:
+        rule = f"materiality: at least {MATERIAL_SD:g} sd of English districts ({MATERIAL_SD * spread:.3g})"
+        return (direction if abs(change) >= MATERIAL_SD * spread else "no material change"), rule
+    return "not assessed", "no intervals and no spread of English districts to judge by"
+
+
+def _change_row(code, first, last, polarity, start, end, benchmark, alpha, spread, breaks) -> dict:
     change = last["value"] - first["value"]
     p_value = change_p_value(first, last)
     significance = "no intervals" if pd.isna(p_value) else ("significant" if p_value < alpha else "not significant")
-    direction = direction_of(change, polarity)
+    direction, rule = judged_direction(change, polarity, significance, spread, breaks)
     versus = compare_with_benchmark(last, benchmark, polarity)
     flag = red_red(direction, significance, versus, polarity)
     base = first["value"]
@@ -215,6 +278,7 @@ def _change_row(code, first, last, polarity, start, end, benchmark, alpha) -> di
         area_code=code, start_period=start, end_period=end, start_value=first["value"], end_value=last["value"],
         change=change, percent_change=percent, direction=direction, change_p_value=p_value,
         change_significance=significance, vs_benchmark=versus, red_red=flag, flag=RED_RED if flag else "",
+        series_break=bool(breaks), break_note="; ".join(breaks), change_rule=rule,
     )
 
 
@@ -317,7 +381,11 @@ def assess_trends(
     if values.empty:
         raise NoData(f"No values of {indicator_id} for {start} or {end} in the areas asked for.")
     reference = _benchmark_row(session, indicator_id, benchmark, end)
-    table = describe_changes(values, indicator.polarity, start, end, reference)
+    from lpip.evidence.compare import english_spread
+
+    table = describe_changes(values, indicator.polarity, start, end, reference,
+                             spread=english_spread(session, indicator_id, end),
+                             breaks=breaks_between(indicator_id, start, end))
     names = dict(session.execute(select(Area.code, Area.name).where(Area.code.in_(codes))).all())
     table.insert(1, "area_name", table["area_code"].map(names))
     return TrendResult(

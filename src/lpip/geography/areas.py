@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from lpip.errors import UnknownAreaCode, UnknownAreaLevel
 from lpip.geography.codes import suggestion
 from lpip.geography.models import LEVELS, Area, AreaLink
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+AREA_COLUMNS = ("code", "name", "level")
 
 def known_areas(session: Session) -> dict[str, str]:
     """Every area code and its name."""
@@ -48,6 +54,14 @@ def list_areas(session: Session, level: str | None = None, within: str | None = 
     --------
     >>> list_areas(session, level="lad", within="E12000005")  # doctest: +SKIP
     """
+    import pandas as pd
+
+    return pd.DataFrame(area_rows(session, level, within), columns=list(AREA_COLUMNS))
+
+
+def area_rows(session: Session, level: str | None = None, within: str | None = None) -> list[tuple[str, str, str]]:
+    """The rows of :func:`list_areas` as (code, name, level) tuples, without pandas: what
+    `lpip areas list` prints, so that the command starts quickly."""
     check_level(level)
     query = select(Area.code, Area.name, Area.level).order_by(Area.code)
     if level:
@@ -55,8 +69,8 @@ def list_areas(session: Session, level: str | None = None, within: str | None = 
     if within:
         get_area(session, within)
         query = query.where(Area.code.in_(descendants(within)))
-    rows = session.execute(query).all()
-    return pd.DataFrame(rows, columns=["code", "name", "level"])
+    return [tuple(row) for row in session.execute(query).all()]
+
 
 def parents_of(session: Session, code: str, kind: str) -> list[Area]:
     query = (
@@ -92,6 +106,8 @@ def describe_area(session: Session, code: str) -> dict:
 
 def area_sets(session: Session) -> pd.DataFrame:
     """The custom area sets: name, level and how many areas each holds."""
+    import pandas as pd
+
     rows = session.execute(
         select(Area.area_set, Area.level, Area.code, Area.name)
         .where(Area.is_custom.is_(True)).order_by(Area.area_set, Area.code)

@@ -53,7 +53,7 @@ from lpip.reports.atlas_pages import (
     start_pool,
     worker_count,
 )
-from lpip.reports.render import render_page
+from lpip.reports.render import long_date, render_page
 from lpip.reports.site import (
     MARKER,
     MARKER_KIND,
@@ -399,7 +399,7 @@ def build_atlas(session: Session, region: str = DEFAULT_REGION, out: Path = Path
     entries = [r["page"] for r in results if r["page"]]
     notes += [r["note"] for r in results if r["note"]]
     layers = [entry.pop("layer") for entry in entries if entry.get("layer")]
-    built = datetime.now(timezone.utc).strftime("%-d %B %Y")
+    built = long_date(datetime.now(timezone.utc).date())
     home = home_map(session, site, codes, outlined, layers)
     lists = write_lists(site, region_area, districts, subregions, entries, home, pdf, built, regions, notes)
     tracker.step("index and downloads", "index, lists and search")

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from lpip.errors import InvalidExport, NoData
 from lpip.reports.pdf import load_weasyprint
+from lpip.reports.render import long_date
 from lpip.workshops.models import Attendee, TableSeat
 from lpip.workshops.workshops import get_workshop, rounds_of
 
@@ -130,7 +131,7 @@ def _sort_key(name: str) -> str:
 
 
 def _when(workshop) -> str | None:
-    parts = [workshop.date.strftime("%-d %B %Y") if workshop.date else None, workshop.venue]
+    parts = [long_date(workshop.date) if workshop.date else None, workshop.venue]
     return ", ".join(p for p in parts if p) or None
 
 

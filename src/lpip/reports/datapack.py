@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from lpip.errors import LpipError
 from lpip.evidence.benchmarks import DEFAULT_REGION
 from lpip.evidence.catalogue import get_indicator
-from lpip.evidence.datapack import HOTSPOT_INDICATOR, TOP_DIFFERENCES, DataPack, build_datapack
+from lpip.evidence.datapack import HOTSPOT_INDICATOR, TOP_DIFFERENCES, DataPack, build_datapack, judged
 from lpip.reports.profile import document_kind, profile_figures, write_document
 from lpip.reports.render import Figure, figure_sources, format_number, render_page, spine_sources
 
@@ -52,9 +52,11 @@ def difference_rows(frame: pd.DataFrame, names: bool = False) -> list[dict]:
     rows = []
     for row in frame.itertuples(index=False):
         rows.append(dict(
-            area=getattr(row, "area_name", "") if names else "", title=row.title, period=row.period,
-            value=format_number(row.value, row.unit), centre=format_number(row.centre, row.unit),
-            against=row.against, score=f"{row.score:+.1f}",
+            area=getattr(row, "area_name", "") if names else "", title=row.title,
+            period=getattr(row, "period_label", row.period),
+            value=format_number(row.value, row.unit) + (" (estimate)" if bool(getattr(row, "is_estimate", False)) else ""),
+            centre=format_number(row.centre, row.unit), against=row.against, score=f"{row.score:+.1f}",
+            rule=getattr(row, "comparison_rule", "") or "",
         ))
     return rows
 
@@ -69,8 +71,8 @@ def datapack_page(pack: DataPack, sources: dict[str, dict], standalone: bool = T
                   links: dict | None = None) -> str:
     from lpip.reports.profile import deprivation_rows, indicator_rows, trend_rows
 
-    district_worse = pack.district_differences.nsmallest(TOP_DIFFERENCES, "score")
-    district_better = pack.district_differences.nlargest(TOP_DIFFERENCES, "score")
+    district_worse = judged(pack.district_differences, "worse").nsmallest(TOP_DIFFERENCES, "score")
+    district_better = judged(pack.district_differences, "better").nlargest(TOP_DIFFERENCES, "score")
     return render_page(
         "datapack.html", pack=pack, profile=pack.profile, figures=sources, spines=spine_sources(sources),
         counts=count_rows(pack.profile),
@@ -80,11 +82,13 @@ def datapack_page(pack: DataPack, sources: dict[str, dict], standalone: bool = T
         district_better=difference_rows(district_better, names=True),
         district_worse=difference_rows(district_worse, names=True),
         hotspots=pack.hotspots.to_dict("records"), members=pack.profile.members.to_dict("records"),
+        national=[] if pack.national_hotspots is None else pack.national_hotspots.to_dict("records"),
         standalone=standalone, root=root, links=links or {}, title=f"{pack.name}: sub-regional data pack",
     )
 
 
-def write_datapack(session: Session, code: str, out: Path, region: str = DEFAULT_REGION) -> Path:
+def write_datapack(session: Session, code: str, out: Path, region: str = DEFAULT_REGION,
+                   edition: str = "2025") -> Path:
     """Write a sub-region's data pack to ``out``: a stand-alone .html file or an A4 .pdf.
 
     Examples
@@ -93,6 +97,6 @@ def write_datapack(session: Session, code: str, out: Path, region: str = DEFAULT
     """
     out = Path(out)
     kind = document_kind(out)
-    pack = build_datapack(session, code, region)
+    pack = build_datapack(session, code, region, edition=edition)
     html = datapack_page(pack, figure_sources(datapack_figures(session, pack), None))
     return write_document(html, out, kind)

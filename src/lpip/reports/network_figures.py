@@ -86,7 +86,7 @@ def sector_layout(graph: nx.Graph) -> dict:
     """
     groups = _sector_groups(graph)
     positions = {}
-    for i, (sector, members) in enumerate(groups.items()):
+    for i, members in enumerate(groups.values()):
         angle = 2 * math.pi * i / len(groups)
         cx, cy = (math.cos(angle), math.sin(angle)) if len(groups) > 1 else (0.0, 0.0)
         radius = 0.12 + 0.035 * math.sqrt(len(members)) if len(members) > 1 else 0.0

@@ -56,7 +56,7 @@ def decile_figure(profile: AreaProfile) -> Figure | None:
         ax.bar(shares.index, shares.values, color="#5E3C99", edgecolor="#000000", linewidth=0.6)
         ax.axhline(10, color="#000000", linestyle="--", linewidth=1, label="England: 10% in each decile")
         ax.set_xticks(range(1, 11), labels=["1\nmost", *map(str, range(2, 10)), "10\nleast"], fontsize=8)
-        ax.set_xlabel("IMD 2019 decile (national)", fontsize=8)
+        ax.set_xlabel(f"IMD {profile.edition} decile (national)", fontsize=8)
         ax.set_ylabel("% of the area's LSOAs", fontsize=8)
         ax.legend(fontsize=7, frameon=False)
         for side in ("top", "right"):
@@ -65,7 +65,7 @@ def decile_figure(profile: AreaProfile) -> Figure | None:
     finally:
         plt.close(fig)
     most, least = int(profile.deciles.loc[1]), int(profile.deciles.loc[10])
-    alt = (f"Bar chart of {profile.name}'s {total:,} LSOAs by national IMD 2019 decile: {most:,} ({most / total:.0%}) "
+    alt = (f"Bar chart of {profile.name}'s {total:,} LSOAs by national IMD {profile.edition} decile: {most:,} ({most / total:.0%}) "
            f"in the most deprived decile and {least:,} ({least / total:.0%}) in the least deprived; "
            "England has 10% in each.")
     return Figure(f"{profile.code}-deciles", svg, alt)
@@ -105,14 +105,18 @@ def indicator_rows(profile: AreaProfile) -> list[dict]:
     """The indicator table under the spine chart, grouped by theme."""
     rows = []
     for row in profile.indicators.itertuples(index=False):
+        estimate = bool(getattr(row, "is_estimate", False))
+        note = row.note or ("" if row.on_chart else "A count: listed, not charted.")
         rows.append(dict(
-            id=row.indicator_id, title=row.title, theme=row.theme, period=row.period, unit=row.unit,
-            value=format_number(row.value, row.unit), england=format_number(row.england_value, row.unit),
+            id=row.indicator_id, title=row.title, theme=row.theme, period=getattr(row, "period_label", row.period),
+            unit=row.unit, estimate=estimate, rule=getattr(row, "comparison_rule", "") or "",
+            value=format_number(row.value, row.unit) + (" (estimate)" if estimate else ""),
+            england=format_number(row.england_value, row.unit),
             centre=format_number(row.centre, row.unit), centre_is_england=bool(row.centre_is_england),
             low=format_number(row.range_min, row.unit), high=format_number(row.range_max, row.unit),
             significance=row.significance, quintile="" if pd.isna(row.quintile) else int(row.quintile),
             rank="" if pd.isna(row.region_rank) else f"{int(row.region_rank)} of {int(row.region_count)}",
-            note=row.note or ("" if row.on_chart else "A count: listed, not charted."),
+            note=note,
         ))
     return rows
 
@@ -160,9 +164,10 @@ def profile_page(profile: AreaProfile, sources: dict[str, dict], standalone: boo
 
 
 def write_profile(session: Session, code: str, out: Path, region: str = DEFAULT_REGION,
-                  similar_indicators: list[str] | None = None) -> Path:
+                  similar_indicators: list[str] | None = None, edition: str = "2025") -> Path:
     """Write an area's profile to ``out``: a stand-alone .html file or an A4 .pdf;
-    ``similar_indicators`` are the variables of its similar areas (default a CIPFA-like set).
+    ``similar_indicators`` are the variables of its similar areas (default a CIPFA-like set);
+    ``edition`` the IoD edition of its deprivation figures ("2025" or "2019").
 
     Examples
     --------
@@ -170,7 +175,7 @@ def write_profile(session: Session, code: str, out: Path, region: str = DEFAULT_
     """
     out = Path(out)
     kind = document_kind(out)
-    profile = build_profile(session, code, region, similar_indicators=similar_indicators)
+    profile = build_profile(session, code, region, similar_indicators=similar_indicators, edition=edition)
     html = profile_page(profile, figure_sources(profile_figures(session, profile), None))
     return write_document(html, out, kind)
 

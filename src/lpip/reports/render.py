@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -17,8 +18,24 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from lpip.evidence.formatting import format_number
 
 ASSETS = Path(__file__).parent / "assets"
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
 ATTRIBUTION = ("Contains National Statistics data © Crown copyright and database right. "
                "Contains OS data © Crown copyright and database right. Open Government Licence v3.0.")
+
+
+def long_date(day: date) -> str:
+    """A date as people write it in the UK: the day without a leading zero, the month in English.
+
+    Portable, unlike ``strftime("%-d %B %Y")``: ``%-d`` exists only in glibc and macOS (Windows
+    writes ``%#d``) and ``%B`` follows the locale.
+
+    Examples
+    --------
+    >>> long_date(date(2024, 6, 5))
+    '5 June 2024'
+    """
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 @dataclass(frozen=True)

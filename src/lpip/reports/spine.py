@@ -265,6 +265,8 @@ def _legend_handles(range_label: str, daggers: bool) -> list:
     ]
     if daggers:
         handles.append(Line2D([0], [0], linestyle="none", label="† no England value: centred on the median English district"))
+    handles.append(Line2D([0], [0], linestyle="none", label="[CI] judged on a 95% confidence interval; [0.5 sd] no interval: "
+                          "similar unless at least half a standard deviation of English districts from England"))
     return handles
 
 

@@ -34,6 +34,7 @@ from lpip.workshops.models import SECTORS, Attendee, Workshop, utcnow
 from lpip.workshops.relationships import AttendeeDirectory, split_people, store_prior_ties
 from lpip.workshops.workshops import get_workshop
 from lpip.spreadsheets import write_csv, write_xlsx
+from lpip.text import clean_text
 
 REQUIRED_COLUMNS = ("name", "sector")
 OPTIONAL_COLUMNS = ("email", "organisation", "home_area", "host_table", "consent_contact", "consent_deposit",
@@ -102,6 +103,7 @@ def check_attendee(cells: dict[str, str], context: _Context, where: str = "") ->
     clean = {column: _text(cells, column, problems) for column in LIMITS}
     if not clean["name"]:
         problems.append(("name", "the name is empty; write the attendee's name"))
+    cells = {column: clean_text(text, single_line=True) for column, text in cells.items()}
     clean["sector"] = _sector(cells.get("sector", ""), problems)
     clean["email"] = _email(clean["email"], context, where, problems)
     clean["home_area_code"] = _home_area(cells.get("home_area", ""), context, problems)
@@ -114,7 +116,7 @@ def check_attendee(cells: dict[str, str], context: _Context, where: str = "") ->
 
 
 def _text(cells: dict, column: str, problems: list) -> str | None:
-    value = " ".join(cells.get(column, "").split())
+    value = " ".join(clean_text(cells.get(column, ""), single_line=True).split())
     if len(value) > LIMITS[column]:
         problems.append((column, f"the {column} is {len(value)} characters long; the limit is {LIMITS[column]}"))
     return value or None

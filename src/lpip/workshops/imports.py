@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from lpip.errors import InvalidWorkshopFile
 from lpip.spreadsheets import read_records
+from lpip.text import clean_text
 from lpip.workshops.capture import MAX_TEXT
 from lpip.workshops.models import SECTORS, Contribution, Workshop
 from lpip.workshops.workshops import RoundSpec, create_workshop, get_workshop, rounds_of
@@ -117,7 +118,7 @@ def read_sheet(path: str | Path, aliases: dict[str, str] | None = None) -> Sheet
 
 def column_key(header: str) -> str:
     """A header as a column name: lower case, words joined by underscores."""
-    return re.sub(r"[\s\-]+", "_", header.strip().lower())
+    return re.sub(r"[\s\-]+", "_", clean_text(header, single_line=True).lower())
 
 
 def _sheet(path: Path, records: list[list[str]], aliases: dict[str, str]) -> Sheet:
@@ -316,6 +317,7 @@ def import_notes(session: Session, workshop_id: int, path: str | Path) -> NotesI
 
 def _check_note(row: int, cells: dict, workshop: Workshop, rounds: set[int], problems: Problems) -> dict | None:
     before = len(problems)
+    cells = {column: text if column == "text" else clean_text(text, single_line=True) for column, text in cells.items()}
     given = cells.get("workshop", "")
     if given and given.upper() not in (str(workshop.id), workshop.join_code):
         problems.add(f"{given!r} is not this workshop ({workshop.id}, code {workshop.join_code}); import the row "
@@ -340,7 +342,8 @@ def _check_note(row: int, cells: dict, workshop: Workshop, rounds: set[int], pro
 
 
 def _note_text(row: int, text: str, problems: Problems) -> str:
-    text = text.strip()
+    # One kind of line break whatever the file's (CRLF from Windows, CR from Excel for Mac).
+    text = clean_text(text.replace("\r\n", "\n").replace("\r", "\n"))
     if not text:
         problems.add("the note is empty; write the note's text, or delete the row", row, "text")
     elif len(text) > MAX_TEXT:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lpip.errors import InvalidContribution, UnknownWorkshop, WorkshopClosed
+from lpip.text import check_id
 from lpip.workshops.models import HostLink, Round, Workshop
 
 # No 0/O or 1/I/L: join codes are read aloud and typed on phones.
@@ -71,7 +72,9 @@ def create_workshop(
 
 
 def get_workshop(session: Session, workshop_id: int) -> Workshop:
-    workshop = session.get(Workshop, workshop_id)
+    """The workshop with this id; :class:`UnknownWorkshop` for any other id, including ids no
+    database column can hold (a 64-bit overflow would otherwise crash the query)."""
+    workshop = session.get(Workshop, workshop_id) if check_id(workshop_id) else None
     if workshop is None:
         raise UnknownWorkshop(f"There is no workshop {workshop_id}. See `lpip workshops list`.")
     return workshop

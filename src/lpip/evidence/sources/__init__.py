@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lpip.evidence.sources import fingertips, nomis, ons
+from lpip.evidence.sources import fingertips, nomis
 from lpip.evidence.sources.fetch import FetchReport, fetch_fingertips, fetch_nomis, fetch_ons, fetch_source
 from lpip.evidence.sources.client import ResponseCache, SourceClient
 
