@@ -11,9 +11,8 @@ import getpass
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from lpip.cli.common import (
@@ -27,6 +26,9 @@ from lpip.cli.common import (
     rich_table,
 )
 from lpip.errors import InvalidPriority
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 priorities_app = new_app("Priorities: draft them from workshops, link evidence, agree, triage, compare sub-regions.")
 partners_app = new_app("Partners: the register of organisations, and who could lead each priority.")
@@ -71,24 +73,9 @@ def who(by: str | None) -> str:
 
 
 def say(text: str) -> None:
-    console.print(text, highlight=False, soft_wrap=True, markup=False)
-
-
-def table(frame: pd.DataFrame, title: str | None = None):
-    """A Rich table of ``frame`` whose text is shown as written: people's text and anonymised
-    quotes ("[name removed]") hold square brackets, which Rich would read as markup."""
-    from rich.markup import escape
-
-    shown = frame.astype(object).map(lambda v: escape(v) if isinstance(v, str) else v)
-    return rich_table(shown, escape(title) if title else None)
-
-
-def show_frame(frame: pd.DataFrame, fmt: OutputFormat, title: str) -> None:
-    """print_frame, with text shown as written in the table format."""
-    if fmt is OutputFormat.table:
-        console.print(table(frame, title))
-    else:
-        print_frame(frame, fmt, title=title)
+    """Print a line as written (markup is off on lpip's console: people's text and anonymised
+    quotes such as "[person 3]" keep their brackets)."""
+    console.print(text)
 
 
 # ----------------------------------------------------------------------------- priorities
@@ -104,7 +91,7 @@ def draft(workshop_id: WorkshopArgument, seed: SeedOption = 0, by: ByOption = No
     say(result.summary())
     for note in result.notes:
         say(note)
-    console.print(table(result.candidates, "Candidates and where they came from"))
+    console.print(rich_table(result.candidates, "Candidates and where they came from"))
 
 
 @priorities_app.command("add")
@@ -202,7 +189,7 @@ def list_command(
     if fmt is OutputFormat.table:
         frame = frame[["priority_id", "title", "status", "area_codes", "dots", "votes_agree", "votes_disagree",
                        "consensus", "evidence_verdict", "kind"]]
-    show_frame(frame, fmt, title="Priorities")
+    print_frame(frame, fmt, title="Priorities")
 
 
 @priorities_app.command("show")
@@ -232,7 +219,7 @@ def _print_report(report, quotes: pd.DataFrame) -> None:
         f"sectors: {', '.join(s.get('sectors') or []) or 'none recorded'}; consensus: {_consensus_text(s)}")
     say(f"themes (codes): {', '.join(s.get('codes') or []) or 'none found'}")
     if len(quotes):
-        console.print(table(quotes[["contribution_id", "kind", "via", "text"]], "Sources (quotes anonymised)"))
+        console.print(rich_table(quotes[["contribution_id", "kind", "via", "text"]], "Sources (quotes anonymised)"))
     say(f"\nEvidence verdict: {report.verdict}")
     for row in report.verdicts.to_dict("records"):
         say(f"  {row['area_code']}: {row['verdict']} ({row['reason']})")
@@ -240,7 +227,7 @@ def _print_report(report, quotes: pd.DataFrame) -> None:
         say(("    - " if row.get("detail") else "  - ") + describe_judgement(row))
     proposed = report.suggestions[report.suggestions["status"] != "already linked"]
     if len(proposed):
-        console.print(table(proposed.drop(columns="priority_id"),
+        console.print(rich_table(proposed.drop(columns="priority_id"),
                                  "Suggested indicators (not linked: link with `lpip priorities link`)"))
     if len(report.gaps):
         gap = report.gaps.iloc[0]
@@ -253,11 +240,13 @@ def _print_report(report, quotes: pd.DataFrame) -> None:
         say(f"  {term.code} {'holds' if term.holds else 'does not hold'}: {term.text}")
     _print_partners(report)
     if len(report.plan):
-        console.print(table(report.plan[["line_id", "strand", "indicator", "area_code", "baseline", "target",
+        console.print(rich_table(report.plan[["line_id", "strand", "indicator", "area_code", "baseline", "target",
                                               "start", "end"]], "Plan lines"))
 
 
 def _consensus_text(support: dict) -> str:
+    import pandas as pd
+
     value = support.get("consensus")
     if value is None or pd.isna(value):
         return "none (no statements voted on)"
@@ -268,16 +257,16 @@ def _consensus_text(support: dict) -> str:
 def _print_partners(report) -> None:
     d = report.diversity
     if len(report.partners):
-        console.print(table(report.partners[["role", "organisation", "sector", "kind", "reason"]], "Suggested lead and partners"))
+        console.print(rich_table(report.partners[["role", "organisation", "sector", "kind", "reason"]], "Suggested lead and partners"))
     else:
         say("Partners: none suggested (add partners with `lpip partners import` or `lpip partners from-attendees`).")
     say(f"Partnership diversity: {d['sector_count']} of {d['sectors_possible']} sectors among suggested partners"
         + (f" ({', '.join(d['sectors'])})" if d["sectors"] else ""))
     for w in d["workshops"]:
-        if "cross_sector_ties" in w:
+        if "cross_sector_relationships" in w:
             new = w["new_connections"] if w["new_connections"] is not None else w["note"]
-            say(f"  workshop {w['workshop_id']}: {w['cross_sector_ties']} of {w['ties']} ties made at tables were "
-                f"across sectors; new connections: {new}")
+            say(f"  workshop {w['workshop_id']}: {w['cross_sector_relationships']} of {w['relationships']} relationships "
+                f"(prior ties and follow-up wishes) crossed sectors; new connections: {new}")
         else:
             say(f"  workshop {w['workshop_id']}: {w['note']}")
 
@@ -321,7 +310,7 @@ def suggest(priority_id: PriorityArgument, seed: SeedOption = 0, fmt: FormatOpti
         priority = get_priority(session, priority_id)
         codes = priority_support(session, [priority], seed).iloc[0]["codes"]
         frame = suggest_indicators(session, priority.id, codes, load_evidence_map(session))
-    show_frame(frame, fmt, title=f"Indicators proposed for priority {priority_id} (link with `lpip priorities link`)")
+    print_frame(frame, fmt, title=f"Indicators proposed for priority {priority_id} (link with `lpip priorities link`)")
 
 
 @priorities_app.command("triage")
@@ -348,7 +337,7 @@ def gaps(region: RegionOption = DEFAULT_REGION, seed: SeedOption = 0, fmt: Forma
 
     with database_session(database) as session:
         frame = region_data_gaps(session, region, seed=seed)
-    show_frame(frame, fmt, title="Data gaps")
+    print_frame(frame, fmt, title="Data gaps")
 
 
 @priorities_app.command("matrix")
@@ -378,6 +367,8 @@ def mapping(out: Annotated[Path | None, typer.Option("--out", metavar="FILE.toml
             load: Annotated[Path | None, typer.Option("--load", metavar="FILE.toml", help="Check an edited map and use it from now on.")] = None,
             database: DatabaseOption = None) -> None:
     """Show, write or load the evidence map (codes -> indicators, owners, horizons)."""
+    import pandas as pd
+
     from lpip.synthesis.mapping import load_evidence_map, store_evidence_map
 
     with database_session(database) as session:
@@ -387,7 +378,7 @@ def mapping(out: Annotated[Path | None, typer.Option("--out", metavar="FILE.toml
         say(f"Wrote the evidence map ({used.source}) to {out}")
     rows = [dict(code=e.code, indicators=", ".join(e.indicators), owners=", ".join(e.owners), horizon=e.horizon)
             for e in used.codes.values()]
-    console.print(table(pd.DataFrame(rows), f"Evidence map in use: {used.source}"))
+    console.print(rich_table(pd.DataFrame(rows), f"Evidence map in use: {used.source}"))
 
 
 # ----------------------------------------------------------------------------- partners
@@ -440,7 +431,7 @@ def list_partners(contacts: Annotated[bool, typer.Option("--contacts", help="Inc
 
     with database_session(database) as session:
         frame = register(session, include_contact=contacts)
-    show_frame(frame, fmt, title="Partners")
+    print_frame(frame, fmt, title="Partners")
 
 
 @partners_app.command("suggest")
@@ -454,7 +445,7 @@ def suggest_partners(priority_id: PriorityArgument, seed: SeedOption = 0, fmt: F
     with database_session(database) as session:
         priority = get_priority(session, priority_id)
         frame = suggest_for(session, [priority], priority_support(session, [priority], seed))
-    show_frame(frame, fmt, title=f"Suggested partners for priority {priority_id}")
+    print_frame(frame, fmt, title=f"Suggested partners for priority {priority_id}")
 
 
 # ----------------------------------------------------------------------------- plan
@@ -491,7 +482,7 @@ def list_plan(region: RegionOption = DEFAULT_REGION, fmt: FormatOption = OutputF
     if fmt is OutputFormat.table:
         frame = frame[["line_id", "priority_id", "strand", "indicator", "area_code", "baseline", "target", "start", "end",
                        "lead"]].assign(baseline=frame["baseline"].round(3))
-    show_frame(frame, fmt, title="Programme plan")
+    print_frame(frame, fmt, title="Programme plan")
 
 
 @plan_app.command("export")

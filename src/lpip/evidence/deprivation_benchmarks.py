@@ -40,6 +40,9 @@ MEASURES = {
 }
 PERIOD = "2019"
 POLARITY = "lower is better"  # every summary measure is higher where deprivation is worse
+# The comparison_rule column of these rows: no interval, so no test; the verdict reads the value
+# against England and the spread of districts (lpip.synthesis.evidence).
+COMPARISON_RULE = "not compared: an IoD2019 summary measure has no confidence interval"
 SOURCE = ("English indices of deprivation 2019 (MHCLG), summary measures for larger areas "
           "recomputed from LSOA data (Technical Report, Appendix N)")
 
@@ -119,7 +122,8 @@ def _rows(session: Session, indicator_id: str, measure: tuple[str, str, str], su
         lower_ci=np.nan, upper_ci=np.nan, england_value=england, centre=england, centre_is_england=True,
         range_min=spread.min(), range_max=spread.max(), p25=spread.quantile(0.25), p75=spread.quantile(0.75),
         range_of="region" if spread is regional else "england", english_sd=float(districts.std(ddof=0)),
-        significance=NOT_COMPARED,
+        significance=NOT_COMPARED, comparison_rule=COMPARISON_RULE, is_estimate=False, weighting_population="",
+        period_label=PERIOD,
         quintile=pd.array([quintile.get(c) if levels[c] == "lad" else pd.NA for c in codes], dtype="Int64"),
         region_rank=pd.array([ranks.get(c, pd.NA) for c in codes], dtype="Int64"),
         region_count=len(regional), on_chart=True,

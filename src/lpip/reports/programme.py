@@ -149,8 +149,7 @@ def _anonymised(session: Session, matrix: PriorityMatrix) -> PriorityMatrix:
     """The matrix with priority titles anonymised (they may be drafted from people's words)."""
     if matrix.assessment is None:
         return matrix
-    workshops = dict(zip(matrix.assessment.support["priority_id"], matrix.assessment.support["workshop_ids"], strict=True))
-    titles = anonymise_titles(session, {p.id: p.title for p in matrix.assessment.priorities}, workshops)
+    titles = anonymise_titles(session, {p.id: p.title for p in matrix.assessment.priorities})
     matrix.long = matrix.long.assign(title=matrix.long["priority_id"].map(titles))
     matrix.wide = matrix.wide.assign(title=matrix.wide["priority_id"].map(titles))
     return matrix

@@ -2,51 +2,54 @@
 anonymise what people wrote before showing it.
 
 The library keeps contribution ids and raw text; everything that prints a quote passes it
-through :func:`anonymise_quotes`, which removes attendee names, email addresses and phone
-numbers written into the text (``[name removed]``...), as the workshop deposit export does.
-Documents meant to be shared also pass priority titles drafted from people's words through
-:func:`anonymise_titles`.
+through :func:`anonymise_quotes`, whose one anonymiser is the deposit's
+(:func:`lpip.archive.anonymise.scrubber_for`): names and organisations the system knows, emails,
+phone numbers, postcodes and the like written into the text become typed labels ("[person 3]",
+"[phone]"), as in the workshop report and the deposit. Documents meant to be shared also pass
+priority titles drafted from people's words through :func:`anonymise_titles`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
+DEMO_MARK = "(demo)"  # how the demonstration's made-up texts start (lpip.workshops.demo)
 
-def scrubbers(session: Session, workshop_ids: Iterable[int]) -> dict[int, Callable[[str], str]]:
-    """The anonymiser of each workshop (it knows the workshop's attendees' names)."""
-    # The anonymiser of the workshop deposit export; this is its one call site outside the
-    # workshops domain, so that it can move to lpip.archive.anonymise in one place.
-    from lpip.workshops.exports import _scrubber
 
-    return {int(w): _scrubber(session, int(w)) for w in dict.fromkeys(workshop_ids) if w is not None and w == w}
+def scrubber(session: Session) -> Callable[[str], str]:
+    """The anonymiser: a function from text to safe text (it knows every name in the database,
+    because a person from one workshop can be named in another's notes)."""
+    from lpip.archive.anonymise import scrubber_for
+
+    scrub = scrubber_for(session)
+
+    def anonymise(text) -> str:
+        # The demonstration's label stays: its word "Demo" is also in the made-up attendees' names.
+        parts = ("" if text is None else str(text)).split(DEMO_MARK)
+        return DEMO_MARK.join(scrub(part) if part else part for part in parts)
+
+    return anonymise
 
 
 def anonymise_quotes(session: Session, quotes: pd.DataFrame, text: str = "text") -> pd.DataFrame:
-    """A copy of ``quotes`` (with ``workshop_id`` and a text column) with the text anonymised.
+    """A copy of ``quotes`` with its text column anonymised.
 
     Examples
     --------
-    >>> anonymise_quotes(session, pd.DataFrame({"workshop_id": [1], "text": ["Call Sam on 07700 900123"]}))  # doctest: +SKIP
+    >>> anonymise_quotes(session, pd.DataFrame({"text": ["Call Sam on 07700 900123"]}))  # doctest: +SKIP
     """
     out = quotes.copy()
     if out.empty:
         return out
-    found = scrubbers(session, out["workshop_id"].dropna().unique())
-    out[text] = [found[int(w)](t) if w == w and int(w) in found and isinstance(t, str) else t
-                 for w, t in zip(out["workshop_id"], out[text], strict=True)]
+    scrub = scrubber(session)
+    out[text] = [scrub(t) if isinstance(t, str) else t for t in out[text]]
     return out
 
 
-def anonymise_titles(session: Session, titles: dict[int, str], workshops: dict[int, list[int]]) -> dict[int, str]:
-    """Priority titles anonymised with the anonymisers of the workshops each came from."""
-    found = scrubbers(session, [w for ids in workshops.values() for w in ids])
-    clean = {}
-    for priority_id, title in titles.items():
-        for workshop_id in workshops.get(priority_id, []):
-            title = found[int(workshop_id)](title)
-        clean[priority_id] = title
-    return clean
+def anonymise_titles(session: Session, titles: dict[int, str]) -> dict[int, str]:
+    """Priority titles (drafted from people's words) anonymised, by priority id."""
+    scrub = scrubber(session)
+    return {priority_id: scrub(title) for priority_id, title in titles.items()}

@@ -8,16 +8,19 @@ becomes better / worse / similar): the row is one of
 by the File 10 summary measures).
 
 1. Counts, and indicators with no better or worse direction, are not judged.
-2. Where the comparison has a confidence interval, its significance against England is used
-   (Fingertips' rule: the 95% interval wholly above or below England's value).
+2. Where the evidence layer judged the row (``significance`` better, worse or similar), its
+   judgement is used and its ``comparison_rule`` is shown: Fingertips' rule (the 95% interval,
+   published or combined from the districts', wholly above or below England's value) or, without
+   an interval, its materiality rule (similar unless the difference is at least 0.5 SD of English
+   districts). A sub-region's value may be an estimate from its districts; the rule says so.
 3. Otherwise the **standardised difference** z = (value - England) / SD of English districts'
    values, signed so that positive is better: *worse* at z <= -0.5, *better* at z >= +0.5,
    *similar* in between. A district in the worst (best) fifth of English districts is worse
    (better) whatever z says, unless z points the other way, when it is similar. Where England
    has no value the median English district stands in, and the figures say so.
 
-A sub-region whose value cannot be worked out (a median, or rates published without numerators
-cannot be aggregated) is judged by its districts instead: worse when more than half of the
+A sub-region whose value cannot be worked out (for example an indicator published for counties
+but not for all its districts) is judged by its districts instead: worse when more than half of the
 districts with a value are worse, better when more than half are better, else similar.
 
 **A priority's verdict in an area**, from the judgements of its linked indicators there:
@@ -92,7 +95,10 @@ def judge_row(row: Mapping) -> Judgement:
     if value is None or pd.isna(value):
         return Judgement("no data", str(row.get("note") or "no value for this area"))
     if row.get("significance") in SIGNIFICANT:
-        return Judgement(row["significance"], INTERVAL_RULE)
+        rule = str(row.get("comparison_rule") or "") or INTERVAL_RULE
+        if row.get("is_estimate") is True:
+            rule += "; the area's value is an estimate from its districts"
+        return Judgement(row["significance"], rule)
     z = standardised_difference(row)
     if z is None:
         return Judgement("no data", "no spread of English districts to compare with")

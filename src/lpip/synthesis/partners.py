@@ -366,8 +366,8 @@ def _works_in(profile: _Profile, areas: set[str]) -> str | None:
 
 def partnership_diversity(session: Session, support: dict, partners: pd.DataFrame,
                           networks: dict[int, dict] | None = None) -> dict:
-    """The mix of sectors among a priority's suggested lead and partners, and the ties made
-    across sectors at its workshops (who sat with whom, from the table plans). ``networks``
+    """The mix of sectors among a priority's suggested lead and partners, and the relationships
+    across sectors at its workshops (prior ties and follow-up wishes, from the actor network). ``networks``
     keeps each workshop's figures between calls (a document asks for many priorities)."""
     mine = partners[partners["priority_id"] == support.get("priority_id")] if not partners.empty else partners
     sectors = sorted(set(mine["sector"])) if not mine.empty else []
@@ -388,6 +388,6 @@ def _workshop_ties(session: Session, workshop_id: int) -> dict:
         summary = workshop_actor_network(session, workshop_id).measures.summary
     except LpipError as exc:
         return dict(workshop_id=workshop_id, note=exc.message.split(":")[0])
-    return dict(workshop_id=workshop_id, people=summary["people"], ties=summary["ties"],
-                cross_sector_ties=summary["cross_sector_ties"], new_connections=summary["new_connections"],
-                note=summary["new_connections_note"] or "")
+    return dict(workshop_id=workshop_id, people=summary["people"], relationships=summary["relationships"],
+                cross_sector_relationships=summary["cross_sector_relationships"],
+                new_connections=summary["new_connections"], note=summary["new_connections_note"] or "")

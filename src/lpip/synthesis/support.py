@@ -36,8 +36,9 @@ from lpip.deliberation.codebook import default_codebook, load_codebook
 from lpip.deliberation.coding import code_by_rules
 from lpip.deliberation.models import Code, CodeAssignment
 from lpip.deliberation.consensus import group_informed_consensus
+from lpip.deliberation.clusters import cluster_participants
 from lpip.deliberation.opinions import (
-    build_vote_matrix, check_size, check_votes, cluster_participants, moderated_out_statements, project_participants,
+    build_vote_matrix, check_size, check_votes, moderated_out_statements, project_participants,
     select_participants,
 )
 from lpip.deliberation.votes import workshop_votes
@@ -206,14 +207,15 @@ def group_consensus(votes: pd.DataFrame, statements: pd.DataFrame, seed: int = 0
     """Group-informed consensus of every statement and the number of groups: the steps of
     :func:`lpip.deliberation.opinions.find_opinion_groups` up to the groups, then
     :func:`~lpip.deliberation.consensus.group_informed_consensus` (representative statements,
-    majority consensus and bootstrap stability are not needed here, and took most of the time)."""
+    majority consensus and bootstrap stability are not needed here, and took most of the time).
+    The groups involve no random draw; ``seed`` is kept for the callers."""
     votes = check_votes(votes, statements)
     matrix = build_vote_matrix(votes)
     excluded = moderated_out_statements(statements, matrix.columns)
     included = select_participants(votes, matrix)
     check_size(matrix, included, excluded)
     projection = project_participants(matrix, excluded)
-    groups, _silhouettes = cluster_participants(projection[included], seed=seed)
+    groups, _silhouettes = cluster_participants(projection[included])
     return group_informed_consensus(matrix.loc[groups.index], groups), int(groups.nunique())
 
 
