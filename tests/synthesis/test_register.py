@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from lpip.synthesis.drafting import draft_priorities
-from lpip.synthesis.priorities import add_priority, agree_priority, drop_priority, link_indicator
+import lpip.synthesis
+from lpip.synthesis.priorities import add_priority, agree_priority, drop_priority, link_indicator, override_kind
 from lpip.synthesis.register import LIST_COLUMNS, describe_priority, list_priorities
 from lpip.workshops.tallies import priority_dots
 
@@ -65,3 +66,25 @@ def test_show_of_an_unknown_priority_is_a_clear_error(session):
 
     with pytest.raises(UnknownPriority, match="lpip priorities list"):
         describe_priority(session, 12345)
+
+
+def test_the_workshop_summary_lists_the_register_s_wicked_problems_and_quick_wins(session, demo):
+    drafted = draft_priorities(session, demo.workshop_id).created
+    override_kind(session, drafted[0], "wicked", "Deep-rooted, many owners")
+    override_kind(session, drafted[1], "quick_win", "One owner can act this year")
+    agree_priority(session, drafted[1])
+    drop_priority(session, drafted[2], "Not for this partnership")
+    register = list_priorities(session, workshop_id=demo.workshop_id, statuses=("candidate", "agreed"))
+    register = register.sort_values(["status", "priority_id"], key=lambda c: c.ne("agreed") if c.name == "status" else c)
+    labels = [t if s == "agreed" else f"{t} (candidate)" for t, s in zip(register["title"], register["status"], strict=True)]
+    expected = {name: [label for label, k in zip(labels, register["kind"], strict=True) if k == kind]
+                for name, kind in (("wicked problems", "wicked"), ("quick wins", "quick_win"))}
+    summary = lpip.synthesis.workshop_summary(session, [demo.workshop_id])
+    assert summary == expected
+    assert expected["wicked problems"] and expected["quick wins"][0] == register.set_index("priority_id").at[drafted[1], "title"]
+    dropped = register.loc[register["priority_id"] == drafted[2], "title"]
+    assert dropped.empty  # dropped priorities are in neither list
+
+
+def test_the_workshop_summary_of_a_workshop_without_priorities_is_empty(session, demo):
+    assert lpip.synthesis.workshop_summary(session, [demo.workshop_id]) == {"wicked problems": [], "quick wins": []}

@@ -181,9 +181,9 @@ def list_command(
     database: DatabaseOption = None,
 ) -> None:
     """List the priorities with their support, evidence verdict and kind (csv and json: every column, with the reasons)."""
-    from lpip.synthesis.register import list_priorities
+    from lpip.synthesis.priorities import LISTED_STATUSES, OPEN_STATUSES, list_priorities
 
-    statuses = ("candidate", "agreed", "dropped") if include_dropped else ("candidate", "agreed")
+    statuses = OPEN_STATUSES if include_dropped else LISTED_STATUSES
     with database_session(database) as session:
         frame = list_priorities(session, workshop, area, statuses, seed=seed)
     if fmt is OutputFormat.table:

@@ -38,7 +38,7 @@ from lpip.evidence.formatting import format_number
 from lpip.spreadsheets import write_csv, write_xlsx
 from lpip.synthesis.evidence import comparison_rows
 from lpip.synthesis.models import STRANDS, PlanLine, Priority
-from lpip.synthesis.priorities import links_of, select_priorities
+from lpip.synthesis.priorities import LISTED_STATUSES, links_of, select_priorities
 from lpip.synthesis.sheets import looks_numeric, parse_number, read_sheet
 from lpip.text import clean_text
 from lpip.workshops.models import utcnow
@@ -231,6 +231,20 @@ def _target(baseline: dict) -> str:
 
 
 # ----------------------------------------------------------------------------- the plan as a table
+
+
+def plan_lines(session: Session) -> pd.DataFrame:
+    """Every plan line of the priorities in the register (:func:`~lpip.synthesis.priorities.list_priorities`:
+    candidate and agreed), in :data:`PLAN_COLUMNS`, as ``lpip plan export`` writes them. The deposit's
+    ``--with-programme`` reads this function (and anonymises the text columns).
+
+    Examples
+    --------
+    >>> plan_lines(session).columns.tolist()[:3]  # doctest: +SKIP
+    ['line_id', 'priority_id', 'strand']
+    """
+    listed = [p.id for p in select_priorities(session, statuses=LISTED_STATUSES)]
+    return plan_table(session, priority_ids=listed)
 
 
 def plan_table(session: Session, region: str | None = None, priority_ids: list[int] | None = None) -> pd.DataFrame:

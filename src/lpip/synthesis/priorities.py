@@ -35,6 +35,7 @@ TITLE_LIMIT = 300
 DESCRIPTION_LIMIT = 5000
 REASON_LIMIT = 2000
 OPEN_STATUSES = ("candidate", "agreed", "dropped")
+LISTED_STATUSES = ("candidate", "agreed")  # what `lpip priorities list` shows unless asked for the dropped
 
 
 # ----------------------------------------------------------------------------- reading
@@ -50,6 +51,23 @@ def get_priority(session: Session, priority_id: int, *, allow_merged: bool = Fal
         raise UnknownPriority(f"Priority {priority_id} was merged into priority {priority.merged_into_id}; "
                               f"use {priority.merged_into_id} instead.")
     return priority
+
+
+def list_priorities(session: Session, workshop_id: int | None = None, area: str | None = None,
+                    statuses: Iterable[str] = LISTED_STATUSES, seed: int = 0) -> pd.DataFrame:
+    """The priority register as ``lpip priorities list`` gives it: one row per candidate or agreed
+    priority, in the columns of :data:`lpip.synthesis.register.LIST_COLUMNS` (support, evidence
+    verdict, kind and the reasons). Titles are as written: whoever publishes them anonymises them
+    (the deposit's ``--with-programme`` reads this function and does).
+
+    Examples
+    --------
+    >>> list_priorities(session)["priority_id"].tolist()  # doctest: +SKIP
+    [1, 2, 3]
+    """
+    from lpip.synthesis.register import list_priorities as register  # register builds on this module
+
+    return register(session, workshop_id, area, statuses, seed=seed)
 
 
 def select_priorities(session: Session, workshop_id: int | None = None, area: str | None = None,

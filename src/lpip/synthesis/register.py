@@ -19,7 +19,7 @@ from lpip.synthesis.evidence import Evidence, assess_evidence, data_gaps, sugges
 from lpip.synthesis.mapping import EvidenceMapping, load_evidence_map
 from lpip.synthesis.models import Priority
 from lpip.synthesis.priorities import (
-    OPEN_STATUSES, areas_of, get_priority, links_of, select_priorities, source_contributions,
+    LISTED_STATUSES, OPEN_STATUSES, areas_of, get_priority, links_of, select_priorities, source_contributions,
 )
 from lpip.synthesis.support import SupportContext, gather_support, priority_support
 from lpip.synthesis.triage import Triage, triage_priority
@@ -138,6 +138,32 @@ def list_priorities(session: Session, workshop_id: int | None = None, area: str 
     if not priorities:
         return pd.DataFrame(columns=LIST_COLUMNS)
     return priority_table(assess_priorities(session, priorities, area=area, seed=seed))
+
+
+def workshop_summary(session: Session, workshop_ids: Iterable[int], seed: int = 0) -> dict[str, list[str]]:
+    """The wicked problems and quick wins among the priorities raised at these workshops (candidate
+    and agreed; agreed first, a candidate marked "(candidate)"), by the triage rule or its
+    override: what the workshop report lists (``lpip.reports.workshop``). Titles are as written:
+    the report anonymises what it prints.
+
+    Examples
+    --------
+    >>> workshop_summary(session, [1])  # doctest: +SKIP
+    {'wicked problems': ['Transport poverty'], 'quick wins': ['Later buses (candidate)']}
+    """
+    found: dict[int, Priority] = {}
+    for workshop_id in dict.fromkeys(int(w) for w in workshop_ids):
+        found.update((p.id, p) for p in select_priorities(session, workshop_id, statuses=LISTED_STATUSES))
+    priorities = sorted(found.values(), key=lambda p: (p.status != "agreed", p.id))
+    summary: dict[str, list[str]] = {"wicked problems": [], "quick wins": []}
+    if not priorities:
+        return summary
+    triage = assess_priorities(session, priorities, seed=seed).triage
+    for priority in priorities:
+        key = {"wicked": "wicked problems", "quick_win": "quick wins"}.get(triage[priority.id].kind)
+        if key is not None:
+            summary[key].append(priority.title if priority.status == "agreed" else f"{priority.title} (candidate)")
+    return summary
 
 
 @dataclass
