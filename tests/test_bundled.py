@@ -16,7 +16,7 @@ from lpip.errors import BundledDataMissing
 
 MANIFEST = manifest()
 # Files that describe the bundle rather than being bundled copies of shared data.
-DEFINITIONS = {"MANIFEST.json", "indicators.toml", "area_sets.toml"}
+DEFINITIONS = {"MANIFEST.json", "indicators.toml", "area_sets.toml", "priority_evidence.toml"}
 
 
 def _sha256(data: bytes) -> str:

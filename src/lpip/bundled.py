@@ -32,6 +32,8 @@ WM_LSOA_BOUNDARIES = "wm_lsoa11_boundaries.geojson"
 ENGLAND_LAD_BOUNDARIES = "england_lad_boundaries_2013.geojson"
 INDICATOR_CATALOGUE = "indicators.toml"
 AREA_SETS = "area_sets.toml"
+# Codes and themes -> indicators, owners and horizons for the synthesis (not loaded into the database).
+PRIORITY_EVIDENCE = "priority_evidence.toml"
 MANIFEST = "MANIFEST.json"
 
 

@@ -226,6 +226,34 @@ class ClientIdTaken(LpipError):
 class UnknownAccount(LpipError):
     """No facilitator account has this email address."""
 
+# ----------------------------------------------------------------------------- synthesis
+# Priorities, their evidence, partners and the programme plan (lpip.synthesis).
+
+
+class UnknownPriority(LpipError):
+    """A priority id does not exist (or was merged into another)."""
+
+
+class InvalidPriority(LpipError):
+    """A priority, its status change, link or triage override is not acceptable as it stands."""
+
+
+class InvalidEvidenceMap(LpipError):
+    """The mapping from codes and themes to indicators (a TOML file) is malformed."""
+
+
+class UnknownPartner(LpipError):
+    """A partner id or organisation is not in the partner register."""
+
+
+class InvalidPartnersFile(LpipError):
+    """A partner register file cannot be imported as it stands."""
+
+
+class InvalidPlanFile(LpipError):
+    """An edited programme plan file cannot be imported as it stands."""
+
+
 # ----------------------------------------------------------------------------- deposit (lpip.archive)
 
 

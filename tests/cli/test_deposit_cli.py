@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import importlib.util
+import io
 import json
 import re
 from pathlib import Path
@@ -84,6 +86,45 @@ def test_with_programme_needs_synthesis(cli, workshop, tmp_path):
         pytest.skip("lpip.synthesis is installed")
     result = cli("deposit", "build", "--workshop", workshop, "--out", str(tmp_path / "d"), "--with-programme")
     assert result.exit_code == 2 and "Error: --with-programme" in result.output and "lpip.synthesis" in result.output
+
+
+def test_with_programme_holds_the_register_and_the_plan_anonymised(cli, workshop, tmp_path):
+    from frictionless import Package
+
+    from lpip.archive.tables import PLAN_COLUMNS, PRIORITY_COLUMNS
+
+    assert cli("workshops", "notes-consent", workshop, "--yes", "--by", "Test Facilitator").exit_code == 0
+    drafted = cli("priorities", "draft", workshop)
+    assert drafted.exit_code == 0, drafted.output
+    added = cli("priorities", "add", workshop, "--title", "Evening buses to Oldbury, as Sue Patel of Walsall Housing "
+                "Group asked", "--indicator", "imd_score")
+    assert added.exit_code == 0, added.output
+    named = re.search(r"Added priority (\d+)", added.output).group(1)
+    assert cli("priorities", "agree", named).exit_code == 0
+    planned = cli("plan", "draft", "--start", "2026-04-01")
+    assert planned.exit_code == 0 and "1 new line" in planned.output, planned.output
+    listed = cli("priorities", "list", "--format", "csv")
+    assert listed.exit_code == 0, listed.output
+    listed_ids = [row["priority_id"] for row in csv.DictReader(io.StringIO(listed.output))]
+    assert named in listed_ids
+
+    out = tmp_path / "deposit"
+    built = cli("deposit", "build", "--workshop", workshop, "--out", str(out), "--with-programme")
+    assert built.exit_code == 0, built.output
+    assert "Health check: passed." in built.output
+    report = Package(str(out / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    with open(out / "data" / "priorities.csv", newline="", encoding="utf-8") as handle:
+        priorities = list(csv.DictReader(handle))
+    with open(out / "data" / "plan.csv", newline="", encoding="utf-8") as handle:
+        plan = list(csv.DictReader(handle))
+    assert list(priorities[0]) == list(PRIORITY_COLUMNS) and list(plan[0]) == list(PLAN_COLUMNS)
+    assert [row["priority_id"] for row in priorities] == listed_ids
+    assert [row["priority_id"] for row in plan] == [named]
+    title = next(row["title"] for row in priorities if row["priority_id"] == named)
+    assert re.fullmatch(r"Evening buses to Oldbury, as \[person \d+\] of \[organisation: [^\]]+\] asked", title), title
+    text = "\n".join(p.read_text(encoding="utf-8") for p in out.rglob("*") if p.is_file())
+    assert [w for w in FORBIDDEN if re.search(rf"(?<![\w@.]){re.escape(w)}(?![\w@])", text, re.I)] == []
 
 
 def test_every_deposit_command_has_help(cli):

@@ -147,3 +147,14 @@ def test_html_is_written_and_other_file_types_refused(session, demo, tmp_path):
     assert html.read_text(encoding="utf-8").startswith("<!doctype html>")
     with pytest.raises(InvalidExport, match=r"\.html or \.pdf"):
         write_report(session, demo.workshop_id, tmp_path / "report.docx")
+
+
+def test_the_synthesis_lists_come_from_the_priority_register_anonymised(session, demo, tmp_path):
+    from lpip.synthesis.priorities import add_priority, override_kind
+
+    named = add_priority(session, demo.workshop_id, "Demo Attendee 03 wants a depot shuttle")
+    override_kind(session, named.id, "quick_win", "One operator can run it")
+    html = write_report(session, demo.workshop_id, tmp_path / "report.html").read_text(encoding="utf-8")
+    quick = re.search(r"<li>Quick wins: (.*?)</li>", html).group(1)
+    assert re.search(r"\[person \d+\] wants a depot shuttle \(candidate\)", quick)
+    assert "Demo Attendee 03" not in quick

@@ -133,7 +133,7 @@ def build_deposit(session: Session, out: str | Path, workshop_ids: list[int] | N
     if with_programme:
         from lpip.archive.programme import programme_tables
 
-        extra = programme_tables(session, anonymiser)
+        extra = programme_tables(session, anonymiser, [w.id for w in workshops])
         tables += [(t, extra[t.name]) for t in PROGRAMME_TABLES]
     if with_evidence:
         from lpip.archive.evidence import evidence_tables

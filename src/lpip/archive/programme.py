@@ -24,9 +24,15 @@ TEXT_COLUMNS = {"priorities": ("title", "kind_reasons"),
                 "plan": ("strand", "research_question", "activity", "lead", "partners", "risks", "dependencies")}
 
 
-def programme_tables(session: Session, anonymiser: Anonymiser) -> dict[str, pd.DataFrame]:
+def programme_tables(session: Session, anonymiser: Anonymiser,
+                     workshop_ids: list[int] | None = None) -> dict[str, pd.DataFrame]:
     """``priorities`` and ``plan`` from lpip.synthesis, anonymised; :class:`InvalidDeposit` when
-    this installation has no lpip.synthesis (or it lacks the readers)."""
+    this installation has no lpip.synthesis (or it lacks the readers).
+
+    With ``workshop_ids`` (the deposited workshops), only the priorities raised at one of them,
+    or added for the region without a workshop, and their plan lines: another workshop's
+    priorities (say a demonstration's in the same database) stay out.
+    """
     tables = {}
     for name, (module_name, function_name) in READERS.items():
         reader = _reader(module_name, function_name)
@@ -37,12 +43,23 @@ def programme_tables(session: Session, anonymiser: Anonymiser) -> dict[str, pd.D
             raise InvalidDeposit(f"--with-programme: {module_name}.{function_name} gives no column(s) "
                                  f"{', '.join(missing)}; the deposit documents {', '.join(columns)}.")
         frame = frame[list(columns)].copy()
+        if workshop_ids is not None and name == "priorities":
+            frame = frame[[_raised_at(w, set(workshop_ids)) for w in frame["workshop_ids"]]].reset_index(drop=True)
+        elif workshop_ids is not None:
+            frame = frame[frame["priority_id"].isin(tables["priorities"]["priority_id"])].reset_index(drop=True)
         path = (PRIORITIES if name == "priorities" else PLAN).path
         for column in TEXT_COLUMNS[name]:
             frame[column] = [anonymiser.scrub(v if isinstance(v, str) else None, path, row, column)
                              for row, v in enumerate(frame[column], start=1)]
         tables[name] = frame
     return tables
+
+
+def _raised_at(listed, deposited: set[int]) -> bool:
+    """Whether a priority's ``workshop_ids`` ("3;5") name a deposited workshop, or none at all."""
+    ids = {int(part) for part in str(listed if listed is not None and listed == listed else "").split(";")
+           if part.strip().isdigit()}
+    return not ids or bool(ids & deposited)
 
 
 def _reader(module_name: str, function_name: str):

@@ -204,7 +204,8 @@ PLAN = TableDescription(
              Column("baseline", "number", "Baseline", "The indicator's value from the database."),
              Column("baseline_period", "string", "Baseline period", "Period of the baseline."),
              Column("baseline_source", "string", "Baseline source", "Source of the baseline."),
-             Column("target", "number", "Target", "Target value."),
+             Column("target", "string", "Target", "Target: a value, or a direction from the baseline as drafted "
+                    "(e.g. 'lower than 30.6'), as the partnership wrote it."),
              Column("target_period", "string", "Target period", "Period of the target."),
              Column("start", "string", "Start", "Start (date or month)."),
              Column("end", "string", "End", "End (date or month)."),

@@ -25,6 +25,7 @@ from lpip.cli.deprivation import app as deprivation_app
 from lpip.cli.indicators import app as indicators_app
 from lpip.cli.maps import app as maps_app
 from lpip.cli.sources import app as sources_app
+from lpip.cli.synthesis import partners_app, plan_app, priorities_app
 from lpip.cli.workshops import app as workshops_app
 from lpip.cli.workshops import demo_command
 
@@ -43,6 +44,9 @@ app.add_typer(maps_app, name="maps", help="Choropleth and hotspot maps, static (
 app.add_typer(atlas_app, name="atlas", help="The evidence atlas: area profiles, sub-regional data packs, a static site.")
 app.add_typer(coding_app, name="coding", help="Qualitative coding: codebooks, rule and hand coding, agreement, themes.")
 app.add_typer(workshops_app, name="workshops", help="Workshops: create, register attendees, plan tables, import and export.")
+app.add_typer(priorities_app, name="priorities", help="Priorities: draft them from workshops, link evidence, agree, triage, compare sub-regions.")
+app.add_typer(partners_app, name="partners", help="Partners: the register of organisations, and who could lead each priority.")
+app.add_typer(plan_app, name="plan", help="The Phase 2 programme plan: draft it from agreed priorities, export, edit, re-import.")
 app.add_typer(deposit_app, name="deposit", help="Deposit: an anonymised, documented package for the UK Data Service.")
 app.command("demo")(demo_command)
 

@@ -109,7 +109,9 @@ def _export(graph, graphml: Path | None, kumu: Path | None, figure: Path | None,
 
 def report_command(
     target: Annotated[str, typer.Argument(
-        metavar="WORKSHOP_OR_SUBREGION", help="A workshop id, or a sub-region code for all its workshops.")],
+        metavar="WORKSHOP_SUBREGION_OR_REGION",
+        help="A workshop id, a sub-region code for all its workshops, or a region code (E12000005) for the "
+             "region-wide synthesis: the programme document.")],
     out: Annotated[Path, typer.Option("--out", metavar="FILE.html|.pdf", help="Where to write the report.")],
     atlas: Annotated[str | None, typer.Option(
         "--atlas", metavar="URL", help="Where the evidence atlas is published, to link the sub-region's data pack "
@@ -117,9 +119,13 @@ def report_command(
     seed: Annotated[int, typer.Option("--seed", help="Seed for themes, opinion groups and figures.")] = 0,
     database: DatabaseOption = None,
 ) -> None:
-    """Write the workshop report (HTML or PDF) for a workshop or a sub-region."""
+    """Write the workshop report (HTML or PDF) for a workshop or a sub-region, or the region's programme document."""
+    from lpip.reports.programme import is_region, write_programme
     from lpip.reports.workshop import write_report
 
     with database_session(database) as session:
-        path = write_report(session, target, out, seed=seed, atlas=atlas)
+        if is_region(session, target):
+            path = write_programme(session, target, out, seed=seed)
+        else:
+            path = write_report(session, target, out, seed=seed, atlas=atlas)
     console.print(f"Wrote {path}", markup=False)

@@ -7,6 +7,7 @@ import lpip.evidence.models  # noqa: F401  (registers the tables)
 import lpip.geography.models  # noqa: F401
 import lpip.workshops.models  # noqa: F401
 import lpip.deliberation.models  # noqa: F401
+import lpip.synthesis.models  # noqa: F401
 
 target_metadata = Base.metadata
 

@@ -10,7 +10,8 @@ Rendering does three things the analysis does not:
 - **adds wicked problems and quick wins** to the summary when the synthesis exists: if
   ``lpip.synthesis`` can be imported and has :data:`SYNTHESIS_HOOK` (a function
   ``workshop_summary(session, workshop_ids) -> {"wicked problems": [...], "quick wins": [...]}``),
-  its lists are shown; otherwise that line is left out.
+  its lists are shown, anonymised like the quotes (priority titles may be drafted from people's
+  words); otherwise that line is left out.
 
 The page is A4 with fonts of 7.5 pt and up; tables have fixed layouts that wrap long text, and
 wide tables are set on landscape pages, so nothing runs off the page.

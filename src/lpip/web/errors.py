@@ -19,8 +19,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from lpip.errors import (
-    AuthenticationFailed, ClientIdTaken, InvalidContribution, InvalidWorkshopFile, LpipError, NotConfirmed,
-    PermissionDenied, TooManyAttempts, UnknownAccount, UnknownAreaCode, UnknownWorkshop, WorkshopClosed,
+    AuthenticationFailed, ClientIdTaken, InvalidContribution, InvalidPriority, InvalidWorkshopFile, LpipError,
+    NotConfirmed, PermissionDenied, TooManyAttempts, UnknownAccount, UnknownAreaCode, UnknownPriority, UnknownWorkshop,
+    WorkshopClosed,
 )
 
 log = logging.getLogger("lpip.web")
@@ -30,10 +31,12 @@ STATUS = {
     PermissionDenied: 403,
     UnknownWorkshop: 404,
     UnknownAccount: 404,
+    UnknownPriority: 404,
     WorkshopClosed: 409,
     ClientIdTaken: 409,
     InvalidContribution: 422,
     InvalidWorkshopFile: 422,
+    InvalidPriority: 422,
     UnknownAreaCode: 422,
     NotConfirmed: 422,
     TooManyAttempts: 429,
