@@ -445,7 +445,7 @@ def _rebalance(row: np.ndarray, sizes: np.ndarray, sectors: np.ndarray, hosts: n
         for _ in range(max(excess, 0)):
             movers = [p for p in np.flatnonzero(row == t) if hosts[p] < 0]
             # The one whose sector is most repeated at the table, then who has met most here.
-            def crowding(p):
+            def crowding(p, t=t):
                 mates = np.flatnonzero(row == t)
                 return ((sectors[mates] == sectors[p]).sum(), meet[p, mates].sum(), rng.random())
             person = max(movers, key=crowding)
@@ -453,7 +453,7 @@ def _rebalance(row: np.ndarray, sizes: np.ndarray, sectors: np.ndarray, hosts: n
             leaving.append(person)
     placed = []
     for person in leaving:
-        def cost(t):
+        def cost(t, person=person):
             mates = np.flatnonzero(row == t)
             return ((sectors[mates] == sectors[person]).sum(), meet[person, mates].sum(), rng.random())
         free = [t for t in range(len(sizes)) if (row == t).sum() < sizes[t]]
