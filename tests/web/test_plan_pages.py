@@ -103,3 +103,12 @@ def test_a_bad_replan_says_why(app, client, planned):
     response = client.post(page, data={"absent": ["999999"], "csrf_token": csrf(client, page)})
     assert response.status_code == 422
     assert "Attendee 999999 is not registered for this workshop" in response.text
+
+
+def test_people_left_out_earlier_stay_ticked_not_here(app, client, planned):
+    page = f"/workshops/{planned}/plan"
+    with app.state.sessions() as s:
+        mover = s.scalar(select(Attendee.id).where(Attendee.workshop_id == planned, Attendee.host_table.is_(None)))
+    assert client.post(page, data={"absent": [str(mover)], "csrf_token": csrf(client, page)}).status_code == 200
+    ticked = re.findall(r'name="absent" value="(\d+)" checked', client.get(page).text)
+    assert ticked == [str(mover)]
