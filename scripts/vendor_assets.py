@@ -1,7 +1,9 @@
-"""Copy the front-end assets installed by npm (package.json) into the package's static folder.
+"""Copy the front-end assets installed by npm (package.json) into the package's static folder,
+and the browser tests' own tools (devDependencies) into tests/browser/vendor.
 
 Run by `make` after `npm ci`. The copies are not committed (see .gitignore); each comes with
-its licence file.
+its licence file. Test tools (axe-core, injected into pages by the browser tests) are never
+copied into the package, so the app never serves them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = ROOT / "node_modules"
 VENDOR = ROOT / "src" / "lpip" / "web" / "static" / "vendor"
+TEST_VENDOR = ROOT / "tests" / "browser" / "vendor"
 
 ASSETS = {
     "htmx.org/dist/htmx.min.js": "htmx.min.js",
@@ -28,20 +31,28 @@ ASSETS = {
     "swagger-ui-dist/NOTICE": "swagger-ui/NOTICE.txt",
 }
 
+# For the browser tests only (package.json devDependencies).
+TEST_ASSETS = {
+    "axe-core/axe.min.js": "axe.min.js",
+    "axe-core/LICENSE": "axe.LICENSE.txt",
+}
+
 
 def main() -> int:
-    missing = [src for src in ASSETS if not (MODULES / src).exists()]
+    wanted = [*ASSETS, *TEST_ASSETS]
+    missing = [src for src in wanted if not (MODULES / src).exists()]
     if missing:
         print(f"Missing in node_modules: {', '.join(missing)}. Run `npm ci` first.", file=sys.stderr)
         return 1
-    for src, dst in ASSETS.items():
-        target = VENDOR / dst
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if (MODULES / src).is_dir():
-            shutil.copytree(MODULES / src, target, dirs_exist_ok=True)
-        else:
-            shutil.copyfile(MODULES / src, target)
-    print(f"copied {len(ASSETS)} front-end assets into {VENDOR}")
+    for folder, assets in ((VENDOR, ASSETS), (TEST_VENDOR, TEST_ASSETS)):
+        for src, dst in assets.items():
+            target = folder / dst
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if (MODULES / src).is_dir():
+                shutil.copytree(MODULES / src, target, dirs_exist_ok=True)
+            else:
+                shutil.copyfile(MODULES / src, target)
+    print(f"copied {len(ASSETS)} front-end assets into {VENDOR} and {len(TEST_ASSETS)} test tools into {TEST_VENDOR}")
     return 0
 
 

@@ -27,6 +27,15 @@ CHROMIUM_ARGS = [
     "--disable-sync", "--no-first-run",
 ]
 SERVER_START_SECONDS = 60
+# axe-core from the npm registry (package.json devDependency), copied here by
+# scripts/vendor_assets.py; never fetched from a CDN, never served by the app.
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+AXE_RUN = """async (tags) => {
+  const result = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+  return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical').map(v =>
+    v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
+}"""
 
 
 def _missing(reason: str) -> None:
@@ -128,6 +137,16 @@ class Phone:
         path = ARTIFACTS / f"{step}-{self.name}.png"
         self.page.screenshot(path=str(path), full_page=True)
         return path
+
+    def axe_violations(self) -> list[str]:
+        """axe-core's serious and critical violations on the page as it is now. The script is
+        evaluated through the DevTools protocol, which the page's CSP does not govern, so the
+        page is checked with its own CSP in force."""
+        if not AXE.is_file():
+            _missing(f"axe-core is not vendored ({AXE} is missing: run `make`, i.e. npm ci and scripts/vendor_assets.py)")
+        if not self.page.evaluate("() => !!window.axe"):
+            self.page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
+        return self.page.evaluate(AXE_RUN, AXE_TAGS)
 
     def allow_error(self, text: str) -> None:
         """Expect a console error containing ``text`` (e.g. a deliberate 403)."""

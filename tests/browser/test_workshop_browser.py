@@ -69,7 +69,7 @@ def expect(locator):
 
 
 def check_usable(phone) -> None:
-    problems = phone.page.evaluate(USABILITY)
+    problems = phone.page.evaluate(USABILITY) + phone.axe_violations()
     assert problems == [], f"{phone.page.url}: {problems}"
 
 

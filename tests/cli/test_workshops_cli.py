@@ -245,3 +245,39 @@ def test_every_workshops_command_has_help(run):
                  ["attendees", "list"], ["plan"], ["cards"], ["notes", "import"], ["export"], ["notes-consent"], ["demo"]):
         result = run(*args, "--help")
         assert result.exit_code == 0 and "Usage:" in result.output, args
+
+
+def test_replan_moves_the_fewest_and_seating_prints_the_plan(run, workshop, read_db, tmp_path):
+    from lpip.reports.seating import seating_plan
+    from lpip.workshops.planning import attendee_frame, stored_seats
+
+    assert run("plan", workshop, "--seed", "2").exit_code == 0
+    seats = read_db(lambda s: stored_seats(s, int(workshop)))
+    hosts = set(read_db(lambda s: attendee_frame(s, int(workshop))).dropna(subset=["host_table"])["attendee_id"])
+    r1 = seats[seats["round"] == 1]
+    absent = [a for a in r1[r1["table"] == 4]["attendee_id"] if a not in hosts][:3]
+    result = run("replan", workshop, "--absent", ",".join(map(str, absent)), "--seed", "1")
+    assert result.exit_code == 0, result.output
+    moves = re.search(r"(\d+) moves \(the fewest possible with tables differing by at most one person: (\d+)\)", result.output)
+    assert moves and moves.group(1) == moves.group(2) and int(moves.group(1)) > 0, result.output
+    assert re.search(r"│ cross sector pairs\s+│ \d+\s+│ \d+\s+│", result.output), result.output
+    after = read_db(lambda s: stored_seats(s, int(workshop)))
+    assert not set(after["attendee_id"]) & set(absent) and len(after) == 37 * 3
+
+    out = tmp_path / "plan.csv"
+    printed = run("seating", workshop, "--out", str(out))
+    assert printed.exit_code == 0, printed.output
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 40 and list(rows[0]) == ["name", "hosts table", "round 1", "round 2", "round 3"]
+    plan = read_db(lambda s: seating_plan(s, int(workshop)))
+    assert sum(1 for row in rows if row["round 1"] == "") == 3  # the absent, left out
+    assert [row["name"] for row in rows] == [row["name"] for row in plan.rows]
+    bad = run("seating", workshop, "--out", str(tmp_path / "plan.txt"))
+    assert bad.exit_code == 2 and "written as .pdf, .csv or .xlsx" in bad.output
+
+
+def test_replan_refuses_ids_that_are_not_numbers(run, workshop):
+    assert run("plan", workshop).exit_code == 0
+    result = run("replan", workshop, "--absent", "3,x7")
+    assert result.exit_code == 2 and "'x7' is not an attendee id" in result.output

@@ -109,3 +109,19 @@ def test_missing_sector_round_or_table_is_left_out_not_printed_as_nan(app, clien
     page = client.get(f"/workshops/{workshop_id}/coding").text
     assert "Evening buses should run until midnight" in page and "· academic" in page
     assert not re.search(r"\bnan\b|&lt;NA&gt;|<NA>|\bNone\b", page)
+
+
+def test_saving_goes_on_to_the_next_contribution_and_boxes_sit_in_their_labels(app, client, analyst, workshop_with_notes):
+    workshop_id, _, bus, xss = workshop_with_notes
+    url = f"/workshops/{workshop_id}/coding"
+    page = client.get(url).text
+    token = CSRF.search(page).group(1)
+    first = client.post(f"{url}/{bus}", data={"csrf_token": token, "code": ["funding"]}, follow_redirects=False)
+    assert first.status_code == 303 and first.headers["location"] == f"{url}#c{xss}"
+    last = client.post(f"{url}/{xss}", data={"csrf_token": token}, follow_redirects=False)
+    assert last.headers["location"] == f"{url}#c{xss}"  # the last one stays put
+    # Every tick box is inside its label (so it sits beside the text), and the page steps
+    # through contributions one at a time with Previous and Next.
+    boxes = re.findall(r'<label class="check"><input type="checkbox" name="code"', page)
+    assert boxes and len(boxes) == page.count('type="checkbox" name="code"')
+    assert 'id="coding-stepper"' in page and "/static/js/coding.js" in page

@@ -70,3 +70,29 @@ def test_a_workshop_without_attendees_cannot_be_planned(session):
 def test_an_unknown_workshop_cannot_be_planned(session):
     with pytest.raises(UnknownWorkshop):
         plan_workshop(session, 4040)
+
+
+def test_replanning_stores_the_new_seats_and_keeps_earlier_rounds(session, workshop_id):
+    from lpip.workshops.planning import replan_workshop
+
+    plan_workshop(session, workshop_id, seed=1, iterations=500)
+    before = stored_seats(session, workshop_id)
+    hosts = set(attendee_frame(session, workshop_id).dropna(subset=["host_table"])["attendee_id"])
+    r2 = before[before["round"] == 2]
+    absent = [a for a in r2[r2["table"] == 3]["attendee_id"] if a not in hosts][:2]
+    result = replan_workshop(session, workshop_id, absent, from_round=2, seed=3)
+    after = stored_seats(session, workshop_id)
+    pd.testing.assert_frame_equal(after[after["round"] == 1].reset_index(drop=True),
+                                  before[before["round"] == 1].reset_index(drop=True))
+    later = after[after["round"] >= 2]
+    assert not set(later["attendee_id"]) & set(absent)
+    assert len(later) == 38 * 3
+    pd.testing.assert_frame_equal(after, result.seats, check_dtype=False)
+    assert len(result.moves) == result.fewest_moves
+
+
+def test_replanning_needs_a_plan(session, workshop_id):
+    from lpip.workshops.planning import replan_workshop
+
+    with pytest.raises(InvalidContribution, match="no table plan"):
+        replan_workshop(session, workshop_id, [])

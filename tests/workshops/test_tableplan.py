@@ -15,7 +15,7 @@ import pytest
 from lpip.errors import InvalidContribution
 from lpip.workshops.models import SECTORS
 from lpip.workshops.tableplan import (
-    plan_tables, random_rotation, random_rotation_mean, score_plan, upper_bound_pairs,
+    plan_tables, random_rotation, random_rotation_mean, replan_tables, score_plan, upper_bound_pairs,
 )
 
 
@@ -189,3 +189,125 @@ def test_random_rotation_keeps_hosts_and_is_seeded():
 def test_impossible_plans_are_refused(people, tables, message):
     with pytest.raises(InvalidContribution, match=message):
         plan_tables(people, tables, 2)
+
+
+# ---- re-planning after no-shows ----------------------------------------------------------
+
+
+def least_moves_by_hand(plan_seats: pd.DataFrame, present: set, tables: int, round_number: int) -> int:
+    """The fewest moves for balanced tables, counted from scratch: try every choice of which
+    tables keep the larger size and take the least excess (plain loops, not target_sizes)."""
+    rows = plan_seats[(plan_seats["round"] == round_number) & plan_seats["attendee_id"].isin(present)]
+    counts = [int((rows["table"] == t).sum()) for t in range(1, tables + 1)]
+    base, extra = divmod(len(present), tables)
+    best = None
+    for larger in itertools.combinations(range(tables), extra):
+        sizes = [base + (1 if t in larger else 0) for t in range(tables)]
+        excess = sum(max(0, c - s) for c, s in zip(counts, sizes))
+        best = excess if best is None else min(best, excess)
+    return best
+
+
+@pytest.fixture(scope="module")
+def replanned():
+    people = attendees(40, 8)
+    plan = plan_tables(people, 8, 4, seed=3, iterations=4000)
+    # Three no-shows at table 2 in round 1 (not its host), one at table 5: tables unbalanced.
+    r1 = plan.seats[plan.seats["round"] == 1]
+    hosts = set(people.dropna(subset=["host_table"])["attendee_id"])
+    at = lambda t: [a for a in r1[r1["table"] == t]["attendee_id"] if a not in hosts]  # noqa: E731
+    absent = set(at(2)[:3]) | set(at(5)[:1])
+    return people, plan, absent, replan_tables(plan.seats, people, absent, tables=8, seed=5)
+
+
+def test_replanning_seats_every_present_person_once_per_round_and_no_absent_one(replanned):
+    people, _plan, absent, again = replanned
+    present = set(people["attendee_id"]) - absent
+    counts = again.seats.groupby(["round", "attendee_id"]).size()
+    assert (counts == 1).all()
+    assert set(again.seats["attendee_id"]) == present
+    assert len(again.seats) == len(present) * 4
+    sizes = again.seats.groupby(["round", "table"]).size().unstack(fill_value=0)
+    assert sizes.shape[1] == 8
+    assert ((sizes.max(axis=1) - sizes.min(axis=1)) <= 1).all()
+
+
+def test_replanning_moves_only_the_fewest_people_and_says_who(replanned):
+    people, plan, absent, again = replanned
+    present = set(people["attendee_id"]) - absent
+    merged = plan.seats.merge(again.seats, on=["attendee_id", "round"], suffixes=("_old", "_new"))
+    changed = merged[merged["table_old"] != merged["table_new"]]
+    # Whoever is not listed as moving keeps their table, in every round.
+    listed = again.moves.rename(columns={"from_table": "table_old", "to_table": "table_new"})
+    pd.testing.assert_frame_equal(
+        changed[["attendee_id", "round", "table_old", "table_new"]].reset_index(drop=True),
+        listed[["attendee_id", "round", "table_old", "table_new"]].sort_values(["round", "attendee_id"]).reset_index(drop=True),
+        check_dtype=False)
+    least = [least_moves_by_hand(plan.seats, present, 8, r) for r in range(1, 5)]
+    assert again.fewest_moves == sum(least)
+    assert again.moves.groupby("round").size().reindex(range(1, 5), fill_value=0).tolist() == least
+    assert sum(least) > 0  # the case does need moves
+    hosts = set(people.dropna(subset=["host_table"])["attendee_id"])
+    assert not set(again.moves["attendee_id"]) & hosts
+
+
+def test_nobody_moves_in_a_round_whose_tables_stay_balanced():
+    people = attendees(40, 8)
+    plan = plan_tables(people, 8, 3, seed=2, iterations=2000)
+    seats = plan.seats
+    hosts = set(people.dropna(subset=["host_table"])["attendee_id"])
+    # One absent at each of tables 1-3 in round 1 (tables of 5 and 4: still balanced there).
+    r1 = seats[seats["round"] == 1]
+    absent = {next(a for a in r1[r1["table"] == t]["attendee_id"] if a not in hosts) for t in (1, 2, 3)}
+    again = replan_tables(seats, people, absent, tables=8, seed=0)
+    present_r1 = seats[(seats["round"] == 1) & ~seats["attendee_id"].isin(absent)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(again.seats[again.seats["round"] == 1].reset_index(drop=True), present_r1,
+                                  check_dtype=False)
+    for r in (2, 3):
+        assert (again.moves["round"] == r).sum() == least_moves_by_hand(seats, set(people["attendee_id"]) - absent, 8, r)
+
+
+def test_replanning_reports_the_sector_mix_from_the_seats(replanned):
+    people, _plan, absent, again = replanned
+    kept = people[~people["attendee_id"].isin(absent)].reset_index(drop=True)
+    seats = seat_array(again.seats, kept["attendee_id"]).tolist()
+    assert again.scores.as_dict() == plain_scores(seats, kept["sector"].tolist())
+    assert again.scores.cross_sector_pairs > 0
+    assert 0 < again.scores.worst_table_mix <= 1
+
+
+def test_replanning_is_deterministic_with_a_seed(replanned):
+    people, plan, absent, again = replanned
+    same = replan_tables(plan.seats, people, absent, tables=8, seed=5)
+    pd.testing.assert_frame_equal(again.seats, same.seats)
+    pd.testing.assert_frame_equal(again.moves, same.moves)
+
+
+def test_replanning_from_a_later_round_leaves_earlier_rounds_alone(replanned):
+    people, plan, absent, _again = replanned
+    later = replan_tables(plan.seats, people, absent, tables=8, seed=5, from_round=3)
+    early = plan.seats[plan.seats["round"] < 3].reset_index(drop=True)
+    pd.testing.assert_frame_equal(later.seats[later.seats["round"] < 3].reset_index(drop=True), early, check_dtype=False)
+    assert set(later.moves["round"]) <= {3, 4}
+    assert not set(later.seats[later.seats["round"] >= 3]["attendee_id"]) & absent
+
+
+def test_people_the_plan_had_not_seated_fill_the_free_places():
+    people = attendees(24, 4)
+    plan = plan_tables(people.iloc[:22], 4, 2, seed=1, iterations=1000)
+    again = replan_tables(plan.seats, people, absent=[], tables=4, seed=1)
+    assert set(again.seats["attendee_id"]) == set(people["attendee_id"])
+    assert again.moves.empty  # placing the newcomers is not a move
+    sizes = again.seats.groupby(["round", "table"]).size()
+    assert (sizes == 6).all()
+
+
+def test_replanning_refuses_unknown_ids_and_too_few_people():
+    people = attendees(12, 3)
+    plan = plan_tables(people, 3, 2, seed=1, iterations=500)
+    with pytest.raises(InvalidContribution, match="Attendee 999 is not registered"):
+        replan_tables(plan.seats, people, [999], tables=3)
+    with pytest.raises(InvalidContribution, match="use fewer tables"):
+        replan_tables(plan.seats, people, list(range(101, 111)), tables=3)
+    with pytest.raises(InvalidContribution, match="between 1 and 2"):
+        replan_tables(plan.seats, people, [], tables=3, from_round=3)

@@ -233,6 +233,37 @@ def plan_workshop(
         console.print(f"Wrote table cards to {cards}", highlight=False, soft_wrap=True)
 
 
+@app.command("replan")
+def replan_workshop(
+    workshop_id: WorkshopArgument,
+    absent: Annotated[str, typer.Option("--absent", metavar="IDS", help="Attendee ids not there, comma-separated (as `lpip workshops attendees list` shows them).")] = "",
+    from_round: Annotated[int, typer.Option("--from-round", help="First round to re-plan; earlier rounds stay as they were.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for the choice of who moves: the same seed gives the same plan.")] = 0,
+    database: DatabaseOption = None,
+) -> None:
+    """Re-plan the tables without the no-shows, keeping seated people where they are and moving as few as possible."""
+    import pandas as pd
+
+    from lpip.workshops.planning import replan_workshop as replan
+
+    ids = [part.strip() for part in absent.split(",") if part.strip()]
+    bad = next((part for part in ids if not (part.isascii() and part.isdigit() and len(part) < 10)), None)
+    if bad is not None:
+        raise InvalidContribution(f"--absent: {bad[:20]!r} is not an attendee id; give whole numbers separated by commas, e.g. --absent 3,17.")
+    with database_session(database) as session:
+        result = replan(session, workshop_id, [int(part) for part in ids], from_round=from_round, seed=seed)
+    console.print(f"Re-planned rounds {from_round} on without {len(ids)} absent: {len(result.moves)} moves "
+                  f"(the fewest possible with tables differing by at most one person: {result.fewest_moves}).",
+                  highlight=False, soft_wrap=True)
+    if len(result.moves):
+        console.print(rich_table(result.moves.rename(columns={"attendee_id": "attendee", "from_table": "from table",
+                                                              "to_table": "to table"}), "Who moves"))
+    before, after = result.before.as_dict(), result.scores.as_dict()
+    mix = pd.DataFrame([(name.replace("_", " "), f"{before[name]:g}", f"{after[name]:g}") for name in after],
+                       columns=["measure", "without re-planning", "re-planned"])
+    console.print(rich_table(mix, "Sector mix and meetings of the people present"))
+
+
 def score_table(plan, baseline: dict, attendees: pd.DataFrame) -> pd.DataFrame:
     """The plan's scores beside the best any plan could do and the random rotation's mean.
 
@@ -274,6 +305,20 @@ def table_cards(
     with database_session(database) as session:
         write_table_cards(session, workshop_id, out)
     console.print(f"Wrote table cards to {out}", highlight=False, soft_wrap=True)
+
+
+@app.command("seating")
+def seating_plan(
+    workshop_id: WorkshopArgument,
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="FILE", help="File to write: .pdf to print, .csv or .xlsx.")],
+    database: DatabaseOption = None,
+) -> None:
+    """Write the seating plan as a table (who sits where in each round) to print or share with hosts."""
+    from lpip.reports.seating import write_seating_plan
+
+    with database_session(database) as session:
+        write_seating_plan(session, workshop_id, out)
+    console.print(f"Wrote the seating plan (attendee names: personal data) to {out}", highlight=False, soft_wrap=True)
 
 
 # ----------------------------------------------------------------------------- notes and exports

@@ -73,9 +73,9 @@ def join_burst() -> int:
 
 
 def _include_routes(app: FastAPI) -> None:
-    from lpip.web.routes import api, auth, capture, coding, connections, home, synthesis, workshops
+    from lpip.web.routes import api, auth, capture, coding, connections, home, plans, synthesis, workshops
 
-    for module in (home, auth, workshops, capture, connections, coding, synthesis, api):
+    for module in (home, auth, workshops, plans, capture, connections, coding, synthesis, api):
         app.include_router(module.router)
 
     @app.get("/api/v1/docs", include_in_schema=False)

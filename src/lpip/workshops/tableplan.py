@@ -293,3 +293,171 @@ def random_rotation_mean(attendees: pd.DataFrame, tables: int, rounds: int, seed
     return pd.DataFrame(scores).mean().round(3).to_dict()
 
 
+
+
+# ---- re-planning after no-shows ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Replan:
+    """A plan re-made for the people present, moving as few as possible.
+
+    Attributes
+    ----------
+    seats : attendee_id, round, table for everyone present (rounds before ``from_round``
+        unchanged, absent people included there since they sat there).
+    moves : attendee_id, round, from_table, to_table: the present people who change table
+        (``from_table`` empty for someone the old plan had not seated).
+    fewest_moves : the fewest moves any plan with balanced tables needs (per round: the people
+        over each table's size, given the best choice of which tables keep the larger size).
+        ``len(moves)`` equals it.
+    scores, before : the plan's scores for the people present, after and before re-planning
+        (before: the old plan with the absent taken out, tables left unbalanced).
+    """
+
+    seats: pd.DataFrame
+    moves: pd.DataFrame
+    fewest_moves: int
+    scores: PlanScores
+    before: PlanScores
+    seed: int
+
+
+def target_sizes(counts: np.ndarray, n_people: int, order: np.ndarray | None = None) -> np.ndarray:
+    """Balanced table sizes (differing by at most one) that keep the most people seated.
+
+    The ``n_people % tables`` larger tables go to the tables that hold most people now (ties in
+    ``order``, default table order). Any table over its size must lose the excess, so the moves
+    needed are ``sum(max(0, counts - sizes))``; giving the larger sizes to the fullest tables
+    makes that sum the least possible.
+
+    Examples
+    --------
+    >>> target_sizes(np.array([6, 2, 5, 4]), 17).tolist()
+    [5, 4, 4, 4]
+    """
+    tables = len(counts)
+    base, extra = divmod(n_people, tables)
+    order = np.arange(tables) if order is None else order
+    ranked = sorted(range(tables), key=lambda t: (-counts[t], int(np.flatnonzero(order == t)[0])))
+    sizes = np.full(tables, base, dtype=np.int64)
+    sizes[ranked[:extra]] += 1
+    return sizes
+
+
+def fewest_moves(counts: np.ndarray, n_people: int) -> int:
+    """The fewest people who must change table in one round for tables to differ by at most one."""
+    return int(np.maximum(counts - target_sizes(counts, n_people), 0).sum())
+
+
+def replan_tables(
+    seats: pd.DataFrame, attendees: pd.DataFrame, absent, tables: int, seed: int = 0, from_round: int = 1,
+) -> Replan:
+    """Re-plan from ``from_round`` on for the people present, keeping everyone else in place.
+
+    In every round from ``from_round``, the absent leave their tables; where that leaves tables
+    differing by more than one person, the fewest people possible move (never a host) from the
+    fullest tables to the emptiest. Who moves, and where to, is chosen for the sector mix and for
+    meeting new people; ties are broken by the seeded generator, so the same input and seed give
+    the same plan. Present people the old plan has not seated fill the free places.
+
+    Parameters
+    ----------
+    seats : the current plan: attendee_id, round, table.
+    attendees : attendee_id, sector, host_table for everyone registered.
+    absent : attendee ids not there.
+
+    Examples
+    --------
+    >>> people = pd.DataFrame({"attendee_id": range(1, 13), "sector": ["public", "private", "academic"] * 4,
+    ...                        "host_table": [1, 2, 3] + [None] * 9})
+    >>> plan = plan_tables(people, tables=3, rounds=2, seed=1)
+    >>> at_one = plan.seats.query("round == 1 and table == 1")["attendee_id"].tolist()[1:3]
+    >>> again = replan_tables(plan.seats, people, absent=at_one, tables=3, seed=1)
+    >>> len(again.moves) == again.fewest_moves
+    True
+    """
+    absent = {int(a) for a in absent}
+    rounds = int(seats["round"].max()) if len(seats) else 0
+    if rounds < 1:
+        raise InvalidContribution("There is no plan to re-plan: plan the tables first.")
+    if not 1 <= from_round <= rounds:
+        raise InvalidContribution(f"The round to re-plan from must be between 1 and {rounds}, not {from_round}.")
+    unknown = absent - set(attendees["attendee_id"].astype(int))
+    if unknown:
+        raise InvalidContribution(f"Attendee {min(unknown)} is not registered for this workshop; check the ids marked absent.")
+    present = attendees[~attendees["attendee_id"].astype(int).isin(absent)].reset_index(drop=True)
+    validate(present, tables, rounds)
+    sectors, hosts, _ = _encode(present)
+    ids = present["attendee_id"].astype(int).to_numpy()
+    n = len(ids)
+    old = seats.pivot_table(index="round", columns="attendee_id", values="table", aggfunc="first")
+    old = old.reindex(index=range(1, rounds + 1), columns=ids)
+    current = (old.fillna(0).to_numpy(dtype=np.int64) - 1)  # -1: not seated by the old plan
+    current[:, hosts >= 0] = hosts[hosts >= 0]
+    before = current.copy()
+    rng = np.random.default_rng(seed)
+    new = current.copy()
+    moves, least = [], 0
+    for r in range(from_round - 1, rounds):
+        counts = np.bincount(new[r][new[r] >= 0], minlength=tables)[:tables]
+        least += fewest_moves(counts, n)
+        sizes = target_sizes(counts, n, order=rng.permutation(tables))
+        meet = _meetings(new, tables)
+        for person, to in _rebalance(new[r], sizes, sectors, hosts, meet, rng):
+            if new[r, person] >= 0:
+                moves.append((int(ids[person]), r + 1, int(new[r, person]) + 1, to + 1))
+            new[r, person] = to
+    kept = seats[(seats["round"] < from_round)]
+    frame = pd.concat([kept, _seats_frame(new[from_round - 1:], ids).assign(round=lambda f: f["round"] + from_round - 1)])
+    frame = frame.sort_values(["round", "attendee_id"], kind="stable").reset_index(drop=True)
+    frame = frame.astype({"attendee_id": "int64", "round": "int64", "table": "int64"})
+    seated_before = np.where(before >= 0, before, new)  # unseated people scored where they land
+    return Replan(
+        seats=frame,
+        moves=pd.DataFrame(moves, columns=["attendee_id", "round", "from_table", "to_table"]),
+        fewest_moves=least,
+        scores=score_plan(new, sectors, tables),
+        before=score_plan(seated_before, sectors, tables),
+        seed=seed,
+    )
+
+
+def _meetings(seats: np.ndarray, tables: int) -> np.ndarray:
+    n = seats.shape[1]
+    meet = np.zeros((n, n), dtype=np.int32)
+    for r in range(seats.shape[0]):
+        for t in range(tables):
+            people = np.flatnonzero(seats[r] == t)
+            meet[np.ix_(people, people)] += 1
+    np.fill_diagonal(meet, 0)
+    return meet
+
+
+def _rebalance(row: np.ndarray, sizes: np.ndarray, sectors: np.ndarray, hosts: np.ndarray, meet: np.ndarray,
+               rng: np.random.Generator) -> list[tuple[int, int]]:
+    """(person, new table) for one round: the excess of each over-full table, and the unseated,
+    each to the free place where their sector is rarest and they have met fewest people."""
+    row = row.copy()
+    leaving = [p for p in np.flatnonzero(row < 0)]
+    for t in range(len(sizes)):
+        excess = int((row == t).sum() - sizes[t])
+        for _ in range(max(excess, 0)):
+            movers = [p for p in np.flatnonzero(row == t) if hosts[p] < 0]
+            # The one whose sector is most repeated at the table, then who has met most here.
+            def crowding(p, t=t):
+                mates = np.flatnonzero(row == t)
+                return ((sectors[mates] == sectors[p]).sum(), meet[p, mates].sum(), rng.random())
+            person = max(movers, key=crowding)
+            row[person] = -2
+            leaving.append(person)
+    placed = []
+    for person in leaving:
+        def cost(t, person=person):
+            mates = np.flatnonzero(row == t)
+            return ((sectors[mates] == sectors[person]).sum(), meet[person, mates].sum(), rng.random())
+        free = [t for t in range(len(sizes)) if (row == t).sum() < sizes[t]]
+        to = min(free, key=cost)
+        row[person] = to
+        placed.append((int(person), int(to)))
+    return placed

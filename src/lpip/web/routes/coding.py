@@ -66,9 +66,12 @@ def code_contribution(
     """Store this analyst's codes for one contribution (none ticked: read, no code applies)."""
     check_csrf(request, csrf_token)
     facilitator_workshop(db, user, workshop_id)
-    if contribution_id not in set(load_contributions(db, workshop_id)["contribution_id"]):
+    order = [int(c) for c in load_contributions(db, workshop_id)["contribution_id"]]
+    if contribution_id not in order:
         raise InvalidCodingSheet(f"Workshop {workshop_id} has no visible contribution {contribution_id}.")
     assignments = pd.DataFrame({"contribution_id": contribution_id, "coder": coder_name(user),
                                 "code": code[:200] or [None], "method": "hand"})
     write(db, lambda: store_assignments(db, assignments))
-    return RedirectResponse(f"/workshops/{workshop_id}/coding#c{contribution_id}", status_code=303)
+    # On to the next contribution (the page shows one at a time); the last one stays put.
+    following = order[min(order.index(contribution_id) + 1, len(order) - 1)]
+    return RedirectResponse(f"/workshops/{workshop_id}/coding#c{following}", status_code=303)

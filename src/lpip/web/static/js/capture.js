@@ -16,6 +16,7 @@
   var RETRY_EVERY_MS = 8000;
   var memoryQueue = [];  // used when localStorage is unavailable (some private modes)
   var flushing = false;
+  var portal = false;  // the last answer was a web page that was not lpip (e.g. a captive portal)
 
   function newClientId() {
     if (window.crypto && typeof window.crypto.randomUUID === 'function') {
@@ -138,6 +139,10 @@
     if (!navigator.onLine) {
       return 'You are offline. ' + (waiting ? words + ' kept on this device and will be sent when the connection returns.' : 'What you add is kept on this device until the connection returns.');
     }
+    if (waiting && portal) {
+      return words + ' waiting to send: the network answered with a web page, not lpip (a wifi sign-in page?). ' +
+        'Sign in to the wifi if it asks; nothing is lost.';
+    }
     return waiting ? words + ' waiting to send.' : '';
   }
 
@@ -155,17 +160,31 @@
       headers: { 'Content-Type': 'application/json', 'Accept': 'application/json', 'X-CSRF-Token': csrfToken() },
       body: JSON.stringify({ text: item.text, client_id: item.client_id, round_number: item.round_number || null })
     }).then(function (response) {
+      var json = (response.headers.get('Content-Type') || '').indexOf('application/json') === 0;
       return response.json().catch(function () { return {}; }).then(function (body) {
-        return { status: response.status, ok: response.ok, body: body };
+        return { status: response.status, ok: response.ok, json: json, body: body || {} };
       });
     }, function () {
-      return { status: 0, ok: false, body: {} };  // no connection
+      return { status: 0, ok: false, json: false, body: {} };  // no connection
+    });
+  }
+
+  // Stored means lpip's own JSON answer: {"ok": true, "note": {"id": 12, "client_id": ...}}.
+  // Anything else with a 2xx status (a captive portal's sign-in page, a proxy's HTML) is not.
+  function stored(item, answer) {
+    var body = answer.body;
+    if (!answer.ok || !answer.json || !body || body.ok !== true) { return false; }
+    return Object.keys(body).some(function (key) {
+      var value = body[key];
+      return value !== null && typeof value === 'object' && typeof value.id === 'number' &&
+        value.client_id === item.client_id;
     });
   }
 
   // What to do with an answer: done, try again later, or give up and tell the person why.
   function judge(item, answer) {
-    if (answer.ok) { return 'sent'; }
+    if (stored(item, answer)) { return 'sent'; }
+    if (answer.ok || (answer.status >= 300 && answer.status < 400)) { portal = true; return 'retry'; }
     if (answer.status === 0 || answer.status === 429 || answer.status >= 500) { return 'retry'; }
     if (answer.status === 403 && !item.refreshed) { return 'refresh'; }
     return 'refused';
@@ -179,6 +198,7 @@
     return send(item).then(function (answer) {
       var verdict = judge(item, answer);
       if (verdict === 'retry') { return null; }
+      portal = false;
       if (verdict === 'refresh') {
         updateItem(item.client_id, { refreshed: true });
         return refreshCsrfToken().then(flushNext);
