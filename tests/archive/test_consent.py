@@ -1,13 +1,14 @@
 """The consent rule: attendees by their registration consent, phone participants only with the
-join page's consent (issue 10's column, read with getattr), table notes by the workshop's
+join page's answer (or, linked by a personal code, their registration), table notes by the workshop's
 declaration."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from lpip.archive.consent import PARTICIPANT_CONSENT_FIELD, consented_authors
-from lpip.workshops.models import Attendee, Participant
+from lpip.archive.consent import consented_authors
+from lpip.workshops.capture import CONSENT_WORDING
+from lpip.workshops.models import Attendee
 
 
 def test_who_consented(session, hostile):
@@ -20,13 +21,25 @@ def test_who_consented(session, hostile):
     assert consent.notes_workshops == {hostile.workshop_id}
 
 
-def test_phone_participants_without_the_consent_field_are_not_consented(session, hostile):
-    assert not hasattr(Participant, PARTICIPANT_CONSENT_FIELD)  # until issue 10 adds the column
+def test_phone_participants_consent_by_their_join_page_answer_or_their_registration(session, hostile):
+    people = {p.id: p for p in hostile.people}
+    assert people[hostile.consenting[0]].attendee_id is not None and people[hostile.consenting[1]].attendee_id is None
+    assert all(p.consent_wording == CONSENT_WORDING and p.consent_at is not None for p in hostile.people)
+    # A refusing participant linked to an attendee who consented at registration: the join page's no counts.
+    refusing_linked = people[hostile.refusing[1]]
+    assert session.get(Attendee, refusing_linked.attendee_id).consent_deposit is True
+    assert not consent_of(session, hostile).contribution_allowed("statement", refusing_linked.id, hostile.workshop_id)
+    # Not asked on the phone: a linked participant consents as their attendee did; a walk-in does not.
     for person in hostile.people:
-        person.__dict__.pop(PARTICIPANT_CONSENT_FIELD, None)
-    consent = consented_authors(session, [hostile.workshop_id])
-    assert consent.participants == frozenset()
-    assert not consent.contribution_allowed("statement", hostile.consenting[0], hostile.workshop_id)
+        person.consent_archive = None
+    session.flush()
+    consent = consent_of(session, hostile)
+    assert consent.participants == {p.id for p in hostile.people if p.attendee_id is not None}
+    assert not consent.contribution_allowed("statement", hostile.consenting[1], hostile.workshop_id)
+
+
+def consent_of(session, hostile):
+    return consented_authors(session, [hostile.workshop_id])
 
 
 def test_table_notes_need_the_workshops_declaration(session, make_hostile):

@@ -48,6 +48,9 @@ def create_app(settings: Settings | None = None, https: bool = False) -> FastAPI
     # venue's shared router, whose phones type the right code, is never held up.
     app.state.join_guesses = RateLimiter(limit=30, window=10.0)
     app.state.join_burst = join_burst()
+    # A personal code stands for one attendee: a few joins a minute with it are plenty (a second
+    # phone, a reload), and more is somebody trying it out.
+    app.state.join_codes = RateLimiter(limit=10, window=60.0)
     # Innermost first: errors become responses that still get the headers and the session cookie.
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, https=https)

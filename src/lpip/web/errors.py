@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException
 from lpip.errors import (
     AuthenticationFailed, ClientIdTaken, InvalidContribution, InvalidWorkshopFile, LpipError, NotConfirmed,
     PermissionDenied, TooManyAttempts, UnknownAccount, UnknownAreaCode, UnknownWorkshop, WorkshopClosed,
+    WorkshopFull,
 )
 
 log = logging.getLogger("lpip.web")
@@ -37,6 +38,7 @@ STATUS = {
     UnknownAreaCode: 422,
     NotConfirmed: 422,
     TooManyAttempts: 429,
+    WorkshopFull: 409,
 }
 SERVER_ERROR = (
     "Something went wrong on the server, and what you sent was not stored. Try again; if it keeps "

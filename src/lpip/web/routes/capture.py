@@ -21,14 +21,14 @@ from lpip.web.errors import retry_headers, status_for, wants_json
 from lpip.web.security import check_csrf, csrf_token
 from lpip.web.templating import render, templates
 from lpip.workshops.capture import (
-    add_note, add_statement, cast_vote, edit_note, join_workshop, participant_by_token, spend_dots,
+    CONSENT_WORDING, add_note, add_statement, cast_vote, edit_note, join_workshop, participant_by_token, personal_attendee, spend_dots,
     table_notes, withdraw_note,
 )
 from lpip.workshops.limits import check_item_id
 from lpip.workshops.models import (
     SECTORS, VOTE_VALUES, Contribution, Dot, HostLink, Participant, Vote,
 )
-from lpip.workshops.workshops import current_round, get_workshop, host_link_by_token, workshop_by_code
+from lpip.workshops.workshops import current_round, get_workshop, host_link_by_token, normalise_code, plausible_token
 
 router = APIRouter(include_in_schema=False, route_class=Route)
 # A form or JSON body bigger than this is not a note: refuse it before reading it all.
@@ -172,28 +172,46 @@ def _changed(request: Request, html: str, token: str):
 
 
 @router.get("/join")
-def join_page(request: Request, code: str = ""):
-    """Join a workshop with its code (and, if you like, say which sector you come from)."""
-    return render(request, "capture/join.html", dict(code=code, sectors=SECTORS))
+def join_page(request: Request, db: DbSession, code: str = ""):
+    """Join a workshop with a personal code (from a table card) or the walk-in code: a short
+    privacy notice, the question on archiving, and (walk-ins) which sector you come from."""
+    personal = personal_attendee(db, code) is not None if code else False
+    release(db)
+    return render(request, "capture/join.html", _join_context(code, personal))
+
+
+def _join_context(code: str, personal: bool, **more) -> dict:
+    return dict(code=normalise_code(code), sectors=SECTORS, personal=personal, wording=CONSENT_WORDING, **more)
+
+
+def _consent_answer(value: str | None) -> bool | None:
+    """The join form's yes/no on archiving; anything else is no answer (which counts as no)."""
+    return {"yes": True, "no": False}.get((value or "").strip().lower())
 
 
 @router.post("/join")
 def join(request: Request, db: DbSession, data: Submitted):
-    """Join with the workshop code: a participant cookie, no account and no name.
+    """Join with a personal or walk-in code: a participant cookie, no account and no name.
 
-    No limit per address (a venue's phones share one router): at most a burst of joins per
-    code, and wrong codes limited per address."""
+    No limit per address (a venue's phones share one router): a personal code is limited per
+    code, the walk-in code by its cap and a burst per code, and wrong codes per address."""
     check_csrf(request, data.get("csrf_token"))
     code, sector = data.get("code", "")[:100], data.get("sector") or None
+    consent = _consent_answer(data.get("consent"))
     try:
-        participant = _rejoin(db, request, code) or write(
-            db, lambda: join_workshop(db, code, sector, burst=request.app.state.join_burst))
+        personal = personal_attendee(db, code) is not None
+        if personal:
+            request.app.state.join_codes.check(f"personal:{normalise_code(code)}")
+        current = _cookie_participant(db, request)
+        participant = write(db, lambda: join_workshop(
+            db, code, sector, burst=request.app.state.join_burst, consent=consent,
+            current=current))
     except LpipError as exc:
         if isinstance(exc, UnknownWorkshop):
             request.app.state.join_guesses.check(f"join:{client_address(request)}")
         if wants_json(request):
             raise
-        context = dict(code=code, sectors=SECTORS, error=exc.message)
+        context = _join_context(code, False, error=exc.message)
         response = render(request, "capture/join.html", context, status_code=status_for(exc))
         response.headers.update(retry_headers(exc))
         return response
@@ -205,13 +223,14 @@ def join(request: Request, db: DbSession, data: Submitted):
     return response
 
 
-def _rejoin(db: Session, request: Request, code: str) -> Participant | None:
-    """The participant this browser already is in this workshop, so a second join adds nobody."""
+def _cookie_participant(db: Session, request: Request) -> Participant | None:
+    """The participant this browser already is (one identity per device cookie), if any."""
     token = request.cookies.get(PARTICIPANT_COOKIE)
-    participant = db.scalar(select(Participant).where(Participant.token == token)) if token else None
-    if participant is not None and participant.workshop_id == workshop_by_code(db, code).id:
-        return participant
-    return None
+    if not plausible_token(token):
+        return None
+    participant = db.scalar(select(Participant).where(Participant.token == token))
+    release(db)
+    return participant
 
 
 # ---- the participant's page ------------------------------------------------------------------
