@@ -112,6 +112,8 @@ class Round(Base):
     question: Mapped[str] = mapped_column(Text)
     minutes: Mapped[int] = mapped_column(Integer, default=25)
     status: Mapped[str] = mapped_column(String(10), default="pending")
+    # When the round was last opened: the round timer counts its minutes down from here.
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (UniqueConstraint("workshop_id", "number", name="uq_round_number"),)
 

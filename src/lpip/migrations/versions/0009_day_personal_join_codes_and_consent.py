@@ -1,4 +1,4 @@
-"""day: personal join codes, walk-in code switch and cap, participants' consent and attendee link
+"""day: personal join codes, round opening times, walk-in code switch and cap, participants' consent and attendee link
 
 Revision ID: 0009
 Revises: 0005
@@ -23,6 +23,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("walkin_open", sa.Boolean(), server_default=sa.true(), nullable=False))
         batch_op.add_column(sa.Column("walkin_cap", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("expected", sa.Integer(), nullable=True))
+
+    with op.batch_alter_table("workshop_round", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("opened_at", sa.DateTime(timezone=True), nullable=True))
 
     with op.batch_alter_table("attendee", schema=None) as batch_op:
         batch_op.add_column(sa.Column("join_code", sa.String(length=12), nullable=True))
@@ -58,6 +61,8 @@ def downgrade() -> None:
     with op.batch_alter_table("attendee", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_attendee_join_code"), type_="unique")
         batch_op.drop_column("join_code")
+    with op.batch_alter_table("workshop_round", schema=None) as batch_op:
+        batch_op.drop_column("opened_at")
     with op.batch_alter_table("workshop", schema=None) as batch_op:
         batch_op.drop_column("expected")
         batch_op.drop_column("walkin_cap")

@@ -14,10 +14,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from lpip.errors import InvalidContribution, LpipError, UnknownWorkshop
 from lpip.web.deps import DbSession, IdPath, Route, client_address, client_key, release, write
 from lpip.web.errors import retry_headers, status_for, wants_json
+from lpip.web.live import room_reader, state_stream, stream_response
 from lpip.web.security import check_csrf, csrf_token
 from lpip.web.templating import render, templates
 from lpip.workshops.capture import (
@@ -26,7 +28,7 @@ from lpip.workshops.capture import (
 )
 from lpip.workshops.limits import check_item_id
 from lpip.workshops.models import (
-    SECTORS, VOTE_VALUES, Contribution, Dot, HostLink, Participant, Vote,
+    SECTORS, VOTE_VALUES, Attendee, Contribution, Dot, HostLink, Participant, TableSeat, Vote,
 )
 from lpip.workshops.workshops import current_round, get_workshop, host_link_by_token, normalise_code, plausible_token
 
@@ -120,6 +122,18 @@ def _host_context(db: Session, link: HostLink, token: str) -> dict:
         groups=_notes_by_round(db, link, round_.number if round_ else None),
         client_id=secrets.token_urlsafe(16),
     )
+
+
+@router.get("/t/{token}/room")
+async def host_room(request: Request, token: str, once: bool = False):
+    """Server-sent events for the host's page: the room's state (the open round) when it changes."""
+    workshop_id = await run_in_threadpool(_host_workshop, request, token)
+    return stream_response(state_stream(request, room_reader(request, workshop_id), once))
+
+
+def _host_workshop(request: Request, token: str) -> int:
+    with request.app.state.sessions() as db:
+        return host_link_by_token(db, token).workshop_id
 
 
 @router.get("/t/{token}")
@@ -277,9 +291,25 @@ def _participant_context(db: Session, participant: Participant) -> dict:
     ).order_by(Contribution.id))
     dots = dict(db.execute(select(Dot.contribution_id, Dot.dots).where(Dot.participant_id == participant.id)).all())
     return dict(
+        round=current_round(db, workshop.id), table=_table_now(db, participant),
         workshop=workshop, participant=participant, mine=list(db.scalars(mine)), priorities=list(priorities),
         dots=dots, dots_spent=sum(dots.values()), card=_vote_card(db, participant), client_id=secrets.token_urlsafe(16),
     )
+
+
+def _table_now(db: Session, participant: Participant) -> int | None:
+    """Where a participant linked to an attendee sits in the open round (from the table plan)."""
+    if participant.attendee_id is None:
+        return None
+    round_ = current_round(db, participant.workshop_id)
+    attendee = db.get(Attendee, participant.attendee_id)
+    if attendee is not None and attendee.host_table:
+        return attendee.host_table
+    if round_ is None:
+        return None
+    return db.scalar(select(TableSeat.table_number).where(
+        TableSeat.workshop_id == participant.workshop_id, TableSeat.round_number == round_.number,
+        TableSeat.attendee_id == participant.attendee_id))
 
 
 @router.get("/p")
@@ -289,6 +319,18 @@ def participant_page(request: Request, db: DbSession):
         return RedirectResponse("/join", status_code=303)
     participant = current_participant(request, db)
     return render(request, "capture/participant.html", _participant_context(db, participant))
+
+
+@router.get("/p/room")
+async def participant_room(request: Request, once: bool = False):
+    """Server-sent events for the participant's page: the room's state when it changes."""
+    workshop_id = await run_in_threadpool(_participant_workshop, request)
+    return stream_response(state_stream(request, room_reader(request, workshop_id), once))
+
+
+def _participant_workshop(request: Request) -> int:
+    with request.app.state.sessions() as db:
+        return participant_by_token(db, request.cookies.get(PARTICIPANT_COOKIE)).workshop_id
 
 
 @router.get("/p/statements")
