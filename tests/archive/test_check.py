@@ -77,3 +77,17 @@ def test_missing_files_and_bad_input(built, tmp_path):
     (tmp_path / "bad.zip").write_bytes(b"not a zip")
     with pytest.raises(InvalidPackage, match="not a readable zip"):
         check_package(tmp_path / "bad.zip")
+
+
+def test_evidence_tables_are_checked_for_contact_details_not_for_everyday_words(session, hostile, tmp_path):
+    # The hostile workshop has an attendee called Owen Price; "house price" in a statistic's
+    # unit is not him, but an email address in a source is a contact detail wherever it is.
+    scrub = anonymiser_for(session, use_ner=False).scrub
+    built = build_deposit(session, tmp_path / "deposit", [hostile.workshop_id], with_evidence=True)
+    sources = built.folder / "evidence" / "sources.csv"
+    assert "house price" in sources.read_text(encoding="utf-8")
+    assert "direct identifiers" not in checks(check_package(built.folder, scrub))
+    text = sources.read_text(encoding="utf-8")
+    sources.write_text(text.replace("Office for National Statistics,", "owen.price@example.org,", 1), encoding="utf-8")
+    where = [p.where for p in check_package(built.folder, scrub).problems if p.check == "direct identifiers"]
+    assert len(where) == 1 and where[0].startswith("evidence/sources.csv, row ")

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lpip.archive.anonymise import URL
+from lpip.archive.anonymise import URL, Anonymiser
 from lpip.archive.disclosure import QUASI_IDENTIFIERS, k_anonymity
 from lpip.errors import InvalidPackage
 
@@ -275,15 +275,19 @@ def _identifiers(path: Path, package: dict, result: CheckResult, scrub) -> None:
         result.warnings.append(Problem("direct identifiers", "all files", "not checked against known names: no database"))
         return
     for resource, frame in _csv_resources(path, package):
-        # Published sources cite web addresses; only what people wrote (data/) must have none.
-        keep_urls = not resource.get("path", "").startswith("data/")
+        # What people wrote is in data/. The other tables (evidence/) are published statistics'
+        # metadata: they cite web addresses and use everyday words that are also surnames
+        # ("house price" when an attendee is called Price), so only contact details are looked for, not known names.
+        people = resource.get("path", "").startswith("data/")
         for column in _free_text_columns(resource, frame):
             for index, value in frame[column].items():
                 if not value or ID_LIKE.match(value):
                     continue
-                cleaned = _without_labels(value, keep_urls)
+                cleaned = _without_labels(value, not people)
                 # The location lets the anonymiser honour a reviewer's decision on this cell.
-                if scrub(cleaned, resource["path"], index + 1, column) != cleaned:
+                found = (scrub(cleaned, resource["path"], index + 1, column) != cleaned if people
+                         else _has_contact_details(cleaned))
+                if found:
                     result.problems.append(Problem("direct identifiers", f"{resource['path']}, row {index + 2}, column {column}",
                                                    "holds a name, organisation or contact detail the anonymiser finds"))
     for name in ("docs/README.txt", "metadata/ddi_codebook.xml", "datapackage.json"):
@@ -292,6 +296,12 @@ def _identifiers(path: Path, package: dict, result: CheckResult, scrub) -> None:
             cleaned = _without_labels(file.read_text(encoding="utf-8", errors="replace"), True)
             if scrub(cleaned) != cleaned:
                 result.problems.append(Problem("direct identifiers", name, "holds a name, organisation or contact detail"))
+
+
+def _has_contact_details(text: str) -> bool:
+    """Emails, phone numbers, NI numbers, postcodes, addresses, titled names: the anonymiser's
+    patterns without its list of known people and organisations."""
+    return Anonymiser().scrub(text) != text
 
 
 def _free_text_columns(resource: dict, frame: pd.DataFrame) -> list[str]:
