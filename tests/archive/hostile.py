@@ -15,7 +15,7 @@ from sqlalchemy import select
 from lpip.workshops.accounts import create_user
 from lpip.workshops.attendees import register_attendee
 from lpip.workshops.capture import add_note, add_priority, add_statement, cast_vote, join_workshop, spend_dots
-from lpip.workshops.models import Attendee, HostLink
+from lpip.workshops.models import HostLink
 from lpip.workshops.workshops import RoundSpec, create_workshop, declare_notes_consent, open_round, set_voting
 
 # (name, organisation, sector, home area, host table, consent to deposit)
@@ -81,16 +81,13 @@ def build_hostile(session, notes_consent: bool = True, title: str = "Black Count
         add_note(session, links[number % 4 + 1], text, f"note-{number:03d}")
     if notes_consent:
         declare_notes_consent(session, workshop.id, True, by="Amina Rahman")
-    attendees = {a.name: a for a in session.scalars(select(Attendee).where(Attendee.workshop_id == workshop.id))}
     people = [
-        # Consenting: Sue's personal code (she consented at registration too) with yes on the join page,
-        # and a walk-in who said yes.
-        join_workshop(session, attendees["Sue Patel"].join_code, consent=True),
+        # Consenting: two walk-ins who said yes on the join page. Refusing: one who said no, and
+        # one who gave no answer (which counts as no).
+        join_workshop(session, workshop.join_code, "public", consent=True),
         join_workshop(session, workshop.join_code, "private", consent=True),
-        # Refusing: a walk-in who said no, and Bethany's personal code (she consented at registration)
-        # with no on the join page: the later answer counts.
         join_workshop(session, workshop.join_code, "resident", consent=False),
-        join_workshop(session, attendees["Bethany Okafor"].join_code, consent=False),
+        join_workshop(session, workshop.join_code, "public"),
     ]
     result = Hostile(workshop.id, [p.id for p in people[:2]], [p.id for p in people[2:]], people=people)
     good, _ = add_statement(session, people[0], CONSENTED_STATEMENT, "stmt-good")

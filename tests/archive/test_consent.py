@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from lpip.archive.consent import consented_authors
-from lpip.workshops.capture import CONSENT_WORDING
+from lpip.workshops.capture import CONSENT_WORDING, join_workshop
 from lpip.workshops.models import Attendee
 
 
@@ -23,19 +23,18 @@ def test_who_consented(session, hostile):
 
 def test_phone_participants_consent_by_their_join_page_answer_or_their_registration(session, hostile):
     people = {p.id: p for p in hostile.people}
-    assert people[hostile.consenting[0]].attendee_id is not None and people[hostile.consenting[1]].attendee_id is None
-    assert all(p.consent_wording == CONSENT_WORDING and p.consent_at is not None for p in hostile.people)
-    # A refusing participant linked to an attendee who consented at registration: the join page's no counts.
-    refusing_linked = people[hostile.refusing[1]]
-    assert session.get(Attendee, refusing_linked.attendee_id).consent_deposit is True
-    assert not consent_of(session, hostile).contribution_allowed("statement", refusing_linked.id, hostile.workshop_id)
-    # Not asked on the phone: a linked participant consents as their attendee did; a walk-in does not.
-    for person in hostile.people:
-        person.consent_archive = None
-    session.flush()
+    assert [people[i].consent_archive for i in hostile.consenting + hostile.refusing] == [True, True, False, None]
+    assert all(p.consent_wording == CONSENT_WORDING and p.consent_at is not None
+               for p in hostile.people if p.consent_archive is not None)
+    attendees = {a.name: a for a in session.scalars(select(Attendee).where(Attendee.workshop_id == hostile.workshop_id))}
+    assert attendees["Sue Patel"].consent_deposit and attendees["Bethany Okafor"].consent_deposit
+    # Linked by a personal code: no answer on the phone counts as the registration said; a no on the phone counts.
+    sue = join_workshop(session, attendees["Sue Patel"].join_code)
+    bethany = join_workshop(session, attendees["Bethany Okafor"].join_code, consent=False)
     consent = consent_of(session, hostile)
-    assert consent.participants == {p.id for p in hostile.people if p.attendee_id is not None}
-    assert not consent.contribution_allowed("statement", hostile.consenting[1], hostile.workshop_id)
+    assert consent.contribution_allowed("statement", sue.id, hostile.workshop_id)
+    assert not consent.contribution_allowed("statement", bethany.id, hostile.workshop_id)
+    assert consent.participants == set(hostile.consenting) | {sue.id}
 
 
 def consent_of(session, hostile):
