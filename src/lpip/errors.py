@@ -267,3 +267,9 @@ class InvalidReviewFile(LpipError):
 
 class InvalidPackage(LpipError):
     """A folder or zip is not a deposit package lpip can check."""
+
+# ----------------------------------------------------------------------------- the workshop day (joining)
+
+
+class WorkshopFull(LpipError):
+    """The walk-in code admits nobody more: it is switched off or the room has reached its cap."""

@@ -81,11 +81,14 @@ def build_hostile(session, notes_consent: bool = True, title: str = "Black Count
         add_note(session, links[number % 4 + 1], text, f"note-{number:03d}")
     if notes_consent:
         declare_notes_consent(session, workshop.id, True, by="Amina Rahman")
-    people = [join_workshop(session, workshop.join_code, sector) for sector in ("public", "private", "resident", "public")]
-    # Issue 10 adds the join page's consent column; the rule reads it with getattr, so setting it
-    # on the loaded objects stands in for it here.
-    people[0].consent_archive = True
-    people[1].consent_archive = True
+    people = [
+        # Consenting: two walk-ins who said yes on the join page. Refusing: one who said no, and
+        # one who gave no answer (which counts as no).
+        join_workshop(session, workshop.join_code, "public", consent=True),
+        join_workshop(session, workshop.join_code, "private", consent=True),
+        join_workshop(session, workshop.join_code, "resident", consent=False),
+        join_workshop(session, workshop.join_code, "public"),
+    ]
     result = Hostile(workshop.id, [p.id for p in people[:2]], [p.id for p in people[2:]], people=people)
     good, _ = add_statement(session, people[0], CONSENTED_STATEMENT, "stmt-good")
     bad, _ = add_statement(session, people[2], REFUSED_STATEMENT, "stmt-bad")

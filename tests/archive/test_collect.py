@@ -44,9 +44,8 @@ def workshop(session):
     withdrawn, _ = add_note(session, links[2], "A note its host took back", "note-0003")
     withdraw_note(session, links[2], withdrawn.id)
     declare_notes_consent(session, w.id, True, by="Test Facilitator")
-    people = [join_workshop(session, w.join_code, sector) for sector in ("public", "private", "resident", None, "academic")]
-    for person in people:
-        person.consent_archive = True  # issue 10's join-page consent, read with getattr
+    people = [join_workshop(session, w.join_code, sector, consent=True)
+              for sector in ("public", "private", "resident", None, "academic")]
     statements = [add_statement(session, p, f"Statement by participant {i}", f"stmt-{i:04d}")[0] for i, p in enumerate(people[:4])]
     set_voting(session, w.id, voting_open=True, harvest_open=True)
     for i, person in enumerate(people):

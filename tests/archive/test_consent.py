@@ -1,13 +1,14 @@
 """The consent rule: attendees by their registration consent, phone participants only with the
-join page's consent (issue 10's column, read with getattr), table notes by the workshop's
+join page's answer (or, linked by a personal code, their registration), table notes by the workshop's
 declaration."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from lpip.archive.consent import PARTICIPANT_CONSENT_FIELD, consented_authors
-from lpip.workshops.models import Attendee, Participant
+from lpip.archive.consent import consented_authors
+from lpip.workshops.capture import CONSENT_WORDING, join_workshop
+from lpip.workshops.models import Attendee
 
 
 def test_who_consented(session, hostile):
@@ -20,13 +21,24 @@ def test_who_consented(session, hostile):
     assert consent.notes_workshops == {hostile.workshop_id}
 
 
-def test_phone_participants_without_the_consent_field_are_not_consented(session, hostile):
-    assert not hasattr(Participant, PARTICIPANT_CONSENT_FIELD)  # until issue 10 adds the column
-    for person in hostile.people:
-        person.__dict__.pop(PARTICIPANT_CONSENT_FIELD, None)
-    consent = consented_authors(session, [hostile.workshop_id])
-    assert consent.participants == frozenset()
-    assert not consent.contribution_allowed("statement", hostile.consenting[0], hostile.workshop_id)
+def test_phone_participants_consent_by_their_join_page_answer_or_their_registration(session, hostile):
+    people = {p.id: p for p in hostile.people}
+    assert [people[i].consent_archive for i in hostile.consenting + hostile.refusing] == [True, True, False, None]
+    assert all(p.consent_wording == CONSENT_WORDING and p.consent_at is not None
+               for p in hostile.people if p.consent_archive is not None)
+    attendees = {a.name: a for a in session.scalars(select(Attendee).where(Attendee.workshop_id == hostile.workshop_id))}
+    assert attendees["Sue Patel"].consent_deposit and attendees["Bethany Okafor"].consent_deposit
+    # Linked by a personal code: no answer on the phone counts as the registration said; a no on the phone counts.
+    sue = join_workshop(session, attendees["Sue Patel"].join_code)
+    bethany = join_workshop(session, attendees["Bethany Okafor"].join_code, consent=False)
+    consent = consent_of(session, hostile)
+    assert consent.contribution_allowed("statement", sue.id, hostile.workshop_id)
+    assert not consent.contribution_allowed("statement", bethany.id, hostile.workshop_id)
+    assert consent.participants == set(hostile.consenting) | {sue.id}
+
+
+def consent_of(session, hostile):
+    return consented_authors(session, [hostile.workshop_id])
 
 
 def test_table_notes_need_the_workshops_declaration(session, make_hostile):

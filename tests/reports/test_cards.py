@@ -137,3 +137,21 @@ def test_a_missing_system_library_names_the_debian_package(monkeypatch):
 )
 def test_each_library_maps_to_its_package(error, package):
     assert f"apt-get install {package} " in missing_library_message(error)
+
+
+def test_each_card_carries_its_attendees_personal_code_and_a_qr_code_of_the_join_link(session, workshop_id):
+    from lpip.reports.cards import join_link
+    from lpip.workshops.models import Attendee
+
+    codes = dict(session.execute(select(Attendee.name, Attendee.join_code).where(Attendee.workshop_id == workshop_id)).all())
+    cards = table_cards(session, workshop_id, join_url="http://192.168.1.20:8000/")
+    assert {card["name"]: card["join_code"] for card in cards.cards} == codes
+    assert len(set(codes.values())) == 40
+    assert all(card["qr"].startswith("data:image/svg+xml") for card in cards.cards)
+    html = cards_html(cards)
+    assert all(f"{code[:4]}-{code[4:]}" in html for code in codes.values())
+    assert html.count('alt="QR code that opens the join page with your code"') == 40
+    assert join_link("http://192.168.1.20:8000/", "ABCD2345") == "http://192.168.1.20:8000/join?code=ABCD2345"
+    # Without the server's address the cards print the codes but no QR codes.
+    plain = cards_html(table_cards(session, workshop_id))
+    assert "<img" not in plain and all(f"{code[:4]}-{code[4:]}" in plain for code in codes.values())

@@ -145,3 +145,66 @@ def test_a_participants_client_id_is_theirs_alone(app):
         member = {"X-Participant-Token": api.post("/api/v1/join", json={"code": workshop["code"]}).json()["participant_token"]}
         response = api.post("/api/v1/statements", headers=member, json={"text": "Copy", "client_id": "stmt-client-id-1"})
         assert response.status_code == 409 and "author" not in response.text
+
+
+# ---- personal codes, the walk-in cap and consent on the join page ---------------------------------
+
+
+def register(app, workshop: dict, count: int) -> list[str]:
+    from lpip.workshops.attendees import register_attendee
+
+    with session_scope(app.state.engine) as s:
+        return [register_attendee(s, workshop["id"], f"Made-up Attendee {n:02d}", "public",
+                                  email=f"made-up{n:02d}@example.org").join_code for n in range(count)]
+
+
+def consent_join(app, code: str, consent: str = "yes", sector: str = ""):
+    phone = TestClient(app)
+    token = CSRF.search(phone.get(f"/join?code={code}").text).group(1)
+    data = {"code": code, "consent": consent, "sector": sector, "csrf_token": token}
+    return phone, phone.post("/join", data=data, follow_redirects=False)
+
+
+def test_45_phones_behind_one_router_join_with_personal_codes(app):
+    workshop = make_workshop(app)
+    codes = register(app, workshop, 45)
+    assert [consent_join(app, code)[1].status_code for code in codes] == [303] * 45
+    with session_scope(app.state.engine) as s:
+        rows = s.execute(select(Participant.attendee_id, Participant.consent_archive, Participant.joined_with)).all()
+    assert len(rows) == 45 and all(a is not None and c is True and w == "personal" for a, c, w in rows)
+
+
+def test_a_walk_in_burst_beyond_the_cap_is_refused_plainly(app):
+    workshop = make_workshop(app)
+    register(app, workshop, 5)  # cap: 5 + 20 % = 6 in the room
+    answers = [consent_join(app, workshop["code"], "no", "resident")[1] for _ in range(8)]
+    assert [a.status_code for a in answers] == [303] * 6 + [409] * 2
+    assert "The room is full: 6 people have joined" in answers[-1].text
+    assert "lpip_participant" not in answers[-1].headers.get("set-cookie", "")
+    with session_scope(app.state.engine) as s:
+        stored = s.execute(select(Participant.sector, Participant.consent_archive, Participant.consent_wording)).all()
+    assert len(stored) == 6 and {tuple(row[:2]) for row in stored} == {("resident", False)}
+    from lpip.workshops.capture import CONSENT_WORDING
+
+    assert {row[2] for row in stored} == {CONSENT_WORDING}
+
+
+def test_the_join_page_shows_the_privacy_notice_and_asks_for_consent(app):
+    workshop = make_workshop(app)
+    code = register(app, workshop, 1)[0]
+    personal = TestClient(app).get(f"/join?code={code}").text
+    assert "Your privacy" in personal and 'name="consent" value="yes" required' in personal
+    assert 'name="sector"' not in personal  # a personal code brings the registration's sector
+    walk_in = TestClient(app).get(f"/join?code={workshop['code']}").text
+    assert 'name="sector"' in walk_in and 'name="consent" value="no"' in walk_in
+
+
+def test_one_participant_per_phone_cookie_and_per_card(app):
+    workshop = make_workshop(app)
+    code = register(app, workshop, 1)[0]
+    phone, first = consent_join(app, workshop["code"])
+    token = CSRF.search(phone.get("/join").text).group(1)
+    again = phone.post("/join", data={"code": code, "consent": "yes", "csrf_token": token}, follow_redirects=False)
+    assert (first.status_code, again.status_code) == (303, 303)
+    _, other_phone = consent_join(app, code)
+    assert other_phone.status_code == 303 and participants(app) == 1

@@ -130,7 +130,7 @@ def test_open_and_close_rounds_and_voting(app, client, facilitator):
     with db(app) as s:
         changed = s.get(Workshop, workshop.id)
         assert changed.voting_open and changed.harvest_open
-    assert post(client, f"{page}/status", {"status": "closed"}, page).status_code == 303
+    assert post(client, f"{page}/status", {"status": "closed", "confirm": "close"}, page).status_code == 303
     with db(app) as s:
         closed = s.get(Workshop, workshop.id)
         assert (closed.status, closed.voting_open, closed.harvest_open) == ("closed", False, False)
@@ -232,7 +232,7 @@ def test_event_stream_sends_new_contributions_and_counts(app, client, facilitato
         assert [data for _, kind, data in sent if kind == "counts"] == [live_counts(s, workshop.id)]
     # A reconnecting EventSource sends the last id it saw: nothing is repeated.
     again = client.get(f"/workshops/{workshop.id}/events?once=true", headers={"Last-Event-ID": str(second.id)})
-    assert [kind for _, kind, _ in events(again.text)] == ["counts"]
+    assert "contribution" not in [kind for _, kind, _ in events(again.text)]
 
 
 def test_event_stream_is_for_facilitators_only(app, client):
@@ -278,3 +278,97 @@ def test_notes_consent_needs_csrf_and_a_facilitator(app, client):
     assert response.status_code in (400, 403)
     with db(app) as s:
         assert s.get(Workshop, workshop.id).notes_consent is False
+
+
+# ---- the workshop day: closing, undo, walk-ins, the room's live values, the projector --------------
+
+
+def test_closing_the_workshop_takes_a_confirmation(app, client, facilitator):
+    workshop = make_workshop(app)
+    page = f"/workshops/{workshop.id}"
+    one_tap = post(client, f"{page}/status", {"status": "closed"}, page)
+    assert one_tap.status_code == 303 and one_tap.headers["location"].startswith(f"{page}?confirm=close")
+    with db(app) as s:
+        assert s.get(Workshop, workshop.id).status == "open"
+    asked = client.get(one_tap.headers["location"]).text
+    assert 'id="confirm-close"' in asked and "Yes, close the workshop" in asked
+    post(client, f"{page}/status", {"status": "closed", "confirm": "close"}, page)
+    with db(app) as s:
+        assert s.get(Workshop, workshop.id).status == "closed"
+
+
+def test_hiding_from_the_dashboard_can_be_undone(app, client, facilitator):
+    workshop = make_workshop(app)
+    with db(app) as s, s.begin():
+        note, _ = add_note(s, host_link(app, workshop.id, 1), "Hidden by mistake", "note-undo-0001")
+    dashboard = f"/workshops/{workshop.id}/dashboard"
+    hidden = post(client, f"/workshops/{workshop.id}/contributions/{note.id}/status", {"status": "hidden", "back": "dashboard"},
+                  dashboard)
+    assert hidden.headers["location"] == f"{dashboard}?hidden={note.id}#undo"
+    page = client.get(hidden.headers["location"]).text
+    assert 'id="undo"' in page and "Hidden by mistake" in page
+    post(client, f"/workshops/{workshop.id}/contributions/{note.id}/status", {"status": "visible", "back": "dashboard"}, dashboard)
+    with db(app) as s:
+        assert s.get(Contribution, note.id).status == "visible"
+
+
+def test_the_facilitator_switches_walk_ins_and_sets_the_cap(app, client, facilitator):
+    workshop = make_workshop(app)
+    page = f"/workshops/{workshop.id}"
+    post(client, f"{page}/walkin", {"walkin": "off", "cap": "", "expected": "32"}, page)
+    with db(app) as s:
+        changed = s.get(Workshop, workshop.id)
+        assert (changed.walkin_open, changed.walkin_cap, changed.expected) == (False, None, 32)
+    text = client.get(page).text
+    assert 'id="walkin-state">off' in text and "of 32 expected" in text
+    post(client, f"{page}/walkin", {"walkin": "on", "cap": "40", "expected": ""}, page)
+    with db(app) as s:
+        changed = s.get(Workshop, workshop.id)
+        assert (changed.walkin_open, changed.walkin_cap, changed.expected) == (True, 40, None)
+
+
+def test_dashboard_streams_the_room_joins_votes_and_dots(app, client, facilitator):
+    from lpip.workshops.capture import cast_vote, add_priority, spend_dots
+    from lpip.workshops.workshops import set_voting
+
+    workshop = make_workshop(app)
+    with db(app) as s, s.begin():
+        author, voter = join_workshop(s, workshop.join_code), join_workshop(s, workshop.join_code)
+        statement, _ = add_statement(s, author, "Buses after 7pm", "stmt-live-0001")
+        set_voting(s, workshop.id, voting_open=True, harvest_open=True)
+        cast_vote(s, voter, statement.id, "agree")
+        cast_vote(s, voter, statement.id, "agree")  # once per participant
+        priority = add_priority(s, workshop.id, "Evening buses")
+        spend_dots(s, voter, {priority.id: 3})
+    sent = {kind: data for _, kind, data in events(client.get(f"/workshops/{workshop.id}/events?once=true").text)}
+    assert sent["joined"]["joined"] == 2 and sent["joined"]["walk_in"] == 2
+    assert sent["room"]["round"]["number"] == 1 and sent["room"]["round"]["opened_at"]
+    assert [(t["contribution_id"], t["agree"], t["votes"]) for t in sent["tallies"]] == [(statement.id, 1, 1)]
+    assert [(d["contribution_id"], d["dots"], d["people"]) for d in sent["dots"]] == [(priority.id, 3, 1)]
+    page = client.get(f"/workshops/{workshop.id}/dashboard").text
+    assert 'id="joined">2</strong>' in page and f'data-statement="{statement.id}"' in page
+
+
+def test_round_changes_reach_host_and_participant_streams(app, client, facilitator):
+    workshop = make_workshop(app)
+    link = host_link(app, workshop.id, 1)
+    with db(app) as s, s.begin():
+        open_round(s, workshop.id, 2)
+    host = [data for _, kind, data in events(client.get(f"/t/{link.token}/room?once=true").text) if kind == "room"]
+    assert host[0]["round"]["number"] == 2 and host[0]["round"]["question"] == "What would help most?"
+    assert client.get("/t/not-a-real-token/room?once=true").status_code == 404
+    page = client.get(f"/t/{link.token}").text
+    assert 'data-room-events="/t/' in page and 'id="round-changed"' in page and "/static/js/live.js" in page
+
+
+def test_the_projector_shows_the_code_qr_and_round_but_no_tokens(app, client, facilitator, monkeypatch):
+    workshop = make_workshop(app)
+    monkeypatch.setenv("LPIP_SERVE_ADDRESS", "0.0.0.0:8000")
+    monkeypatch.setattr("lpip.web.routes.workshops.lan_addresses", lambda: ["192.168.1.20"])
+    page = client.get(f"/workshops/{workshop.id}/projector").text
+    assert workshop.join_code in page and "data:image/svg+xml" in page and "What gets in the way of getting to work?" in page
+    assert "http://192.168.1.20:8000/join" in page
+    with db(app) as s:
+        tokens = s.scalars(select(HostLink.token).where(HostLink.workshop_id == workshop.id)).all()
+    assert tokens and not any(token in page for token in tokens)
+    assert "http://192.168.1.20:8000" in client.get(f"/workshops/{workshop.id}").text

@@ -126,3 +126,85 @@ def test_dot_spends_that_are_not_small_whole_numbers_are_refused(session, worksh
     dots = {k.replace("1", str(priority.id)) if k == "1" else k: v for k, v in dots.items()}
     with pytest.raises(InvalidContribution):
         spend_dots(session, voter, dots)
+
+
+# ---- joining: personal codes, the walk-in code and its cap, consent -----------------------------
+
+
+def _register(session, workshop, count: int, consent: bool = False):
+    from lpip.workshops.attendees import register_attendee
+
+    return [register_attendee(session, workshop.id, f"Made-up Attendee {n:02d}", ("public", "private", "resident")[n % 3],
+                              email=f"attendee{n:02d}@example.org", consent_deposit=consent) for n in range(count)]
+
+
+def test_a_personal_code_links_the_phone_to_its_attendee_once(session, workshop):
+    from lpip.workshops.capture import CONSENT_WORDING
+    from lpip.workshops.models import Attendee, Participant
+
+    _register(session, workshop, 3)
+    attendee = session.query(Attendee).filter_by(workshop_id=workshop.id).order_by(Attendee.id).first()
+    assert len(attendee.join_code) == 8 and attendee.join_code != workshop.join_code
+    typed = attendee.join_code.lower()[:4] + "-" + attendee.join_code.lower()[4:]
+    first = join_workshop(session, typed, consent=True)
+    assert (first.attendee_id, first.joined_with, first.sector) == (attendee.id, "personal", attendee.sector)
+    assert (first.consent_archive, first.consent_wording) == (True, CONSENT_WORDING) and first.consent_at is not None
+    # A second phone with the same card is the same participant: its votes and dots count once.
+    again = join_workshop(session, attendee.join_code, consent=False)
+    assert again.id == first.id and again.consent_archive is False
+    assert session.query(Participant).filter_by(workshop_id=workshop.id).count() == 1
+
+
+def test_a_walk_in_who_then_uses_a_personal_code_stays_one_participant(session, workshop):
+    from lpip.workshops.models import Participant
+
+    attendee = _register(session, workshop, 1)[0]
+    walk_in = join_workshop(session, workshop.join_code, "resident")
+    linked = join_workshop(session, attendee.join_code, current=walk_in)
+    assert linked.id == walk_in.id and linked.attendee_id == attendee.id and linked.sector == attendee.sector
+    assert join_workshop(session, workshop.join_code, current=linked).id == walk_in.id
+    assert session.query(Participant).filter_by(workshop_id=workshop.id).count() == 1
+
+
+def test_the_walk_in_code_is_capped_at_expected_people_plus_a_fifth(session, workshop):
+    from lpip.errors import WorkshopFull
+    from lpip.workshops.capture import joined_counts, walkin_cap
+
+    attendees = _register(session, workshop, 10)
+    assert walkin_cap(session, workshop) == 12  # 10 expected + 20 %
+    for attendee in attendees[:4]:
+        join_workshop(session, attendee.join_code)
+    for _ in range(8):
+        join_workshop(session, workshop.join_code)
+    with pytest.raises(WorkshopFull, match="12 people have joined and the walk-in code admits at most 12"):
+        join_workshop(session, workshop.join_code)
+    # Personal codes still work once the walk-in code is full.
+    assert join_workshop(session, attendees[4].join_code).attendee_id == attendees[4].id
+    counts = joined_counts(session, workshop.id)
+    assert (counts["joined"], counts["personal"], counts["walk_in"], counts["expected"], counts["cap"]) == (13, 5, 8, 10, 12)
+
+
+def test_the_walk_in_code_can_be_switched_off_and_its_cap_set(session, workshop):
+    from lpip.errors import WorkshopFull
+    from lpip.workshops.capture import set_walkin, walkin_cap
+
+    attendee = _register(session, workshop, 2)[0]
+    set_walkin(session, workshop.id, False)
+    with pytest.raises(WorkshopFull, match="walk-in code is switched off"):
+        join_workshop(session, workshop.join_code)
+    assert join_workshop(session, attendee.join_code).attendee_id == attendee.id
+    set_walkin(session, workshop.id, True, cap=40, expected=30)
+    assert walkin_cap(session, workshop) == 40
+    set_walkin(session, workshop.id, True, expected=30)
+    assert walkin_cap(session, workshop) == 36
+    with pytest.raises(InvalidContribution):
+        set_walkin(session, workshop.id, True, cap=0)
+
+
+def test_a_personal_code_of_a_closed_workshop_is_refused(session, workshop):
+    from lpip.workshops.workshops import set_workshop_status
+
+    attendee = _register(session, workshop, 1)[0]
+    set_workshop_status(session, workshop.id, "closed")
+    with pytest.raises(WorkshopClosed):
+        join_workshop(session, attendee.join_code)

@@ -2,11 +2,12 @@
 
 - A registered **attendee** consented when ``consent_deposit`` is true (asked on the
   registration form or attendee list, stored with its time).
-- A **participant** who joined on a phone consented only when the participant record has a
-  consent field and it is true. The join page asks for consent from issue 10 (the workshop
-  day) on; until that column exists every phone participant counts as *not consented*, so
-  their statements, votes and dots stay out. A participant linked to an attendee record
-  (issue 10's personal join codes) consents through that attendee too.
+- A **participant** who joined on a phone consented when they answered yes to the join page's
+  question on archiving (``Participant.consent_archive``, stored with its time and the
+  wording's version). A participant who answered no is out, whatever else they said. A
+  participant who joined with an attendee's personal code and was not asked (or did not
+  answer) consents as that attendee did at registration (``Attendee.consent_deposit``). A
+  walk-in who did not answer is *not consented*: their statements, votes and dots stay out.
 - **Table hosts' notes, imported paper notes and harvest priorities** are attributed to the
   table (or the room), not to a person; they go in only when the facilitator declared the
   workshop's notes as collected under consent (``lpip workshops notes-consent``).
@@ -22,8 +23,7 @@ from sqlalchemy.orm import Session
 
 from lpip.workshops.models import Attendee, Participant, Workshop
 
-# Issue 10 adds the join page's consent to the Participant table; this is the column it adds.
-# When it exists, the rule below reads it with no other change.
+# The join page's answer, on the Participant table.
 PARTICIPANT_CONSENT_FIELD = "consent_archive"
 
 
@@ -46,11 +46,12 @@ class Consent:
 
 
 def participant_consented(participant: Participant, attendees: dict[int, Attendee] | None = None) -> bool:
-    """The join page's consent (issue 10's column, read with getattr until it exists), or the
-    consent of the attendee the participant is linked to."""
-    if getattr(participant, PARTICIPANT_CONSENT_FIELD, None) is True:
-        return True
-    attendee_id = getattr(participant, "attendee_id", None)
+    """The join page's answer when there is one (yes or no); else, for a participant linked to
+    an attendee by a personal code, that attendee's registration consent; else no."""
+    answer = participant.consent_archive
+    if answer is not None:
+        return bool(answer)
+    attendee_id = participant.attendee_id
     return bool(attendees and attendee_id in attendees and attendees[attendee_id].consent_deposit)
 
 

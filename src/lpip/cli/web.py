@@ -86,6 +86,8 @@ def run_server(database_url: str, host: str, port: int, workers: int = 1, https:
     os.environ[ENV_DATABASE_URL] = database_url
     os.environ[ENV_HTTPS] = "1" if https else "0"
     os.environ[ENV_PARENT] = str(os.getpid())
+    # The facilitator's page lists the machine's network addresses when serving on every network.
+    os.environ["LPIP_SERVE_ADDRESS"] = f"{host}:{port}"
     # proxy_headers: behind a proxy on this machine (uvicorn trusts 127.0.0.1, or the addresses
     # in FORWARDED_ALLOW_IPS), the client's own address and scheme come from X-Forwarded-*.
     uvicorn.run(FACTORY, factory=True, host=host, port=port, workers=workers, proxy_headers=True,

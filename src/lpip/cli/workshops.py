@@ -297,13 +297,18 @@ def score_table(plan, baseline: dict, attendees: pd.DataFrame) -> pd.DataFrame:
 def table_cards(
     workshop_id: WorkshopArgument,
     out: Annotated[Path, typer.Option("--out", "-o", metavar="FILE.pdf", help="PDF file to write.")],
+    url: Annotated[str | None, typer.Option(
+        "--url", metavar="URL",
+        help="Address phones reach `lpip serve` on, e.g. http://192.168.1.20:8000: each card gets a QR code of its "
+             "join link. Without it the cards carry the personal codes only.")] = None,
     database: DatabaseOption = None,
 ) -> None:
-    """Write printable table cards (A6 per attendee, A5 per table) for a planned workshop."""
+    """Write printable table cards (A6 per attendee, A5 per table) for a planned workshop, each
+    attendee's with their personal join code (and, with --url, its QR code)."""
     from lpip.reports.cards import write_table_cards
 
     with database_session(database) as session:
-        write_table_cards(session, workshop_id, out)
+        write_table_cards(session, workshop_id, out, join_url=url)
     console.print(f"Wrote table cards to {out}", highlight=False, soft_wrap=True)
 
 

@@ -9,6 +9,10 @@ Two kinds of page, printed once for the day and never deposited:
 - one **A5 sheet per table**, to stand on it: the table number, its host (same short name),
   and each round's number, length and question.
 
+Each attendee's card also carries their **personal join code** and, given the address phones
+reach the server on (``join_url``), a QR code of ``<join_url>/join?code=<code>``: scanning it
+opens the join page with the code filled in, which links the phone to the attendee's record.
+
 Nothing else is printed: no emails, organisations or sectors (a card left on a table should
 say no more than a name badge). Demonstration workshops carry "DEMONSTRATION (made-up data)"
 on every page.
@@ -48,6 +52,9 @@ h1 { font-size: 20pt; margin: 0 0 3mm 0; }
 table { border-collapse: collapse; width: 100%; }
 td, th { border-bottom: 0.5pt solid #666; padding: 1.5mm 1mm; text-align: left; vertical-align: top; }
 .host { font-weight: bold; margin: 2mm 0; }
+.join { margin: 2mm 0 0 0; font-size: 9pt; }
+.join img { width: 26mm; height: 26mm; float: right; margin-left: 2mm; }
+.code { font-family: "DejaVu Sans Mono", monospace; font-size: 14pt; font-weight: bold; letter-spacing: 1pt; }
 </style></head><body>
 {% for card in cards %}<section class="card">
 {% if demo %}<p class="demo">{{ demo }}</p>{% endif %}
@@ -56,7 +63,12 @@ td, th { border-bottom: 0.5pt solid #666; padding: 1.5mm 1mm; text-align: left; 
 {% if card.host_table %}<p class="host">You host table {{ card.host_table }}: stay there in every round.</p>{% endif %}
 <table><tr><th>Round</th><th>Table</th></tr>
 {% for seat in card.seats %}<tr><td>{{ seat.round }} ({{ seat.minutes }} min)</td><td>{{ seat.table }}</td></tr>{% endfor %}
-</table></section>
+</table>
+{% if card.join_code %}<div class="join">{% if card.qr %}<img src="{{ card.qr }}" alt="QR code that opens the join page with your code">{% endif %}
+<p>Your personal join code: <span class="code">{{ card.join_code[:4] }}-{{ card.join_code[4:] }}</span></p>
+<p>{% if card.qr %}Scan the QR code with your phone's camera{% else %}Open the join page shown on the screen{% endif %}
+to vote and add statements. Keep the code to yourself: it is your place in the room.</p></div>{% endif %}
+</section>
 {% endfor %}{% for sheet in sheets %}<section class="sheet">
 {% if demo %}<p class="demo">{{ demo }}</p>{% endif %}
 <p class="event">{{ title }}{% if when %} · {{ when }}{% endif %}</p>
@@ -101,8 +113,27 @@ def _short_name(name: str) -> str:
     return f"{words[0]} {words[-1][0]}."
 
 
-def table_cards(session: Session, workshop_id: int) -> CardSet:
-    """The cards' content for a workshop whose tables are planned (``lpip workshops plan``)."""
+def join_link(join_url: str, code: str) -> str:
+    """The address a card's QR code opens.
+
+    Examples
+    --------
+    >>> join_link("http://192.168.1.20:8000/", "ABCD2345")
+    'http://192.168.1.20:8000/join?code=ABCD2345'
+    """
+    return f"{join_url.rstrip('/')}/join?code={code}"
+
+
+def qr_data_uri(text: str) -> str:
+    """A QR code of ``text`` as an SVG ``data:`` URI (segno: pure Python, no system libraries)."""
+    import segno
+
+    return segno.make(text, error="m").svg_data_uri(scale=4, border=2)
+
+
+def table_cards(session: Session, workshop_id: int, join_url: str | None = None) -> CardSet:
+    """The cards' content for a workshop whose tables are planned (``lpip workshops plan``);
+    with ``join_url`` (e.g. ``http://192.168.1.20:8000``) each card gets a QR code of its join link."""
     workshop = get_workshop(session, workshop_id)
     rounds = [dict(number=r.number, minutes=r.minutes, question=r.question) for r in rounds_of(session, workshop_id)]
     people = list(session.scalars(select(Attendee).where(Attendee.workshop_id == workshop_id)))
@@ -118,7 +149,8 @@ def table_cards(session: Session, workshop_id: int) -> CardSet:
     for attendee_id, round_number, table in sorted(seats, key=lambda s: s[1]):
         by_person.setdefault(attendee_id, []).append(dict(round=round_number, table=table, minutes=minutes[round_number]))
     cards = sorted(
-        (dict(name=names[a.id], host_table=a.host_table, seats=by_person.get(a.id, [])) for a in people),
+        (dict(name=names[a.id], host_table=a.host_table, seats=by_person.get(a.id, []), join_code=a.join_code,
+              qr=qr_data_uri(join_link(join_url, a.join_code)) if join_url and a.join_code else None) for a in people),
         key=lambda card: _sort_key(card["name"]),
     )
     hosts = {a.host_table: names[a.id] for a in people if a.host_table}
@@ -145,13 +177,13 @@ def cards_html(card_set: CardSet) -> str:
 
 
 
-def render_table_cards(session: Session, workshop_id: int):
+def render_table_cards(session: Session, workshop_id: int, join_url: str | None = None):
     """The cards laid out as a ``weasyprint.Document`` (pages with sizes, ready to write)."""
     weasyprint = load_weasyprint("Printing table cards")
-    return weasyprint.HTML(string=cards_html(table_cards(session, workshop_id))).render()
+    return weasyprint.HTML(string=cards_html(table_cards(session, workshop_id, join_url))).render()
 
 
-def write_table_cards(session: Session, workshop_id: int, path: str | Path) -> Path:
+def write_table_cards(session: Session, workshop_id: int, path: str | Path, join_url: str | None = None) -> Path:
     """Write the workshop's table cards to a PDF file.
 
     Examples
@@ -164,5 +196,5 @@ def write_table_cards(session: Session, workshop_id: int, path: str | Path) -> P
         raise InvalidExport(f"{path}: table cards are a PDF; name the file with .pdf, e.g. cards.pdf.")
     if not path.parent.is_dir():
         raise InvalidExport(f"{path}: the folder {path.parent} does not exist; create it or choose another path.")
-    render_table_cards(session, workshop_id).write_pdf(path)
+    render_table_cards(session, workshop_id, join_url).write_pdf(path)
     return path

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException
 from lpip.errors import (
     AuthenticationFailed, ClientIdTaken, InvalidContribution, InvalidPriority, InvalidWorkshopFile, LpipError,
     NotConfirmed, PermissionDenied, TooManyAttempts, UnknownAccount, UnknownAreaCode, UnknownPriority, UnknownWorkshop,
-    WorkshopClosed,
+    WorkshopClosed, WorkshopFull,
 )
 
 log = logging.getLogger("lpip.web")
@@ -40,6 +40,7 @@ STATUS = {
     UnknownAreaCode: 422,
     NotConfirmed: 422,
     TooManyAttempts: 429,
+    WorkshopFull: 409,
 }
 SERVER_ERROR = (
     "Something went wrong on the server, and what you sent was not stored. Try again; if it keeps "

@@ -222,8 +222,12 @@ class AttendeePublic(Output):
 
 class JoinRequest(Input):
     code: Annotated[str, BeforeValidator(_one_line)] = Field(
-        min_length=1, max_length=MAX_CODE, description="The workshop's join code, as shown on the screen.")
-    sector: Sector | None = Field(None, description="The sector you come from, if you want to say.")
+        min_length=1, max_length=MAX_CODE,
+        description="A personal join code (from a table card) or the workshop's walk-in code.")
+    sector: Sector | None = Field(None, description="The sector you come from, if you want to say (walk-ins).")
+    consent_archive: bool | None = Field(
+        None, description="May this participant's statements and votes go into a research archive? "
+        "Not answered counts as no.")
 
 
 class JoinPublic(Output):

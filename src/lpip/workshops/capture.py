@@ -6,28 +6,38 @@ contribution already stored, so a retry after a dropped connection never duplica
 
 from __future__ import annotations
 
+import math
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lpip.errors import ClientIdTaken, InvalidContribution, PermissionDenied, TooManyAttempts, WorkshopClosed
-from lpip.text import clean_text
-from lpip.workshops.limits import CLIENT_ID, CLIENT_ID_RULE, DOTS, MAX_TEXT, check_item_id
-from lpip.workshops.models import (
-    SECTORS, VOTE_VALUES, Contribution, Dot, HostLink, Participant, Round, Vote, Workshop, utcnow,
+from lpip.errors import (
+    ClientIdTaken, InvalidContribution, PermissionDenied, TooManyAttempts, WorkshopClosed, WorkshopFull,
 )
-from lpip.workshops.workshops import plausible_token, current_round, get_workshop, workshop_by_code
+from lpip.text import clean_text
+from lpip.workshops.limits import CLIENT_ID, CLIENT_ID_RULE, DOTS, MAX_TEXT, check_item_id, check_whole
+from lpip.workshops.models import (
+    PERSONAL_CODE_LENGTH, SECTORS, VOTE_VALUES, Attendee, Contribution, Dot, HostLink, Participant, Round, Vote, Workshop,
+    utcnow,
+)
+from lpip.workshops.workshops import current_round, get_workshop, normalise_code, plausible_token, workshop_by_code
 
 # Joins allowed per workshop code in JOIN_WINDOW. A venue puts every phone behind one router,
 # so joins are not limited per address; this stops a script making hundreds of participants
-# a second with one code. (Personal and walk-in codes, with their own caps, build on it.)
+# a second with the walk-in code (personal codes make one participant each).
 JOIN_BURST = 60
 JOIN_WINDOW = timedelta(seconds=10)
+# The walk-in code admits people until the room holds the expected number plus this share.
+WALKIN_MARGIN = 0.2
+MAX_ROOM = 100_000
+# The version of the join page's privacy notice and consent question: stored with each
+# answer. Change it whenever the wording in capture/join.html changes.
+CONSENT_WORDING = "2026-12-a"
 
 
 def check_contribution_text(text: str) -> str:
@@ -147,28 +157,147 @@ def table_notes(session: Session, workshop_id: int, table_number: int) -> list[C
 
 def join_workshop(
     session: Session, code: str, sector: str | None = None, burst: int = JOIN_BURST, now: datetime | None = None,
+    consent: bool | None = None, wording: str = CONSENT_WORDING, current: Participant | None = None,
 ) -> Participant:
-    """A new anonymous participant in the open workshop with this code.
+    """The participant a phone is after joining with a code.
 
-    At most ``burst`` people join with one code in ten seconds (:data:`JOIN_BURST`): more is
-    :class:`~lpip.errors.TooManyAttempts`, whatever address they come from.
+    - A **personal code** (an attendee's, from their table card) links the phone to that
+      attendee: their sector and table come from the registration. The code stands for one
+      participant: a second phone with the same code, or the same phone again, is the same
+      participant (its votes and dots count once).
+    - The workshop's **walk-in code** makes a new anonymous participant while the facilitator
+      has it switched on and the room is below its cap (:func:`walkin_cap`), with at most
+      ``burst`` walk-ins in ten seconds (:data:`JOIN_BURST`), whatever address they come from.
+    - ``current`` is the participant this phone already is (its cookie): joining again in the
+      same workshop adds nobody; with a personal code it links that participant to the attendee.
+
+    ``consent`` is the answer to the join page's question on archiving (None: not answered,
+    which counts as no); it is stored with its time and the wording's version.
     """
-    workshop = workshop_by_code(session, code)
+    now = now or utcnow()
+    attendee = personal_attendee(session, code)
+    if attendee is not None:
+        workshop = _open_workshop(session, get_workshop(session, attendee.workshop_id))
+        participant = session.scalar(select(Participant).where(Participant.attendee_id == attendee.id))
+        if participant is None:
+            if current is not None and current.workshop_id == workshop.id and current.attendee_id is None:
+                participant = current
+            else:
+                participant = Participant(workshop_id=workshop.id, token=secrets.token_urlsafe(24), created_at=now)
+                session.add(participant)
+            participant.attendee_id, participant.joined_with, participant.sector = attendee.id, "personal", attendee.sector
+    else:
+        workshop = workshop_by_code(session, code)
+        if current is not None and current.workshop_id == workshop.id:
+            participant = current
+        else:
+            participant = _walk_in(session, workshop, _check_sector(sector), burst, now)
+    if consent is not None:
+        participant.consent_archive, participant.consent_at, participant.consent_wording = bool(consent), now, wording
+    session.flush()
+    return participant
+
+
+def _check_sector(sector: str | None) -> str | None:
     if sector is not None and sector not in SECTORS:
         shown = clean_text(str(sector), single_line=True)[:40]
         raise InvalidContribution(f"Sector {shown!r} is not one of: {', '.join(SECTORS)}.")
-    now = now or utcnow()
+    return sector
+
+
+def _open_workshop(session: Session, workshop: Workshop) -> Workshop:
+    """The workshop, if its codes work now (the walk-in code's checks: open, not draft or closed)."""
+    return workshop_by_code(session, workshop.join_code)
+
+
+def personal_attendee(session: Session, code: str) -> Attendee | None:
+    """The attendee whose personal join code this is, or None (it may be a walk-in code)."""
+    code = normalise_code(code)
+    if len(code) != PERSONAL_CODE_LENGTH:
+        return None
+    return session.scalar(select(Attendee).where(Attendee.join_code == code))
+
+
+def expected_people(session: Session, workshop: Workshop) -> int:
+    """How many people are expected: the facilitator's number, else the registered attendees."""
+    if workshop.expected:
+        return workshop.expected
+    return session.scalar(select(func.count()).select_from(Attendee).where(Attendee.workshop_id == workshop.id)) or 0
+
+
+def walkin_cap(session: Session, workshop: Workshop) -> int | None:
+    """How many participants the room may hold before the walk-in code admits nobody more:
+    the facilitator's cap, else expected people + 20 % (rounded up); None when nobody is
+    expected (no attendee list and no number given; the burst limit still applies).
+
+    Examples
+    --------
+    >>> math.ceil(32 * (1 + WALKIN_MARGIN))
+    39
+    """
+    if workshop.walkin_cap:
+        return workshop.walkin_cap
+    expected = expected_people(session, workshop)
+    return math.ceil(expected * (1 + WALKIN_MARGIN)) if expected else None
+
+
+def _walk_in(session: Session, workshop: Workshop, sector: str | None, burst: int, now: datetime) -> Participant:
+    if not workshop.walkin_open:
+        raise WorkshopFull(
+            "This workshop's walk-in code is switched off: join with the personal code on your table card "
+            "(or scan its QR code), or ask the facilitator to switch walk-ins on."
+        )
+    _lock_joins(session, workshop.id)
+    cap = walkin_cap(session, workshop)
+    joined = session.scalar(select(func.count()).select_from(Participant).where(Participant.workshop_id == workshop.id))
+    if cap is not None and joined >= cap:
+        raise WorkshopFull(
+            f"The room is full: {joined} people have joined and the walk-in code admits at most {cap}. "
+            "If you have a table card, join with its personal code; otherwise ask the facilitator to raise the cap."
+        )
     recent = session.scalar(select(func.count()).select_from(Participant).where(
-        Participant.workshop_id == workshop.id, Participant.created_at > now - JOIN_WINDOW))
+        Participant.workshop_id == workshop.id, Participant.joined_with == "walk-in",
+        Participant.created_at > now - JOIN_WINDOW))
     if recent >= burst:
         raise TooManyAttempts(
             f"{recent} people joined with this code in the last {JOIN_WINDOW.seconds} seconds, the most allowed: "
             "wait a few seconds, then join again.", retry_after=JOIN_WINDOW.seconds,
         )
-    participant = Participant(workshop_id=workshop.id, token=secrets.token_urlsafe(24), sector=sector, created_at=now)
+    participant = Participant(workshop_id=workshop.id, token=secrets.token_urlsafe(24), sector=sector, created_at=now,
+                              joined_with="walk-in")
     session.add(participant)
-    session.flush()
     return participant
+
+
+def _lock_joins(session: Session, workshop_id: int) -> None:
+    """Walk-ins of one workshop take turns on PostgreSQL, so that a burst cannot all pass the cap
+    before any is counted (SQLite's writers already take turns in the web app's write path)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": 0x6A6F696E0000 + workshop_id})
+
+
+def joined_counts(session: Session, workshop_id: int, now: datetime | None = None) -> dict:
+    """For the dashboard: participants joined (personal and walk-in), people expected, the
+    walk-in cap, and walk-ins in the last ten seconds (``burst`` is True when that is more than
+    a third of :data:`JOIN_BURST`: a script, or a crowd arriving at once)."""
+    now = now or utcnow()
+    workshop = get_workshop(session, workshop_id)
+    rows = dict(session.execute(select(Participant.joined_with, func.count()).where(
+        Participant.workshop_id == workshop_id).group_by(Participant.joined_with)).all())
+    recent = session.scalar(select(func.count()).select_from(Participant).where(
+        Participant.workshop_id == workshop_id, Participant.created_at > now - JOIN_WINDOW))
+    return dict(joined=sum(rows.values()), personal=rows.get("personal", 0), walk_in=rows.get("walk-in", 0),
+                expected=expected_people(session, workshop), cap=walkin_cap(session, workshop),
+                walkin_open=workshop.walkin_open, recent=recent, burst=recent > JOIN_BURST // 3)
+
+
+def set_walkin(session: Session, workshop_id: int, open_: bool, cap: int | None = None, expected: int | None = None) -> Workshop:
+    """Switch the walk-in code on or off, and set its cap and the expected number (None: the default)."""
+    workshop = get_workshop(session, workshop_id)
+    workshop.walkin_open = bool(open_)
+    workshop.walkin_cap = check_whole(cap, "people the walk-in code admits", (1, MAX_ROOM)) if cap is not None else None
+    workshop.expected = check_whole(expected, "people expected", (1, MAX_ROOM)) if expected is not None else None
+    return workshop
 
 
 def participant_by_token(session: Session, token: str | None) -> Participant:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false,
+    Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false, true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,6 +31,20 @@ CONTRIBUTION_KINDS = ("note", "statement", "priority")
 CONTRIBUTION_STATUSES = ("visible", "withdrawn", "hidden")
 # pol.is convention, as in its open-data exports: agree = 1, disagree = -1, pass = 0.
 VOTE_VALUES = {"agree": 1, "disagree": -1, "pass": 0}
+# How a participant joined: with an attendee's personal code (printed on their card) or the
+# workshop's walk-in code.
+JOIN_KINDS = ("personal", "walk-in")
+# Personal join codes: no 0/O or 1/I/L (read off a card, typed on a phone); 8 characters, so
+# that they never look like a workshop's 6-character walk-in code.
+PERSONAL_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+PERSONAL_CODE_LENGTH = 8
+
+
+def new_personal_code() -> str:
+    """A random personal join code (one per attendee; the column is unique)."""
+    import secrets
+
+    return "".join(secrets.choice(PERSONAL_CODE_ALPHABET) for _ in range(PERSONAL_CODE_LENGTH))
 
 
 def utcnow() -> datetime:
@@ -78,6 +92,13 @@ class Workshop(Base):
     notes_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     notes_consent_by: Mapped[str | None] = mapped_column(String(200))
     notes_consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The walk-in code (``join_code``) lets people without a personal code join. It is on when
+    # a workshop is made; the facilitator switches it off or on. While on, it admits nobody
+    # once the room holds ``walkin_cap`` participants (default: expected attendees + 20 %).
+    walkin_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    walkin_cap: Mapped[int | None] = mapped_column(Integer)
+    # How many people are expected, when more come than are registered (default: the attendees).
+    expected: Mapped[int | None] = mapped_column(Integer)
 
 
 class Round(Base):
@@ -91,6 +112,8 @@ class Round(Base):
     question: Mapped[str] = mapped_column(Text)
     minutes: Mapped[int] = mapped_column(Integer, default=25)
     status: Mapped[str] = mapped_column(String(10), default="pending")
+    # When the round was last opened: the round timer counts its minutes down from here.
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (UniqueConstraint("workshop_id", "number", name="uq_round_number"),)
 
@@ -112,6 +135,9 @@ class Attendee(Base):
     consent_contact_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     consent_deposit: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_deposit_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Printed (with a QR code) on the attendee's table card: joining with it links the phone
+    # to this record (sector, table, consent).
+    join_code: Mapped[str | None] = mapped_column(String(12), unique=True, default=new_personal_code)
 
     __table_args__ = (UniqueConstraint("workshop_id", "email", name="uq_attendee_email"),)
 
@@ -150,6 +176,14 @@ class Participant(Base):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     sector: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The attendee whose personal code this phone joined with (one phone identity per attendee).
+    attendee_id: Mapped[int | None] = mapped_column(ForeignKey("attendee.id", ondelete="SET NULL"), unique=True)
+    joined_with: Mapped[str] = mapped_column(String(10), default="walk-in", server_default="walk-in")
+    # The join page's question on archiving: yes, no, or not answered (None, which counts as
+    # no), when it was answered and which wording of the notice was shown.
+    consent_archive: Mapped[bool | None] = mapped_column(Boolean)
+    consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    consent_wording: Mapped[str | None] = mapped_column(String(20))
 
 
 class Contribution(Base):

@@ -14,7 +14,7 @@ from lpip.text import clean_text
 from lpip.workshops.limits import (
     DOTS, MAX_CODE, MAX_TEXT, MAX_TITLE, MAX_VENUE, MINUTES, ROUNDS, TABLES, check_item_id, check_text, check_whole,
 )
-from lpip.workshops.models import Contribution, HostLink, Participant, Round, Workshop
+from lpip.workshops.models import Contribution, HostLink, Participant, Round, Workshop, utcnow
 
 # No 0/O or 1/I/L: join codes are read aloud and typed on phones.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -155,6 +155,8 @@ def open_round(session: Session, workshop_id: int, number: int) -> Round:
             round_.status = "closed"
     if target is None:
         raise UnknownWorkshop(f"Workshop {workshop_id} has no round {number}.")
+    if target.status != "open":
+        target.opened_at = utcnow()
     target.status = "open"
     workshop.status = "open"
     return target
@@ -261,3 +263,26 @@ def delete_workshop(session: Session, workshop_id: int, confirm_title: str) -> d
 
 def _count(session: Session, model, *where) -> int:
     return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def round_state(session: Session, workshop_id: int) -> dict:
+    """What every live page shows of the room's state: the open round (number, question,
+    minutes, when it opened, ISO 8601) or None, and whether voting and the harvest are open.
+
+    Examples
+    --------
+    >>> round_state(session, 1)  # doctest: +SKIP
+    {'status': 'open', 'round': {'number': 2, 'question': '...', 'minutes': 20, 'opened_at': '...'}, 'voting_open': True, ...}
+    """
+    workshop = get_workshop(session, workshop_id)
+    round_ = current_round(session, workshop_id)
+    opened = round_.opened_at if round_ is not None else None
+    if opened is not None and opened.tzinfo is None:  # SQLite gives back naive datetimes; lpip stores UTC
+        from datetime import timezone
+
+        opened = opened.replace(tzinfo=timezone.utc)
+    return dict(
+        status=workshop.status, voting_open=workshop.voting_open, harvest_open=workshop.harvest_open,
+        round=None if round_ is None else dict(number=round_.number, question=round_.question, minutes=round_.minutes,
+                                               opened_at=opened.isoformat() if opened else None),
+    )

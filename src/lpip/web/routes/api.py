@@ -462,7 +462,8 @@ def join(request: Request, db: DbSession, body: JoinRequest) -> JoinPublic:
     Not limited per address (a venue's phones share one router); at most a burst of joins per
     code in ten seconds (429 beyond it), and wrong codes are limited per address."""
     try:
-        participant = write(db, lambda: join_workshop(db, body.code, body.sector, burst=request.app.state.join_burst))
+        participant = write(db, lambda: join_workshop(db, body.code, body.sector, burst=request.app.state.join_burst,
+                                                      consent=body.consent_archive))
     except UnknownWorkshop:
         request.app.state.join_guesses.check(f"join:{client_address(request)}")
         raise

@@ -12,23 +12,26 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
+from lpip.deliberation.room import MIN_OWN_VOTES
 from lpip.errors import InvalidContribution, LpipError, UnknownWorkshop
 from lpip.web.deps import DbSession, IdPath, Route, client_address, client_key, release, write
 from lpip.web.errors import retry_headers, status_for, wants_json
+from lpip.web.live import room_reader, state_stream, stream_response
 from lpip.web.security import check_csrf, csrf_token
 from lpip.web.templating import render, templates
 from lpip.workshops.capture import (
-    add_note, add_statement, cast_vote, edit_note, join_workshop, participant_by_token, spend_dots,
+    CONSENT_WORDING, add_note, add_statement, cast_vote, edit_note, join_workshop, participant_by_token, personal_attendee, spend_dots,
     table_notes, withdraw_note,
 )
 from lpip.workshops.limits import check_item_id
 from lpip.workshops.models import (
-    SECTORS, VOTE_VALUES, Contribution, Dot, HostLink, Participant, Vote,
+    SECTORS, VOTE_VALUES, Attendee, Contribution, Dot, HostLink, Participant, TableSeat, Vote,
 )
-from lpip.workshops.workshops import current_round, get_workshop, host_link_by_token, workshop_by_code
+from lpip.workshops.workshops import current_round, get_workshop, host_link_by_token, normalise_code, plausible_token
 
 router = APIRouter(include_in_schema=False, route_class=Route)
 # A form or JSON body bigger than this is not a note: refuse it before reading it all.
@@ -122,6 +125,18 @@ def _host_context(db: Session, link: HostLink, token: str) -> dict:
     )
 
 
+@router.get("/t/{token}/room")
+async def host_room(request: Request, token: str, once: bool = False):
+    """Server-sent events for the host's page: the room's state (the open round) when it changes."""
+    workshop_id = await run_in_threadpool(_host_workshop, request, token)
+    return stream_response(state_stream(request, room_reader(request, workshop_id), once))
+
+
+def _host_workshop(request: Request, token: str) -> int:
+    with request.app.state.sessions() as db:
+        return host_link_by_token(db, token).workshop_id
+
+
 @router.get("/t/{token}")
 def host_page(request: Request, db: DbSession, token: str):
     """The table host's page: the round's question, a note box, the table's notes."""
@@ -172,28 +187,46 @@ def _changed(request: Request, html: str, token: str):
 
 
 @router.get("/join")
-def join_page(request: Request, code: str = ""):
-    """Join a workshop with its code (and, if you like, say which sector you come from)."""
-    return render(request, "capture/join.html", dict(code=code, sectors=SECTORS))
+def join_page(request: Request, db: DbSession, code: str = ""):
+    """Join a workshop with a personal code (from a table card) or the walk-in code: a short
+    privacy notice, the question on archiving, and (walk-ins) which sector you come from."""
+    personal = personal_attendee(db, code) is not None if code else False
+    release(db)
+    return render(request, "capture/join.html", _join_context(code, personal))
+
+
+def _join_context(code: str, personal: bool, **more) -> dict:
+    return dict(code=normalise_code(code), sectors=SECTORS, personal=personal, wording=CONSENT_WORDING, **more)
+
+
+def _consent_answer(value: str | None) -> bool | None:
+    """The join form's yes/no on archiving; anything else is no answer (which counts as no)."""
+    return {"yes": True, "no": False}.get((value or "").strip().lower())
 
 
 @router.post("/join")
 def join(request: Request, db: DbSession, data: Submitted):
-    """Join with the workshop code: a participant cookie, no account and no name.
+    """Join with a personal or walk-in code: a participant cookie, no account and no name.
 
-    No limit per address (a venue's phones share one router): at most a burst of joins per
-    code, and wrong codes limited per address."""
+    No limit per address (a venue's phones share one router): a personal code is limited per
+    code, the walk-in code by its cap and a burst per code, and wrong codes per address."""
     check_csrf(request, data.get("csrf_token"))
     code, sector = data.get("code", "")[:100], data.get("sector") or None
+    consent = _consent_answer(data.get("consent"))
     try:
-        participant = _rejoin(db, request, code) or write(
-            db, lambda: join_workshop(db, code, sector, burst=request.app.state.join_burst))
+        personal = personal_attendee(db, code) is not None
+        if personal:
+            request.app.state.join_codes.check(f"personal:{normalise_code(code)}")
+        current = _cookie_participant(db, request)
+        participant = write(db, lambda: join_workshop(
+            db, code, sector, burst=request.app.state.join_burst, consent=consent,
+            current=current))
     except LpipError as exc:
         if isinstance(exc, UnknownWorkshop):
             request.app.state.join_guesses.check(f"join:{client_address(request)}")
         if wants_json(request):
             raise
-        context = dict(code=code, sectors=SECTORS, error=exc.message)
+        context = _join_context(code, False, error=exc.message)
         response = render(request, "capture/join.html", context, status_code=status_for(exc))
         response.headers.update(retry_headers(exc))
         return response
@@ -205,13 +238,14 @@ def join(request: Request, db: DbSession, data: Submitted):
     return response
 
 
-def _rejoin(db: Session, request: Request, code: str) -> Participant | None:
-    """The participant this browser already is in this workshop, so a second join adds nobody."""
+def _cookie_participant(db: Session, request: Request) -> Participant | None:
+    """The participant this browser already is (one identity per device cookie), if any."""
     token = request.cookies.get(PARTICIPANT_COOKIE)
-    participant = db.scalar(select(Participant).where(Participant.token == token)) if token else None
-    if participant is not None and participant.workshop_id == workshop_by_code(db, code).id:
-        return participant
-    return None
+    if not plausible_token(token):
+        return None
+    participant = db.scalar(select(Participant).where(Participant.token == token))
+    release(db)
+    return participant
 
 
 # ---- the participant's page ------------------------------------------------------------------
@@ -258,9 +292,25 @@ def _participant_context(db: Session, participant: Participant) -> dict:
     ).order_by(Contribution.id))
     dots = dict(db.execute(select(Dot.contribution_id, Dot.dots).where(Dot.participant_id == participant.id)).all())
     return dict(
+        round=current_round(db, workshop.id), table=_table_now(db, participant),
         workshop=workshop, participant=participant, mine=list(db.scalars(mine)), priorities=list(priorities),
         dots=dots, dots_spent=sum(dots.values()), card=_vote_card(db, participant), client_id=secrets.token_urlsafe(16),
     )
+
+
+def _table_now(db: Session, participant: Participant) -> int | None:
+    """Where a participant linked to an attendee sits in the open round (from the table plan)."""
+    if participant.attendee_id is None:
+        return None
+    round_ = current_round(db, participant.workshop_id)
+    attendee = db.get(Attendee, participant.attendee_id)
+    if attendee is not None and attendee.host_table:
+        return attendee.host_table
+    if round_ is None:
+        return None
+    return db.scalar(select(TableSeat.table_number).where(
+        TableSeat.workshop_id == participant.workshop_id, TableSeat.round_number == round_.number,
+        TableSeat.attendee_id == participant.attendee_id))
 
 
 @router.get("/p")
@@ -270,6 +320,18 @@ def participant_page(request: Request, db: DbSession):
         return RedirectResponse("/join", status_code=303)
     participant = current_participant(request, db)
     return render(request, "capture/participant.html", _participant_context(db, participant))
+
+
+@router.get("/p/room")
+async def participant_room(request: Request, once: bool = False):
+    """Server-sent events for the participant's page: the room's state when it changes."""
+    workshop_id = await run_in_threadpool(_participant_workshop, request)
+    return stream_response(state_stream(request, room_reader(request, workshop_id), once))
+
+
+def _participant_workshop(request: Request) -> int:
+    with request.app.state.sessions() as db:
+        return participant_by_token(db, request.cookies.get(PARTICIPANT_COOKIE)).workshop_id
 
 
 @router.get("/p/statements")
@@ -314,9 +376,21 @@ def vote(request: Request, db: DbSession, participant: CurrentParticipant, data:
         return JSONResponse({"ok": True, "vote": {"statement_id": statement_id, "vote": VOTE_NAMES[cast.value]}})
     if _is_htmx(request):
         card = dict(_vote_card(db, participant), voted=True)
-        return HTMLResponse(_fragment(request, "capture/_vote_card.html", dict(card=card)))
+        html = _fragment(request, "capture/_vote_card.html", dict(card=card))
+        return HTMLResponse(html, headers={"HX-Trigger": "lpip-voted"})  # the room map refreshes
     back = "/p/statements#s-%d" % statement_id if data.get("back") == "list" else "/p#vote"
     return RedirectResponse(back, status_code=303)
+
+
+@router.get("/p/room-map")
+def participant_room_map(request: Request, db: DbSession, participant: CurrentParticipant):
+    """The room's opinion groups and what everyone agrees on (an htmx fragment), once this
+    participant has voted on a few statements; never who is who."""
+    own = db.scalar(select(func.count(Vote.id)).where(Vote.participant_id == participant.id)) or 0
+    room = request.app.state.room_maps.get(db, participant.workshop_id)
+    release(db)
+    context = dict(room=room, own_votes=own, need=MIN_OWN_VOTES, mine=room.group_of(participant.id))
+    return HTMLResponse(_fragment(request, "capture/_room_map.html", context), headers={"Cache-Control": "no-store"})
 
 
 @router.post("/p/dots")

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from datetime import date
 from typing import Annotated
 
 import pandas as pd
 from fastapi import APIRouter, Form, Header, Query, Request
-from fastapi.responses import RedirectResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -26,19 +27,19 @@ from lpip.geography.areas import list_areas
 from lpip.text import MAX_ID
 from lpip.web.deps import DbSession, Facilitator, IdPath, Route, client_key, facilitator_workshop, require_facilitator, write
 from lpip.web.security import check_csrf
-from lpip.web.templating import render
+from lpip.web.templating import render, templates
 from lpip.workshops.access import add_member, may_manage, members_of, owner_of, remove_member, visible_workshop_ids
 from lpip.workshops.attendees import list_attendees
 from lpip.workshops.audit import record_event
-from lpip.workshops.capture import add_priority, live_counts, moderate
+from lpip.web.live import lan_addresses, room_reader, state_stream, stream_response
+from lpip.workshops.capture import add_priority, joined_counts, live_counts, moderate, set_walkin
 from lpip.workshops.exports import list_workshops
 from lpip.workshops.limits import DOTS, MINUTES, TABLES
 from lpip.workshops.models import Contribution, HostLink, UserAccount, Workshop
 from lpip.workshops.tallies import priority_dots, statement_tallies
 from lpip.workshops.workshops import (
     RoundSpec, close_round, create_workshop, declare_notes_consent, delete_workshop, open_round, rotate_host_links,
-    rounds_of, set_voting,
-    set_workshop_status,
+    round_state, rounds_of, set_voting, set_workshop_status,
 )
 
 router = APIRouter(include_in_schema=False, route_class=Route)
@@ -204,9 +205,19 @@ def workshop_page(request: Request, db: DbSession, user: Facilitator, workshop_i
         statements=_records(statement_tallies(db, [workshop_id], visible_only=False)),
         priorities=_records(priority_dots(db, [workshop_id], visible_only=False)),
         base_url=str(request.base_url).rstrip("/"), owner=owner_of(db, context["workshop"]),
-        members=members_of(db, workshop_id),
+        members=members_of(db, workshop_id), joined=joined_counts(db, workshop_id), phone_urls=_phone_urls(),
+        confirm_close=request.query_params.get("confirm") == "close",
     )
     return render(request, "workshops/workshop.html", context)
+
+
+def _phone_urls() -> list[str]:
+    """The addresses phones in the room can open, when ``lpip serve --host 0.0.0.0`` listens on
+    every network (the page's own address may be 127.0.0.1, which no phone can reach)."""
+    host, _, port = os.environ.get("LPIP_SERVE_ADDRESS", "").rpartition(":")
+    if host not in ("0.0.0.0", "::", "[::]") or not port.isdigit():
+        return []
+    return [f"http://{address}:{port}" for address in lan_addresses()]
 
 
 @router.get("/workshops/{workshop_id}/attendees")
@@ -222,11 +233,39 @@ def dashboard(request: Request, db: DbSession, user: Facilitator, workshop_id: I
     """Live counts per table and round, and the notes as they arrive."""
     context = _workshop_context(db, user, workshop_id)
     feed = _feed(db, workshop_id)
+    hidden = request.query_params.get("hidden", "")
+    undo = db.get(Contribution, int(hidden)) if hidden.isascii() and hidden.isdigit() and len(hidden) < 10 else None
     context.update(
         grid=_count_grid(db, context["workshop"], context["rounds"]), feed=feed,
-        last_id=max((c.id for c in feed), default=0),
+        last_id=max((c.id for c in feed), default=0), joined=joined_counts(db, workshop_id),
+        tallies=_records(statement_tallies(db, [workshop_id])), dots=_records(priority_dots(db, [workshop_id])),
+        undo=undo if undo is not None and undo.workshop_id == workshop_id and undo.status == "hidden" else None,
     )
     return render(request, "workshops/dashboard.html", context)
+
+
+@router.get("/workshops/{workshop_id}/projector")
+def projector(request: Request, db: DbSession, user: Facilitator, workshop_id: IdPath):
+    """For the screen the room sees: the join code big with its QR code, the round's question
+    and timer. No host links, tokens or names."""
+    from lpip.reports.cards import join_link, qr_data_uri
+
+    context = _workshop_context(db, user, workshop_id)
+    base = (_phone_urls() or [str(request.base_url).rstrip("/")])[0]
+    context.update(join_url=join_link(base, context["workshop"].join_code), state=round_state(db, workshop_id))
+    context["qr"] = qr_data_uri(context["join_url"])
+    return render(request, "workshops/projector.html", context)
+
+
+@router.get("/workshops/{workshop_id}/room-map")
+def projector_room_map(request: Request, db: DbSession, user: Facilitator, workshop_id: IdPath):
+    """The room map for the projector (an htmx fragment): opinion groups and what everyone
+    agrees on; no names, no participant ids."""
+    facilitator_workshop(db, user, workshop_id)
+    room = request.app.state.room_maps.get(db, workshop_id)
+    html = templates.get_template("capture/_room_map.html").render(
+        dict(request=request, room=room, own_votes=None, need=0, mine=None))
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/workshops/{workshop_id}/delete")
@@ -248,13 +287,34 @@ def _contents(db: Session, workshop_id: int) -> dict:
 @router.post("/workshops/{workshop_id}/status")
 def workshop_status(
     request: Request, db: DbSession, user: Facilitator, workshop_id: IdPath,
-    status: Annotated[str, Form()], back: Annotated[str, Form()] = "", csrf_token: Csrf = "",
+    status: Annotated[str, Form()], back: Annotated[str, Form()] = "", confirm: Annotated[str, Form()] = "",
+    csrf_token: Csrf = "",
 ):
-    """Open or close the workshop (closing expires the join code)."""
+    """Open or close the workshop. Closing expires the join codes and ends every participant's
+    session, so it takes a second step: without ``confirm=close`` the page asks first."""
     _check_submission(request, user, csrf_token)
     facilitator_workshop(db, user, workshop_id)
+    if status == "closed" and confirm != "close":
+        return RedirectResponse(f"/workshops/{workshop_id}?confirm=close#join-heading", status_code=303)
     write(db, lambda: set_workshop_status(db, workshop_id, status))
     return _back(workshop_id, back)
+
+
+@router.post("/workshops/{workshop_id}/walkin")
+def walkin_action(
+    request: Request, db: DbSession, user: Facilitator, workshop_id: IdPath,
+    walkin: Annotated[str, Form()] = "", cap: Annotated[str, Form()] = "", expected: Annotated[str, Form()] = "",
+    csrf_token: Csrf = "",
+):
+    """Switch the walk-in code on or off, and set how many people it admits (blank: expected + 20 %)."""
+    _check_submission(request, user, csrf_token)
+    facilitator_workshop(db, user, workshop_id)
+    if walkin not in ("on", "off"):
+        raise InvalidContribution("Switch the walk-in code on or off.")
+    cap_number = _whole(cap, "people the walk-in code admits", 1, 99_999) if cap.strip() else None
+    expected_number = _whole(expected, "people expected", 1, 99_999) if expected.strip() else None
+    write(db, lambda: set_walkin(db, workshop_id, walkin == "on", cap=cap_number, expected=expected_number))
+    return RedirectResponse(f"/workshops/{workshop_id}#join-heading", status_code=303)
 
 
 @router.post("/workshops/{workshop_id}/rounds/{number}")
@@ -299,6 +359,8 @@ def moderate_contribution(
     if contribution is None or contribution.workshop_id != workshop_id:
         raise UnknownWorkshop(f"Workshop {workshop_id} has no contribution {contribution_id}.")
     write(db, lambda: moderate(db, contribution_id, status))
+    if status == "hidden" and back == "dashboard":  # the dashboard offers to undo it
+        return RedirectResponse(f"/workshops/{workshop_id}/dashboard?hidden={contribution_id}#undo", status_code=303)
     return _back(workshop_id, back)
 
 
@@ -409,10 +471,21 @@ def _contribution_event(c: Contribution) -> dict:
     return dict(id=c.id, kind=c.kind, round=c.round_number, table=c.table_number, text=c.text, sector=c.sector)
 
 
-def _poll(request: Request, workshop_id: int, after: int) -> tuple[list[dict], list[dict]]:
+def _poll(request: Request, workshop_id: int, after: int) -> tuple[list[dict], dict]:
     with request.app.state.sessions() as db:
         rows = _feed_after(db, workshop_id, max(after - LOOKBACK_IDS, 0))
-        return [_contribution_event(c) for c in rows], live_counts(db, workshop_id)
+        return [_contribution_event(c) for c in rows], _room_now(db, workshop_id)
+
+
+def _room_now(db: Session, workshop_id: int) -> dict:
+    """The dashboard's live values besides the feed: notes per table and round, the room's
+    state, who has joined, votes on statements and dots on priorities (from workshops.tallies)."""
+    joined = joined_counts(db, workshop_id)
+    joined.pop("recent")
+    tallies = statement_tallies(db, [workshop_id])[["contribution_id", "text", "agree", "disagree", "pass", "votes"]]
+    dots = priority_dots(db, [workshop_id])[["contribution_id", "dots", "people"]]
+    return dict(counts=live_counts(db, workshop_id), room=round_state(db, workshop_id), joined=joined,
+                tallies=_records(tallies), dots=_records(dots))
 
 
 def _sse(event: str, data, event_id: int | None = None) -> str:
@@ -422,11 +495,11 @@ def _sse(event: str, data, event_id: int | None = None) -> str:
 
 async def _event_stream(request: Request, workshop_id: int, after: int, once: bool):
     known: set[int] | None = None
-    counts = None
+    sent: dict[str, object] = {}
     started = last_beat = time.monotonic()
     yield "retry: 3000\n\n"
     while True:
-        rows, new_counts = await run_in_threadpool(_poll, request, workshop_id, after)
+        rows, values = await run_in_threadpool(_poll, request, workshop_id, after)
         if known is None:  # the page (or the last connection) already has everything up to `after`
             known = {row["id"] for row in rows if row["id"] <= after}
         for row in rows:
@@ -434,9 +507,10 @@ async def _event_stream(request: Request, workshop_id: int, after: int, once: bo
                 known.add(row["id"])
                 yield _sse("contribution", row, row["id"])
         after = max(known, default=after)
-        if new_counts != counts:
-            counts = new_counts
-            yield _sse("counts", counts)
+        for name, value in values.items():
+            if sent.get(name, object()) != value:
+                sent[name] = value
+                yield _sse(name, value)
         now = time.monotonic()
         if once or now - started > STREAM_SECONDS:
             return
@@ -451,7 +525,8 @@ async def workshop_events(
     request: Request, workshop_id: IdPath, after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0, once: bool = False,
     last_event_id: Annotated[str | None, Header()] = None,
 ):
-    """Server-sent events: each new note or statement, and the counts when they change.
+    """Server-sent events: each new note or statement; and, when they change, the counts per
+    table and round, the room's state (open round), who has joined, the vote tallies and dots.
 
     ``once=true`` sends what is new and ends (for clients that poll instead of streaming).
     """
@@ -462,3 +537,10 @@ async def workshop_events(
         _event_stream(request, workshop_id, after, once), media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
+
+
+@router.get("/workshops/{workshop_id}/room")
+async def workshop_room(request: Request, workshop_id: IdPath, once: bool = False):
+    """Server-sent events for the projector: the room's state when it changes (no tokens, no names)."""
+    await run_in_threadpool(_authorise, request, workshop_id)
+    return stream_response(state_stream(request, room_reader(request, workshop_id), once))

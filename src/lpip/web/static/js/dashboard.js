@@ -54,6 +54,7 @@
   }
 
   var source = new EventSource(status.dataset.events);
+  status.lpipSource = source;  // the room's values below listen on the same stream
   source.addEventListener('open', function () {
     status.textContent = arrived ? 'Live: ' + arrived + ' new since this page loaded.' : 'Live: new notes appear below as they arrive.';
   });
@@ -69,5 +70,60 @@
   });
   source.addEventListener('counts', function (event) {
     showCounts(JSON.parse(event.data));
+  });
+}());
+
+/* The room's live values: who has joined, the open round, votes and dots (server-sent events
+ * on the same stream). Numbers only are written into the page; statement texts come with it.
+ */
+(function () {
+  'use strict';
+
+  var status = document.getElementById('live-status');
+  var source = status && status.lpipSource;
+  if (!source) { return; }
+
+  function set(id, value) {
+    var node = document.getElementById(id);
+    if (node) { node.textContent = String(value); }
+  }
+
+  source.addEventListener('joined', function (event) {
+    var j = JSON.parse(event.data);
+    set('joined', j.joined);
+    set('expected', j.expected || '?');
+    var burst = document.getElementById('burst');
+    if (burst) { burst.hidden = !j.burst; }
+  });
+  source.addEventListener('room', function (event) {
+    var room = JSON.parse(event.data);
+    set('open-round', room.round ? 'Round ' + room.round.number + ' open' : 'No round open');
+  });
+  source.addEventListener('tallies', function (event) {
+    JSON.parse(event.data).forEach(function (t) {
+      var row = document.querySelector('#tallies tr[data-statement="' + Number(t.contribution_id) + '"]');
+      if (!row) {  // a statement made since the page loaded: built with the DOM, its text as text
+        row = document.createElement('tr');
+        row.dataset.statement = String(t.contribution_id);
+        ['text', 'agree', 'disagree', 'pass'].forEach(function (name) {
+          var cell = document.createElement('td');
+          cell.className = name;
+          if (name === 'text') { cell.dir = 'auto'; cell.textContent = t.text; }
+          row.appendChild(cell);
+        });
+        document.querySelector('#tallies tbody').appendChild(row);
+      }
+      row.querySelector('.agree').textContent = String(t.agree);
+      row.querySelector('.disagree').textContent = String(t.disagree);
+      row.querySelector('.pass').textContent = String(t.pass);
+    });
+  });
+  source.addEventListener('dots', function (event) {
+    JSON.parse(event.data).forEach(function (d) {
+      var item = document.querySelector('#dots li[data-priority="' + Number(d.contribution_id) + '"]');
+      if (!item) { return; }
+      item.querySelector('.dots').textContent = String(d.dots);
+      item.querySelector('.people').textContent = String(d.people);
+    });
   });
 }());
