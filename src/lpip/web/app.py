@@ -14,8 +14,8 @@ from lpip.config import Settings, web_settings
 from lpip.db import session_factory
 from lpip.errors import InvalidSettings
 from lpip.initdb import open_database
-from lpip.web.i18n import LocaleMiddleware
 from lpip.web.errors import CatchAllMiddleware, install_error_handlers
+from lpip.web.i18n import LocaleMiddleware
 from lpip.web.security import RateLimiter, SecurityHeadersMiddleware, redact_access_log
 from lpip.workshops.capture import JOIN_BURST
 

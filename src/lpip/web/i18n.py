@@ -158,10 +158,43 @@ def _ngettext(context, singular: str, plural: str, n: int) -> str:
     return _context_translations(context).ngettext(singular, plural, n)
 
 
+def N_(message: str) -> str:
+    """Mark a string for extraction into the catalogue; translated where it is shown."""
+    return message
+
+
+# The sector and vote names stored in the database, as people read them (lpip.workshops.models
+# SECTORS and VOTE_VALUES; tests/web/test_i18n.py checks that every one has a label).
+SECTOR_LABELS = {
+    "public": N_("Public"),
+    "private": N_("Private"),
+    "voluntary and community": N_("Voluntary and community"),
+    "civil society": N_("Civil society"),
+    "academic": N_("Academic"),
+    "resident": N_("Resident"),
+}
+VOTE_LABELS = {"agree": N_("agree"), "disagree": N_("disagree"), "pass": N_("pass"), None: N_("none yet")}
+
+
+@pass_context
+def _sector_label(context, sector: str) -> str:
+    return _context_translations(context).gettext(SECTOR_LABELS.get(sector, sector.capitalize()))
+
+
+@pass_context
+def _vote_label(context, vote: str | None) -> str:
+    return _context_translations(context).gettext(VOTE_LABELS.get(vote, vote or ""))
+
+
 def install(env) -> None:
-    """Give a Jinja2 environment ``{% trans %}`` and ``_()`` that read the page's locale."""
+    """Give a Jinja2 environment ``{% trans %}`` and ``_()`` that read the page's locale, and
+    ``sector_label()``/``vote_label()`` for the names stored in the database."""
     env.add_extension("jinja2.ext.i18n")
+    # Line breaks and indentation inside {% trans %} are not part of the message (babel.cfg: trimmed).
+    env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
+    env.globals["sector_label"] = _sector_label
+    env.globals["vote_label"] = _vote_label
 
 
 class LocaleMiddleware:
