@@ -15,7 +15,10 @@ templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.autoescape = True
 # What people typed is shown back (a join code, an email): a lone surrogate in it must not stop
 # the page being sent as UTF-8.
-templates.env.finalize = lambda value: value.encode("utf-8", "replace").decode("utf-8") if isinstance(value, str) else value
+# Markup (a translated {% trans %} with its links) stays Markup: the catalogue's HTML is not escaped.
+templates.env.finalize = lambda value: (
+    type(value)(value.encode("utf-8", "replace").decode("utf-8")) if isinstance(value, str) else value
+)
 templates.env.globals["lpip_version"] = __version__
 # {% trans %} and _() in templates, in the page's locale (lpip.web.i18n; English on facilitator pages).
 i18n.install(templates.env)
