@@ -201,3 +201,11 @@ def test_every_shipped_catalogue_is_compiled(tmp_path):
         with expected.open("wb") as f:
             write_mo(f, catalog)
         assert mo.read_bytes() == expected.read_bytes(), f"{mo} is older than its .po: run make i18n"
+
+
+def test_accept_language_weights_and_bad_headers(test_locales):
+    assert i18n.negotiate("", "", "ar-XB;q=0.2, en-XA;q=0.9") == ("en_XA", False)
+    assert i18n.negotiate("", "", "ar-XB;q=0, fr") == ("en", False)  # q=0 means "not this one"
+    assert i18n.negotiate("", "", "AR-xb") == ("ar_XB", False)
+    assert i18n.negotiate("", 'lpip_lang="; bad', "ar-XB;q=x") == ("en", False)
+    assert i18n.negotiate("lang=ar_XB&lang=en_XA", "", "") == ("en_XA", True)
