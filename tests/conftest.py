@@ -180,3 +180,44 @@ def client(app):
 
     with TestClient(app) as test_client:
         yield test_client
+
+
+# Made-up statements for a made-up room (test data, not from any real workshop): two camps that
+# disagree on the first eight and agree on the last two.
+MADE_UP_ROOM_STATEMENTS = [
+    "MADE-UP: more buses after 10pm", "MADE-UP: a night bus to the hospital", "MADE-UP: free parking at the GP",
+    "MADE-UP: a car club in every estate", "MADE-UP: close the high street to cars", "MADE-UP: a cycle lane on the ring road",
+    "MADE-UP: no new car parks", "MADE-UP: bike racks at every school", "MADE-UP: step-free stations",
+    "MADE-UP: bus times on paper at stops",
+]
+
+
+@pytest.fixture
+def made_up_room():
+    """Seed a workshop with made-up participants (test data) and their votes: ``made_up_room(session,
+    workshop_id, people=14)`` joins them with the walk-in code, adds :data:`MADE_UP_ROOM_STATEMENTS`,
+    and has half the room agree with the first four and disagree with the next four, the other half
+    the opposite, and everyone agree with the last two. Returns the participants' ids."""
+    from lpip.workshops.capture import add_statement, cast_vote, join_workshop
+    from lpip.workshops.workshops import get_workshop
+
+    def seed(session, workshop_id: int, people: int = 14) -> list[int]:
+        code = get_workshop(session, workshop_id).join_code
+        members = [join_workshop(session, code, burst=10_000) for _ in range(people)]
+        statements = [add_statement(session, members[i % people], text, f"made-up-{i:04d}")[0]
+                      for i, text in enumerate(MADE_UP_ROOM_STATEMENTS)]
+        for n, member in enumerate(members):
+            camp = n % 2
+            for i, statement in enumerate(statements):
+                if i < 8:
+                    agree = (i < 4) == (camp == 0)
+                    vote = "agree" if agree else "disagree"
+                    if (n + i) % 7 == 0:
+                        vote = "pass"  # a little noise, fixed
+                else:
+                    vote = "agree"
+                cast_vote(session, member, statement.id, vote)
+        session.flush()
+        return [m.id for m in members]
+
+    return seed

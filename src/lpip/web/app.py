@@ -14,6 +14,7 @@ from lpip.config import Settings, web_settings
 from lpip.db import session_factory
 from lpip.errors import InvalidSettings
 from lpip.initdb import open_database
+from lpip.deliberation.room import RoomMapCache
 from lpip.web.errors import CatchAllMiddleware, install_error_handlers
 from lpip.web.i18n import LocaleMiddleware
 from lpip.web.security import RateLimiter, SecurityHeadersMiddleware, redact_access_log
@@ -52,6 +53,8 @@ def create_app(settings: Settings | None = None, https: bool = False) -> FastAPI
     # A personal code stands for one attendee: a few joins a minute with it are plenty (a second
     # phone, a reload), and more is somebody trying it out.
     app.state.join_codes = RateLimiter(limit=10, window=60.0)
+    # The room map (opinion groups) is recomputed only when a workshop's votes change.
+    app.state.room_maps = RoomMapCache()
     # Innermost first: errors become responses that still get the headers and the session cookie.
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, https=https)

@@ -12,10 +12,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from lpip.deliberation.room import MIN_OWN_VOTES
 from lpip.errors import InvalidContribution, LpipError, UnknownWorkshop
 from lpip.web import i18n
 from lpip.web.deps import DbSession, IdPath, Route, client_address, client_key, release, write
@@ -377,9 +378,21 @@ def vote(request: Request, db: DbSession, participant: CurrentParticipant, data:
         return JSONResponse({"ok": True, "vote": {"statement_id": statement_id, "vote": VOTE_NAMES[cast.value]}})
     if _is_htmx(request):
         card = dict(_vote_card(db, participant), voted=True)
-        return HTMLResponse(_fragment(request, "capture/_vote_card.html", dict(card=card)))
+        html = _fragment(request, "capture/_vote_card.html", dict(card=card))
+        return HTMLResponse(html, headers={"HX-Trigger": "lpip-voted"})  # the room map refreshes
     back = "/p/statements#s-%d" % statement_id if data.get("back") == "list" else "/p#vote"
     return RedirectResponse(back, status_code=303)
+
+
+@router.get("/p/room-map")
+def participant_room_map(request: Request, db: DbSession, participant: CurrentParticipant):
+    """The room's opinion groups and what everyone agrees on (an htmx fragment), once this
+    participant has voted on a few statements; never who is who."""
+    own = db.scalar(select(func.count(Vote.id)).where(Vote.participant_id == participant.id)) or 0
+    room = request.app.state.room_maps.get(db, participant.workshop_id)
+    release(db)
+    context = dict(room=room, own_votes=own, need=MIN_OWN_VOTES, mine=room.group_of(participant.id))
+    return HTMLResponse(_fragment(request, "capture/_room_map.html", context), headers={"Cache-Control": "no-store"})
 
 
 @router.post("/p/dots")

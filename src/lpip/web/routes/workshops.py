@@ -17,7 +17,7 @@ from typing import Annotated
 
 import pandas as pd
 from fastapi import APIRouter, Form, Header, Query, Request
-from fastapi.responses import RedirectResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -27,7 +27,7 @@ from lpip.geography.areas import list_areas
 from lpip.text import MAX_ID
 from lpip.web.deps import DbSession, Facilitator, IdPath, Route, client_key, facilitator_workshop, require_facilitator, write
 from lpip.web.security import check_csrf
-from lpip.web.templating import render
+from lpip.web.templating import render, templates
 from lpip.workshops.access import add_member, may_manage, members_of, owner_of, remove_member, visible_workshop_ids
 from lpip.workshops.attendees import list_attendees
 from lpip.workshops.audit import record_event
@@ -255,6 +255,17 @@ def projector(request: Request, db: DbSession, user: Facilitator, workshop_id: I
     context.update(join_url=join_link(base, context["workshop"].join_code), state=round_state(db, workshop_id))
     context["qr"] = qr_data_uri(context["join_url"])
     return render(request, "workshops/projector.html", context)
+
+
+@router.get("/workshops/{workshop_id}/room-map")
+def projector_room_map(request: Request, db: DbSession, user: Facilitator, workshop_id: IdPath):
+    """The room map for the projector (an htmx fragment): opinion groups and what everyone
+    agrees on; no names, no participant ids."""
+    facilitator_workshop(db, user, workshop_id)
+    room = request.app.state.room_maps.get(db, workshop_id)
+    html = templates.get_template("capture/_room_map.html").render(
+        dict(request=request, room=room, own_votes=None, need=0, mine=None))
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/workshops/{workshop_id}/delete")
