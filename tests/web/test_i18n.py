@@ -50,7 +50,10 @@ def test_locales(tmp_path, monkeypatch):
         for message in catalog:
             if not message.id:
                 continue
-            message.string = tuple(pseudo(m) for m in message.id) if message.pluralizable else pseudo(message.id)
+            if message.pluralizable:  # one form per plural form of the language (Arabic has six)
+                message.string = tuple(pseudo(message.id[min(i, 1)]) for i in range(catalog.num_plurals))
+            else:
+                message.string = pseudo(message.id)
         target = folder / name / "LC_MESSAGES"
         target.mkdir(parents=True)
         with (target / "messages.mo").open("wb") as f:
@@ -123,6 +126,7 @@ def test_every_string_of_the_phone_pages_is_translated(app, client, test_locales
     pages["statements"] = client.get("/p/statements").text
     pages["follow-ups"] = client.get("/p/follow-ups").text
     pages["host"] = client.get(f"/t/{token}").text
+    pages["room map, too few votes"] = client.get("/p/room-map").text
     # The error page's words are the catalogue's; the message itself is the server's, in English
     # (docs/languages.md says so).
     missing = client.get("/t/" + "x" * 32)
@@ -209,3 +213,22 @@ def test_accept_language_weights_and_bad_headers(test_locales):
     assert i18n.negotiate("", "", "AR-xb") == ("ar_XB", False)
     assert i18n.negotiate("", 'lpip_lang="; bad', "ar-XB;q=x") == ("en", False)
     assert i18n.negotiate("lang=ar_XB&lang=en_XA", "", "") == ("en_XA", True)
+
+
+def test_the_room_map_is_translated_in_every_state(test_locales):
+    """The opinion map fragment with groups and agreed statements (the app fills it after enough votes)."""
+    from types import SimpleNamespace as NS
+
+    from lpip.web.templating import templates
+
+    statement = NS(text="Walk-in clinics need evening hours", share=0.8, direction="agree")
+    room = NS(ready=True, reason="", voters=12, votes=60, agreed=[statement],
+              groups=[NS(name="A", size=1, share=0.25, unites=[statement]),
+                      NS(name="B", size=3, share=0.75, unites=[NS(text="Buses after 8pm", share=0.7, direction="disagree")])])
+    html = templates.get_template("capture/_room_map.html").render(lpip_locale="ar_XB", room=room, mine="A",
+                                                                    own_votes=None, need=3)
+    assert "⟦" in html and untranslated(html.replace(">A<", "><").replace(">B<", "><")) == []
+    assert "80%" in html and "12" in html
+    english = templates.get_template("capture/_room_map.html").render(room=room, mine="A", own_votes=None, need=3)
+    assert "Group A: 1 person (25%)" in english and "Group B: 3 people (75%)" in english
+    assert "80% of the group agree" in english and "70% of the group disagree" in english
