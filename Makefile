@@ -2,7 +2,7 @@
 #   make run    create .venv, install lpip, build the database with the bundled West Midlands data
 #               and the West Midlands evidence atlas in ./atlas (lpip atlas serve --dir atlas)
 #   make test   install the test extras and run the whole test suite
-# `make lint` runs ruff (the rules are in pyproject.toml); `make wheel` builds the wheel in dist/
+# `make i18n` extracts, updates and compiles the page catalogues; `make lint` runs ruff (the rules are in pyproject.toml); `make wheel` builds the wheel in dist/
 # with the front-end assets inside and checks its contents; `make bench` runs every benchmark
 # and prints figures and ratios.
 
@@ -11,7 +11,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test lint wheel bench docs clean
+.PHONY: run test lint wheel bench docs i18n clean
 
 $(BIN)/python:
 	@$(PYTHON) -c "import sys; sys.exit(sys.version_info[:2] < (3, 11))" || { echo "Python 3.11 or newer is needed: run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -53,6 +53,11 @@ bench: $(VENV)/.installed
 
 docs: $(VENV)/.installed
 	$(BIN)/python scripts/gen_cli_docs.py
+
+# Languages of the pages phones use (docs/languages.md): extract the strings into
+# src/lpip/web/locale/messages.pot, update every messages.po, compile them to the committed .mo.
+i18n: $(VENV)/.installed
+	$(BIN)/python scripts/i18n.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache

@@ -7,6 +7,7 @@ Run by `make wheel` (and by tests/test_packaging.py)::
 A wheel is what `pip install lpip-*.whl` puts on a machine that has no npm and no source
 folder, so it must carry the assets that `make` vendors from npm (htmx, Leaflet), the map
 assets, every template, the migrations and the bundled data listed in data/MANIFEST.json; and
+the page catalogues (web/locale: the .pot and each language's .po and compiled .mo); and
 nothing that belongs to one developer's machine (caches, databases). Exit status 1 and a list
 of what is wrong otherwise.
 """
@@ -30,7 +31,7 @@ VENDORED = (
     "lpip/web/static/vendor/leaflet/images/marker-icon.png",
 )
 # Folders whose every committed file must be in the wheel.
-FOLDERS = ("maps/assets", "web/templates", "web/static/css", "web/static/js", "reports/templates",
+FOLDERS = ("maps/assets", "web/templates", "web/static/css", "web/static/js", "web/locale", "reports/templates",
            "reports/assets", "migrations")
 FORBIDDEN = ("__pycache__", ".pyc", ".sqlite", ".egg-info/", "node_modules")
 ENTRY_POINT = "lpip = lpip.cli:main"

@@ -16,6 +16,7 @@ from lpip.errors import InvalidSettings
 from lpip.initdb import open_database
 from lpip.deliberation.room import RoomMapCache
 from lpip.web.errors import CatchAllMiddleware, install_error_handlers
+from lpip.web.i18n import LocaleMiddleware
 from lpip.web.security import RateLimiter, SecurityHeadersMiddleware, redact_access_log
 from lpip.workshops.capture import JOIN_BURST
 
@@ -57,6 +58,8 @@ def create_app(settings: Settings | None = None, https: bool = False) -> FastAPI
     # Innermost first: errors become responses that still get the headers and the session cookie.
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, https=https)
+    # The locale of the pages phones use (lang query, remembered in a cookie; Accept-Language).
+    app.add_middleware(LocaleMiddleware, https=https)
     app.add_middleware(
         SessionMiddleware, secret_key=settings.secret_key, session_cookie="lpip_session",
         same_site="lax", https_only=https, max_age=SESSION_COOKIE_SECONDS,

@@ -8,19 +8,27 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 from lpip import __version__
+from lpip.web import i18n
 from lpip.web.security import csrf_token
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.autoescape = True
 # What people typed is shown back (a join code, an email): a lone surrogate in it must not stop
 # the page being sent as UTF-8.
-templates.env.finalize = lambda value: value.encode("utf-8", "replace").decode("utf-8") if isinstance(value, str) else value
+# Markup (a translated {% trans %} with its links) stays Markup: the catalogue's HTML is not escaped.
+templates.env.finalize = lambda value: (
+    type(value)(value.encode("utf-8", "replace").decode("utf-8")) if isinstance(value, str) else value
+)
 templates.env.globals["lpip_version"] = __version__
+# {% trans %} and _() in templates, in the page's locale (lpip.web.i18n; English on facilitator pages).
+i18n.install(templates.env)
 
 
 def render(request: Request, name: str, context: dict | None = None, status_code: int = 200):
-    """Render a page; every template gets ``csrf_token``, ``user`` and ``request``."""
+    """Render a page; every template gets ``csrf_token``, ``user``, ``request`` and its locale."""
     context = dict(context or {})
+    for key, value in i18n.page_context(i18n.page_locale(request, name)).items():
+        context.setdefault(key, value)
     context.setdefault("csrf_token", csrf_token(request))
     context.setdefault("user", getattr(request.state, "user", None))
     return templates.TemplateResponse(request, name, context, status_code=status_code)

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lpip.deliberation.room import MIN_OWN_VOTES
 from lpip.errors import InvalidContribution, LpipError, UnknownWorkshop
+from lpip.web import i18n
 from lpip.web.deps import DbSession, IdPath, Route, client_address, client_key, release, write
 from lpip.web.errors import retry_headers, status_for, wants_json
 from lpip.web.live import room_reader, state_stream, stream_response
@@ -88,6 +89,7 @@ def _served_over_https(request: Request) -> bool:
 
 def _fragment(request: Request, name: str, context: dict) -> str:
     context = dict(context, request=request, csrf_token=csrf_token(request))
+    context.update(i18n.page_context(i18n.page_locale(request, name)))
     return templates.get_template(name).render(context)
 
 

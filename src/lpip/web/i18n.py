@@ -1,0 +1,225 @@
+"""Languages of the pages phones use (join, participant, table host): gettext catalogues.
+
+The English text in the templates is the source: ``web/locale/messages.pot`` is extracted from
+it (``make i18n``, see docs/languages.md), a language is a ``web/locale/<locale>/LC_MESSAGES/
+messages.po`` translated and checked by a person, compiled to ``messages.mo``. Only locales that
+ship a compiled catalogue are offered; English needs none.
+
+Each request's locale: a ``lang`` query parameter (remembered in a cookie), else the cookie, else
+the browser's Accept-Language, else the workshop default, English. Facilitator pages stay in
+English: :func:`page_locale` gives a translated locale only to the templates in
+:data:`TRANSLATED_TEMPLATES`.
+"""
+
+from __future__ import annotations
+
+import gettext
+from functools import lru_cache
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from babel import Locale, UnknownLocaleError
+from jinja2 import pass_context
+
+DEFAULT_LOCALE = "en"
+DOMAIN = "messages"
+LOCALE_DIR = Path(__file__).parent / "locale"
+# Folders searched for catalogues, first wins: the package's own. Tests add a folder of test locales.
+LOCALE_DIRS: list[Path] = [LOCALE_DIR]
+LANG_COOKIE = "lpip_lang"
+LANG_COOKIE_SECONDS = 365 * 24 * 3600
+# Templates (name prefixes) whose every string goes through the catalogues; the rest are the
+# facilitator's pages, in English.
+TRANSLATED_TEMPLATES = ("capture/", "errors/", "connections/", "workshops/_demo.html")
+
+
+def _tag(locale: str) -> str:
+    """``pt_BR`` -> ``pt-BR`` (the form of the HTML lang attribute and of Accept-Language)."""
+    return locale.replace("_", "-")
+
+
+@lru_cache(maxsize=1)
+def _available(dirs: tuple[Path, ...]) -> dict[str, str]:
+    found: dict[str, str] = {DEFAULT_LOCALE.lower(): DEFAULT_LOCALE}
+    for folder in reversed(dirs):
+        for mo in sorted(folder.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")):
+            name = mo.parent.parent.name
+            found[_tag(name).lower()] = name
+    return found
+
+
+def available_locales() -> dict[str, str]:
+    """Locales that ship a compiled catalogue (and English): lower-case tag -> catalogue name."""
+    return _available(tuple(LOCALE_DIRS))
+
+
+def clear_cache() -> None:
+    """Forget the catalogues read so far (after a catalogue is compiled or a folder added)."""
+    _available.cache_clear()
+    _translations.cache_clear()
+
+
+def accepted(value: str | None) -> str | None:
+    """The catalogue locale for a tag such as ``pt-BR`` or ``pt_br`` if one ships, else None."""
+    if not value:
+        return None
+    return available_locales().get(_tag(value.strip()).lower())
+
+
+def _from_accept_language(header: str) -> str | None:
+    """The best shipped locale for an Accept-Language header (exact tag first, then its language)."""
+    wanted: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            key, _, number = param.strip().partition("=")
+            if key.strip() == "q":
+                try:
+                    quality = float(number)
+                except ValueError:
+                    quality = 0.0
+        if tag and tag != "*" and quality > 0:
+            wanted.append((-quality, position, tag))
+    for _, _, tag in sorted(wanted):
+        match = accepted(tag) or accepted(tag.split("-")[0])
+        if match:
+            return match
+    return None
+
+
+def negotiate(query_string: str, cookie_header: str, accept_language: str) -> tuple[str, bool]:
+    """The locale for a request, and whether it came from the ``lang`` query (to remember)."""
+    lang = parse_qs(query_string).get("lang", [""])[-1]
+    chosen = accepted(lang)
+    if chosen:
+        return chosen, True
+    cookies = SimpleCookie()
+    try:
+        cookies.load(cookie_header)
+    except Exception:  # a malformed Cookie header from a phone: ignore it, as browsers do
+        cookies = SimpleCookie()
+    remembered = cookies.get(LANG_COOKIE)
+    chosen = accepted(remembered.value if remembered else None)
+    if chosen:
+        return chosen, False
+    return _from_accept_language(accept_language) or DEFAULT_LOCALE, False
+
+
+@lru_cache(maxsize=32)
+def _translations(locale: str, dirs: tuple[Path, ...]) -> gettext.NullTranslations:
+    for folder in dirs:
+        if (folder / locale / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file():
+            return gettext.translation(DOMAIN, localedir=str(folder), languages=[locale])
+    return gettext.NullTranslations()
+
+
+def translations(locale: str) -> gettext.NullTranslations:
+    """The catalogue for ``locale`` (English and unknown locales: the source strings)."""
+    return _translations(locale, tuple(LOCALE_DIRS))
+
+
+def text_direction(locale: str) -> str:
+    """``rtl`` or ``ltr`` from Babel's data; an unknown region (a test locale such as ``ar_XB``)
+    takes its language's direction."""
+    for identifier in (locale, locale.split("_")[0]):
+        try:
+            return Locale.parse(identifier).text_direction
+        except (UnknownLocaleError, ValueError):
+            continue
+    return "ltr"
+
+
+def page_locale(request, template_name: str) -> str:
+    """The request's locale for a translated page; English for the facilitator's pages."""
+    if not template_name.startswith(TRANSLATED_TEMPLATES):
+        return DEFAULT_LOCALE
+    state = getattr(request, "state", None)
+    return getattr(state, "locale", None) or DEFAULT_LOCALE
+
+
+def page_context(locale: str) -> dict[str, str]:
+    """What base.html needs for ``<html lang dir>``."""
+    return {"lpip_locale": locale, "lpip_lang_tag": _tag(locale), "lpip_text_dir": text_direction(locale)}
+
+
+def _context_translations(context) -> gettext.NullTranslations:
+    return translations(context.get("lpip_locale") or DEFAULT_LOCALE)
+
+
+@pass_context
+def _gettext(context, message: str) -> str:
+    return _context_translations(context).gettext(message)
+
+
+@pass_context
+def _ngettext(context, singular: str, plural: str, n: int) -> str:
+    return _context_translations(context).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction into the catalogue; translated where it is shown."""
+    return message
+
+
+# The sector and vote names stored in the database, as people read them (lpip.workshops.models
+# SECTORS and VOTE_VALUES; tests/web/test_i18n.py checks that every one has a label).
+SECTOR_LABELS = {
+    "public": N_("Public"),
+    "private": N_("Private"),
+    "voluntary and community": N_("Voluntary and community"),
+    "civil society": N_("Civil society"),
+    "academic": N_("Academic"),
+    "resident": N_("Resident"),
+}
+VOTE_LABELS = {"agree": N_("agree"), "disagree": N_("disagree"), "pass": N_("pass"), None: N_("none yet")}
+
+
+@pass_context
+def _sector_label(context, sector: str) -> str:
+    return _context_translations(context).gettext(SECTOR_LABELS.get(sector, sector.capitalize()))
+
+
+@pass_context
+def _vote_label(context, vote: str | None) -> str:
+    return _context_translations(context).gettext(VOTE_LABELS.get(vote, vote or ""))
+
+
+def install(env) -> None:
+    """Give a Jinja2 environment ``{% trans %}`` and ``_()`` that read the page's locale, and
+    ``sector_label()``/``vote_label()`` for the names stored in the database."""
+    env.add_extension("jinja2.ext.i18n")
+    # Line breaks and indentation inside {% trans %} are not part of the message (babel.cfg: trimmed).
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
+    env.globals["sector_label"] = _sector_label
+    env.globals["vote_label"] = _vote_label
+
+
+class LocaleMiddleware:
+    """Put each request's locale in ``request.state.locale``; remember a ``lang`` choice in a cookie."""
+
+    def __init__(self, app, https: bool = False):
+        self.app = app
+        self.https = https
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        locale, remember = negotiate(scope.get("query_string", b"").decode("latin-1"),
+                                     headers.get("cookie", ""), headers.get("accept-language", ""))
+        scope.setdefault("state", {})["locale"] = locale
+        if not remember:
+            return await self.app(scope, receive, send)
+        cookie = f"{LANG_COOKIE}={locale}; Max-Age={LANG_COOKIE_SECONDS}; Path=/; SameSite=Lax"
+        if self.https:
+            cookie += "; Secure"
+
+        async def send_with_cookie(message):
+            if message["type"] == "http.response.start":
+                message = dict(message, headers=[*message.get("headers", []), (b"set-cookie", cookie.encode())])
+            await send(message)
+
+        return await self.app(scope, receive, send_with_cookie)

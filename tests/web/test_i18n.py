@@ -1,0 +1,234 @@
+"""Languages of the pages phones use: every string through the catalogue, the locale per request, RTL.
+
+No real translation ships yet (English is the source), so these tests build two TEST PSEUDO-LOCALES
+from messages.pot into a temporary folder: ``en_XA`` (every letter accented and bracketed, left to
+right) and ``ar_XB`` (the same, right to left), named after CLDR's pseudo-locale codes. They are
+not translations and are never installed with lpip.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from sqlalchemy import select
+
+from lpip.web import i18n
+from lpip.workshops.capture import add_priority, add_statement, join_workshop
+from lpip.workshops.models import SECTORS, VOTE_VALUES, HostLink
+from lpip.workshops.workshops import RoundSpec, create_workshop, open_round, set_voting
+
+ROOT = Path(__file__).resolve().parents[2]
+POT = ROOT / "src" / "lpip" / "web" / "locale" / "messages.pot"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+# Pseudo-translation: ASCII letters become accented look-alikes; placeholders and HTML tags are kept.
+ACCENTED = str.maketrans("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                         "àƀçđéƒĝĥíĵķĺɱñóƥʠŕšŧúʋŵẋýžÀƁÇĐÉƑĜĤÍĴĶĹṀÑÓƤꝖŔŠŦÚṼŴẊÝŽ")
+KEEP = re.compile(r"(%\(\w+\)s|<[^>]*>|&\w+;)")
+# What the pages show that is not the catalogue's: data typed in by people (in the test below).
+TITLE = "Health on the Marches"
+DATA = (TITLE, "What keeps people well here?", "Walk-in clinics need evening hours", "Buses after 8pm", "lpip")
+
+
+def pseudo(message: str) -> str:
+    parts = KEEP.split(message)
+    return "⟦" + "".join(p if KEEP.fullmatch(p) else p.translate(ACCENTED) for p in parts) + "⟧"
+
+
+@pytest.fixture
+def test_locales(tmp_path, monkeypatch):
+    """The two test pseudo-locales, compiled into a temporary folder the app reads."""
+    folder = tmp_path / "test-locales"
+    for name in ("en_XA", "ar_XB"):
+        with POT.open("rb") as f:
+            catalog = read_po(f, locale=name.split("_")[0])
+        for message in catalog:
+            if not message.id:
+                continue
+            if message.pluralizable:  # one form per plural form of the language (Arabic has six)
+                message.string = tuple(pseudo(message.id[min(i, 1)]) for i in range(catalog.num_plurals))
+            else:
+                message.string = pseudo(message.id)
+        target = folder / name / "LC_MESSAGES"
+        target.mkdir(parents=True)
+        with (target / "messages.mo").open("wb") as f:
+            write_mo(f, catalog)
+    monkeypatch.setattr(i18n, "LOCALE_DIRS", [i18n.LOCALE_DIR, folder])
+    i18n.clear_cache()
+    yield folder
+    monkeypatch.undo()
+    i18n.clear_cache()
+
+
+class _Text(HTMLParser):
+    """The text a person reads: text nodes (not scripts) and the attributes read aloud or shown."""
+
+    def __init__(self):
+        super().__init__()
+        self.texts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._skip += 1
+        self.texts += [v for k, v in attrs if k in ("title", "aria-label", "placeholder", "alt") and v]
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.texts.append(data)
+
+
+def untranslated(html: str) -> list[str]:
+    """English words left on a page rendered in the pseudo-locale (data and catalogue text removed)."""
+    parser = _Text()
+    parser.feed(html)
+    text = " ".join(parser.texts)
+    for value in DATA:
+        text = text.replace(value, " ")
+    text = re.sub(r"⟦[^⟧]*⟧", " ", text)
+    return re.findall(r"[A-Za-z]{2,}", text)
+
+
+def _setup(app):
+    with app.state.sessions() as s, s.begin():
+        workshop = create_workshop(s, TITLE, [RoundSpec("What keeps people well here?", 20)], tables=2,
+                                   subregion_code="WM-MARCHES", dots_per_participant=3, is_demo=True)
+        open_round(s, workshop.id, 1)
+        set_voting(s, workshop.id, voting_open=True, harvest_open=True)
+        other = join_workshop(s, workshop.join_code)
+        add_statement(s, other, "Walk-in clinics need evening hours", "walkin-000001")
+        add_priority(s, workshop.id, "Buses after 8pm")
+        token = s.scalar(select(HostLink.token).where(HostLink.workshop_id == workshop.id, HostLink.table_number == 1))
+    return workshop, token
+
+
+def _join(client, code: str, sector: str = "resident"):
+    token = CSRF.search(client.get("/join").text).group(1)
+    return client.post("/join", data={"code": code, "consent": "yes", "sector": sector, "csrf_token": token},
+                       follow_redirects=False)
+
+
+def test_every_string_of_the_phone_pages_is_translated(app, client, test_locales):
+    workshop, token = _setup(app)
+    client.get("/join?lang=en_XA")
+    pages = {"join": client.get("/join").text}
+    assert _join(client, workshop.join_code).status_code == 303
+    pages["participant"] = client.get("/p").text
+    pages["statements"] = client.get("/p/statements").text
+    pages["follow-ups"] = client.get("/p/follow-ups").text
+    pages["host"] = client.get(f"/t/{token}").text
+    pages["room map, too few votes"] = client.get("/p/room-map").text
+    # The error page's words are the catalogue's; the message itself is the server's, in English
+    # (docs/languages.md says so).
+    missing = client.get("/t/" + "x" * 32)
+    assert missing.status_code == 404
+    pages["not found"] = re.sub(r'<p class="error" role="alert">.*?</p>', "", missing.text, flags=re.S)
+    for name, html in pages.items():
+        assert "⟦" in html, name
+        assert untranslated(html) == [], name
+    # The same pages in English: the check above would catch English left over.
+    client.get("/p?lang=en")
+    assert "Vote on statements" in client.get("/p").text
+    assert untranslated(client.get("/p").text) != []
+
+
+def test_lang_query_is_remembered_in_a_cookie_and_wins_over_accept_language(app, client, test_locales):
+    first = client.get("/join?lang=en-xa")
+    assert first.status_code == 200 and '<html lang="en-XA" dir="ltr">' in first.text
+    assert "lpip_lang=en_XA" in first.headers["set-cookie"]
+    # The cookie is remembered, whatever the browser prefers.
+    again = client.get("/join", headers={"Accept-Language": "ar-XB"})
+    assert '<html lang="en-XA"' in again.text and pseudo("Join a workshop") in again.text
+    # A locale that ships no catalogue is ignored: the cookie's stays.
+    unknown = client.get("/join?lang=fr")
+    assert "lpip_lang" not in unknown.headers.get("set-cookie", "") and '<html lang="en-XA"' in unknown.text
+    back = client.get("/join?lang=en")
+    assert '<html lang="en" dir="ltr">' in back.text and "Join a workshop" in back.text
+    assert "lpip_lang=en;" in back.headers["set-cookie"]
+
+
+def test_accept_language_chooses_a_shipped_locale_else_english(app, client, test_locales):
+    rtl = client.get("/join", headers={"Accept-Language": "fr;q=0.9, ar-XB;q=0.8, en;q=0.5"})
+    assert '<html lang="ar-XB" dir="rtl">' in rtl.text
+    assert pseudo("Your privacy") in rtl.text and "Your privacy" not in rtl.text
+    english = client.get("/join", headers={"Accept-Language": "fr, de;q=0.5"})
+    assert '<html lang="en" dir="ltr">' in english.text and "Your privacy" in english.text
+
+
+def test_facilitator_pages_stay_in_english(app, client, test_locales):
+    page = client.get("/login?lang=ar_XB")
+    assert '<html lang="en" dir="ltr">' in page.text and "⟦" not in page.text
+
+
+def test_negotiation_without_test_locales_is_english():
+    assert i18n.negotiate("lang=ar", "lpip_lang=ar", "ar, he") == ("en", False)
+    assert i18n.negotiate("", "", "") == ("en", False)
+    assert i18n.negotiate("lang=en", "", "") == ("en", True)
+
+
+@pytest.mark.parametrize(("locale", "direction"), [("en", "ltr"), ("ar", "rtl"), ("he", "rtl"), ("fa", "rtl"),
+                                                   ("ar_XB", "rtl"), ("en_XA", "ltr"), ("cy", "ltr")])
+def test_text_direction_comes_from_babels_data(locale, direction):
+    assert i18n.text_direction(locale) == direction
+
+
+def test_every_sector_and_vote_has_a_translatable_label():
+    assert set(i18n.SECTOR_LABELS) == set(SECTORS)
+    assert set(VOTE_VALUES) <= set(i18n.VOTE_LABELS)
+
+
+def test_messages_pot_is_up_to_date(tmp_path):
+    fresh = tmp_path / "messages.pot"
+    CommandLineInterface().run(["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "--no-wrap",
+                                "--sort-by-file", "--no-location", "--omit-header", "-o", str(fresh), str(ROOT)])
+    assert fresh.read_text(encoding="utf-8") == POT.read_text(encoding="utf-8"), (
+        "src/lpip/web/locale/messages.pot is stale: run `make i18n` (scripts/i18n.py) and commit it")
+
+
+def test_every_shipped_catalogue_is_compiled(tmp_path):
+    """Each committed messages.po has its messages.mo, compiled from the current .po."""
+    for po in sorted(i18n.LOCALE_DIR.glob("*/LC_MESSAGES/messages.po")):
+        mo = po.with_suffix(".mo")
+        assert mo.is_file(), f"{po} is not compiled: run make i18n"
+        with po.open("rb") as f:
+            catalog = read_po(f)
+        expected = tmp_path / "expected.mo"
+        with expected.open("wb") as f:
+            write_mo(f, catalog)
+        assert mo.read_bytes() == expected.read_bytes(), f"{mo} is older than its .po: run make i18n"
+
+
+def test_accept_language_weights_and_bad_headers(test_locales):
+    assert i18n.negotiate("", "", "ar-XB;q=0.2, en-XA;q=0.9") == ("en_XA", False)
+    assert i18n.negotiate("", "", "ar-XB;q=0, fr") == ("en", False)  # q=0 means "not this one"
+    assert i18n.negotiate("", "", "AR-xb") == ("ar_XB", False)
+    assert i18n.negotiate("", 'lpip_lang="; bad', "ar-XB;q=x") == ("en", False)
+    assert i18n.negotiate("lang=ar_XB&lang=en_XA", "", "") == ("en_XA", True)
+
+
+def test_the_room_map_is_translated_in_every_state(test_locales):
+    """The opinion map fragment with groups and agreed statements (the app fills it after enough votes)."""
+    from types import SimpleNamespace as NS
+
+    from lpip.web.templating import templates
+
+    statement = NS(text="Walk-in clinics need evening hours", share=0.8, direction="agree")
+    room = NS(ready=True, reason="", voters=12, votes=60, agreed=[statement],
+              groups=[NS(name="A", size=1, share=0.25, unites=[statement]),
+                      NS(name="B", size=3, share=0.75, unites=[NS(text="Buses after 8pm", share=0.7, direction="disagree")])])
+    html = templates.get_template("capture/_room_map.html").render(lpip_locale="ar_XB", room=room, mine="A",
+                                                                    own_votes=None, need=3)
+    assert "⟦" in html and untranslated(html.replace(">A<", "><").replace(">B<", "><")) == []
+    assert "80%" in html and "12" in html
+    english = templates.get_template("capture/_room_map.html").render(room=room, mine="A", own_votes=None, need=3)
+    assert "Group A: 1 person (25%)" in english and "Group B: 3 people (75%)" in english
+    assert "80% of the group agree" in english and "70% of the group disagree" in english
