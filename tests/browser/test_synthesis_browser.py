@@ -14,7 +14,9 @@ from test_workshop_browser import assert_clean, check_usable, expect
 from lpip.db import session_scope
 from lpip.synthesis.models import Priority
 from lpip.synthesis.priorities import add_priority, links_of
+from lpip.workshops.access import add_member
 from lpip.workshops.accounts import create_user
+from lpip.workshops.models import UserAccount, Workshop
 from lpip.workshops.demo import load_demo
 
 pytestmark = pytest.mark.slow
@@ -30,6 +32,8 @@ def demo(live_server):
     with session_scope(engine) as s:
         made = load_demo(s, seed=0)
         create_user(s, EMAIL, "Sam Synthesis", PASSWORD)
+        # The demonstration's owner lets Sam run it (workshops are their owners' and members').
+        add_member(s, made.workshop_id, EMAIL, s.get(UserAccount, s.get(Workshop, made.workshop_id).created_by))
         add_priority(s, made.workshop_id, f"(demo) Buses {XSS}")
         found = dict(workshop_id=made.workshop_id, join_code=made.join_code)
     engine.dispose()

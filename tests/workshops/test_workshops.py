@@ -66,5 +66,5 @@ def test_deleting_takes_everything_with_it_and_needs_the_title(session):
 
 
 def test_a_workshop_id_too_big_for_the_database_is_unknown_not_an_overflow(session):
-    with pytest.raises(InvalidContribution, match="workshop id"):
+    with pytest.raises(UnknownWorkshop, match="workshop ids run from 1 to 2,147,483,647"):
         get_workshop(session, 2**63)

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from lpip.errors import InvalidContribution, NotConfirmed, UnknownWorkshop, WorkshopClosed
-from lpip.text import clean_text
+from lpip.text import MAX_ID, clean_text
 from lpip.workshops.limits import (
     DOTS, MAX_CODE, MAX_TEXT, MAX_TITLE, MAX_VENUE, MINUTES, ROUNDS, TABLES, check_item_id, check_text, check_whole,
 )
@@ -91,7 +91,13 @@ def _check_round(number: int, spec: RoundSpec) -> str:
 
 
 def get_workshop(session: Session, workshop_id: int) -> Workshop:
-    workshop_id = check_item_id(workshop_id, "workshop id")
+    """The workshop with this id; :class:`UnknownWorkshop` for any other id, including ids no
+    database column can hold (they are refused before the query, which they would crash)."""
+    try:
+        workshop_id = check_item_id(workshop_id, "workshop id")
+    except InvalidContribution:
+        raise UnknownWorkshop(f"There is no workshop {str(workshop_id)[:40]} (workshop ids run from 1 to "
+                              f"{MAX_ID:,}). See `lpip workshops list`.") from None
     workshop = session.get(Workshop, workshop_id)
     if workshop is None:
         raise UnknownWorkshop(f"There is no workshop {workshop_id}. See `lpip workshops list`.")
