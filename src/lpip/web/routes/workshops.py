@@ -32,7 +32,7 @@ from lpip.workshops.access import add_member, may_manage, members_of, owner_of, 
 from lpip.workshops.attendees import list_attendees
 from lpip.workshops.audit import record_event
 from lpip.web.live import lan_addresses, room_reader, state_stream, stream_response
-from lpip.workshops.capture import add_priority, joined_counts, live_counts, moderate, set_walkin
+from lpip.workshops.capture import add_priority, joined_counts, live_counts, moderate, set_walkin, walkin_on
 from lpip.workshops.exports import list_workshops
 from lpip.workshops.limits import DOTS, MINUTES, TABLES
 from lpip.workshops.models import Contribution, HostLink, UserAccount, Workshop
@@ -252,7 +252,10 @@ def projector(request: Request, db: DbSession, user: Facilitator, workshop_id: I
 
     context = _workshop_context(db, user, workshop_id)
     base = (_phone_urls() or [str(request.base_url).rstrip("/")])[0]
-    context.update(join_url=join_link(base, context["workshop"].join_code), state=round_state(db, workshop_id))
+    walkin = walkin_on(db, context["workshop"])
+    # With walk-ins off, the big QR code opens the join page for a personal code, not the walk-in code.
+    join_url = join_link(base, context["workshop"].join_code) if walkin else f"{base.rstrip('/')}/join"
+    context.update(join_url=join_url, walkin=walkin, state=round_state(db, workshop_id))
     context["qr"] = qr_data_uri(context["join_url"])
     return render(request, "workshops/projector.html", context)
 
