@@ -1,0 +1,110 @@
+"""The room map's picture: where the opinion groups sit, laid out for an inline SVG.
+
+:func:`room_picture` turns a :class:`~lpip.deliberation.room.RoomMap`'s anonymous positions into
+what ``capture/_room_picture.html`` draws: one path of marks per group (its own colour and shape,
+so that colour is never the only cue), the group's letter and size beside it, and, on a
+participant's own page only, a ring marked "You" at their place. Nothing in it names anyone: a
+group's marks are one path, so no mark can carry a tooltip or an id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+WIDTH, HEIGHT = 320, 220  # the SVG's viewBox; the page scales it to the screen's width
+MARGIN = 22  # room for the letters and the "You" label at the edges
+MARK = 4.5  # a mark's half-width
+# Dark enough for text (4.5:1 on white, tests/reports/test_room_picture.py) and told apart by
+# shape as well as hue.
+COLOURS = ("#0b5394", "#a63d00", "#1d6b2c", "#6a3d9a", "#7a5c00", "#b0125b", "#00676b", "#4d4d4d")
+SHAPES = ("circle", "square", "triangle", "diamond")
+
+
+@dataclass(frozen=True)
+class PictureGroup:
+    """One group as drawn: ``path`` holds all its marks; ``label_x``/``label_y`` place "A · 7"."""
+
+    name: str
+    size: int
+    colour: str
+    shape: str
+    path: str
+    label_x: float
+    label_y: float
+
+
+@dataclass(frozen=True)
+class RoomPicture:
+    """A room map laid out in a ``width`` x ``height`` box; ``you`` is the participant's own
+    place (x, y) when the picture is for their page."""
+
+    width: int
+    height: int
+    groups: list[PictureGroup]
+    you: tuple[float, float] | None = None
+
+    @property
+    def marks(self) -> int:
+        return sum(g.path.count("M") for g in self.groups)
+
+
+def room_picture(room, own: tuple[float, float] | None = None) -> RoomPicture | None:
+    """Lay out a ready room map's groups (None when the map is not ready or has no positions).
+
+    Parameters
+    ----------
+    room : RoomMap
+        From :func:`lpip.deliberation.room.room_map`.
+    own : tuple, optional
+        The participant's own position (:meth:`RoomMap.position_of`); leave out for the projector.
+
+    Examples
+    --------
+    >>> from lpip.deliberation.room import RoomMap
+    >>> groups = [dict(name="A", size=2, positions=[(-1.0, 0.1), (-0.8, 0.0)]),
+    ...           dict(name="B", size=1, positions=[(1.0, -0.1)])]
+    >>> picture = room_picture(RoomMap(True, groups=groups))
+    >>> picture.marks, [g.shape for g in picture.groups]
+    (3, ['circle', 'square'])
+    """
+    if not room.ready or not any(g["positions"] for g in room.groups):
+        return None
+    points = [p for g in room.groups for p in g["positions"]] + ([own] if own else [])
+    place = _scale(points)
+    groups = []
+    for i, group in enumerate(room.groups):
+        shape = SHAPES[i % len(SHAPES)]
+        marks = [place(p) for p in group["positions"]]
+        if not marks:
+            continue
+        label_x, label_y = _label(marks)
+        groups.append(PictureGroup(group["name"], group["size"], COLOURS[i % len(COLOURS)], shape,
+                                   " ".join(_mark(shape, x, y) for x, y in marks), label_x, label_y))
+    return RoomPicture(WIDTH, HEIGHT, groups, place(own) if own else None)
+
+
+def _scale(points: list[tuple[float, float]]):
+    """A function from map positions to the box: both axes scaled alike, centred, y upwards."""
+    extent_x = max(abs(x) for x, _ in points) or 1.0
+    extent_y = max(abs(y) for _, y in points) or 1.0
+    scale = min((WIDTH / 2 - MARGIN) / extent_x, (HEIGHT / 2 - MARGIN) / extent_y)
+    return lambda p: (round(WIDTH / 2 + p[0] * scale, 1), round(HEIGHT / 2 - p[1] * scale, 1))
+
+
+def _label(marks: list[tuple[float, float]]) -> tuple[float, float]:
+    """Above the group's marks, at their middle, kept inside the box."""
+    x = sum(m[0] for m in marks) / len(marks)
+    top = min(m[1] for m in marks)
+    return round(min(max(x, MARGIN), WIDTH - MARGIN), 1), round(max(top - 2 * MARK, MARGIN - 6), 1)
+
+
+def _mark(shape: str, x: float, y: float) -> str:
+    """One mark as a closed sub-path."""
+    r = MARK
+    if shape == "square":
+        return f"M{x - r:g},{y - r:g}h{2 * r:g}v{2 * r:g}h{-2 * r:g}Z"
+    if shape == "triangle":
+        return f"M{x:g},{y - r - 1:g}L{x + r + 0.5:g},{y + r:g}L{x - r - 0.5:g},{y + r:g}Z"
+    if shape == "diamond":
+        return f"M{x:g},{y - r - 1:g}L{x + r + 1:g},{y:g}L{x:g},{y + r + 1:g}L{x - r - 1:g},{y:g}Z"
+    return f"M{x - r:g},{y:g}a{r:g},{r:g} 0 1,0 {2 * r:g},0a{r:g},{r:g} 0 1,0 {-2 * r:g},0Z"
