@@ -4,7 +4,9 @@
 what ``capture/_room_picture.html`` draws: one path of marks per group (its own colour and shape,
 so that colour is never the only cue), the group's letter and size beside it, and, on a
 participant's own page only, a ring marked "You" at their place. Nothing in it names anyone: a
-group's marks are one path, so no mark can carry a tooltip or an id.
+group's marks are one path, so no mark can carry a tooltip or an id. The colours are the
+stylesheet's (``.room-picture .group-N`` in lpip.css, text contrast checked by
+tests/web/test_contrast.py); a group is told by its ``style`` number.
 """
 
 from __future__ import annotations
@@ -14,19 +16,19 @@ from dataclasses import dataclass
 WIDTH, HEIGHT = 320, 220  # the SVG's viewBox; the page scales it to the screen's width
 MARGIN = 22  # room for the letters and the "You" label at the edges
 MARK = 4.5  # a mark's half-width
-# Dark enough for text (4.5:1 on white, tests/reports/test_room_picture.py) and told apart by
-# shape as well as hue.
-COLOURS = ("#0b5394", "#a63d00", "#1d6b2c", "#6a3d9a", "#7a5c00", "#b0125b", "#00676b", "#4d4d4d")
+STYLES = 8  # colours in the stylesheet (.group-0 ... .group-7); a ninth group takes the first again
 SHAPES = ("circle", "square", "triangle", "diamond")
+YOU_RING = 9.5  # the ring's radius; its label sits beside it, on the side with room
 
 
 @dataclass(frozen=True)
 class PictureGroup:
-    """One group as drawn: ``path`` holds all its marks; ``label_x``/``label_y`` place "A · 7"."""
+    """One group as drawn: ``path`` holds all its marks; ``label_x``/``label_y`` place "A · 7";
+    ``style`` picks its colour (``group-N`` in the stylesheet)."""
 
     name: str
     size: int
-    colour: str
+    style: int
     shape: str
     path: str
     label_x: float
@@ -36,12 +38,16 @@ class PictureGroup:
 @dataclass(frozen=True)
 class RoomPicture:
     """A room map laid out in a ``width`` x ``height`` box; ``you`` is the participant's own
-    place (x, y) when the picture is for their page."""
+    place (x, y) when the picture is for their page, ``you_label`` where its word goes (x, y,
+    and the text-anchor: "start" to the right of the ring, "end" to its left)."""
 
     width: int
     height: int
     groups: list[PictureGroup]
     you: tuple[float, float] | None = None
+    you_label: tuple[float, float, str] | None = None
+
+    ring: float = YOU_RING  # the radius of the ring round "You"
 
     @property
     def marks(self) -> int:
@@ -78,9 +84,10 @@ def room_picture(room, own: tuple[float, float] | None = None) -> RoomPicture | 
         if not marks:
             continue
         label_x, label_y = _label(marks)
-        groups.append(PictureGroup(group["name"], group["size"], COLOURS[i % len(COLOURS)], shape,
+        groups.append(PictureGroup(group["name"], group["size"], i % STYLES, shape,
                                    " ".join(_mark(shape, x, y) for x, y in marks), label_x, label_y))
-    return RoomPicture(WIDTH, HEIGHT, groups, place(own) if own else None)
+    you = place(own) if own else None
+    return RoomPicture(WIDTH, HEIGHT, groups, you, _you_label(you) if you else None)
 
 
 def _scale(points: list[tuple[float, float]]):
@@ -96,6 +103,12 @@ def _label(marks: list[tuple[float, float]]) -> tuple[float, float]:
     x = sum(m[0] for m in marks) / len(marks)
     top = min(m[1] for m in marks)
     return round(min(max(x, MARGIN), WIDTH - MARGIN), 1), round(max(top - 2 * MARK, MARGIN - 6), 1)
+
+
+def _you_label(you: tuple[float, float]) -> tuple[float, float, str]:
+    x, y = you
+    gap = YOU_RING + 3
+    return (round(x + gap, 1), round(y + 4, 1), "start") if x < WIDTH * 0.8 else (round(x - gap, 1), round(y + 4, 1), "end")
 
 
 def _mark(shape: str, x: float, y: float) -> str:
