@@ -65,3 +65,15 @@ def test_you_is_ringed_at_the_own_place_with_its_label_on_the_side_with_room(own
     group = picture.groups[0 if own[0] < 0 else 1]
     to_centre = {"circle": (MARK, 0.0), "square": (MARK, MARK)}[group.shape]  # where each shape's path starts
     assert any(abs(mx + to_centre[0] - x) < 0.2 and abs(my + to_centre[1] - y) < 0.2 for mx, my in _starts(group.path))
+
+
+def test_people_who_voted_alike_each_show_as_a_mark_round_their_shared_spot_and_you_ring_them():
+    same = [(0.5, 0.0)] * 6
+    picture = room_picture(_room(same, [(-1.0, 0.0), (-0.9, 0.0)]), own=(0.5, 0.0))
+    centres = [(x + MARK, y) for x, y in _starts(picture.groups[0].path)]  # circles: the path starts at the left edge
+    assert len(set(centres)) == 6  # six distinct marks, not one
+    x, y = picture.you
+    distances = [math.dist(c, (x, y)) for c in centres]
+    # Close round the spot, and the ring round "You" encloses them all.
+    assert max(distances) < 4 * MARK and picture.ring > max(distances) + MARK
+    assert picture.you_label[0] - x == pytest.approx(picture.ring + 3, abs=0.1)

@@ -11,6 +11,8 @@ tests/web/test_contrast.py); a group is told by its ``style`` number.
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from dataclasses import dataclass
 
 WIDTH, HEIGHT = 320, 220  # the SVG's viewBox; the page scales it to the screen's width
@@ -18,7 +20,10 @@ MARGIN = 22  # room for the letters and the "You" label at the edges
 MARK = 4.5  # a mark's half-width
 STYLES = 8  # colours in the stylesheet (.group-0 ... .group-7); a ninth group takes the first again
 SHAPES = ("circle", "square", "triangle", "diamond")
-YOU_RING = 9.5  # the ring's radius; its label sits beside it, on the side with room
+YOU_RING = 9.5  # the ring's smallest radius; its label sits beside it, on the side with room
+SPREAD = 1.3 * MARK  # spacing of marks that share a spot (see _spread)
+GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
+LABEL_TOP = 14  # a group letter's baseline is never higher than this (it would be cut off)
 
 
 @dataclass(frozen=True)
@@ -77,17 +82,21 @@ def room_picture(room, own: tuple[float, float] | None = None) -> RoomPicture | 
         return None
     points = [p for g in room.groups for p in g["positions"]] + ([own] if own else [])
     place = _scale(points)
+    you = place(own) if own else None
+    ring = YOU_RING
     groups = []
     for i, group in enumerate(room.groups):
         shape = SHAPES[i % len(SHAPES)]
-        marks = [place(p) for p in group["positions"]]
-        if not marks:
+        spots = [place(p) for p in group["positions"]]
+        if not spots:
             continue
-        label_x, label_y = _label(marks)
+        if you is not None and you in spots:
+            ring = max(ring, _spread_radius(spots.count(you)) + MARK + 3)
+        marks = _spread(spots)
+        label_x, label_y = _label(marks, you, ring)
         groups.append(PictureGroup(group["name"], group["size"], i % STYLES, shape,
                                    " ".join(_mark(shape, x, y) for x, y in marks), label_x, label_y))
-    you = place(own) if own else None
-    return RoomPicture(WIDTH, HEIGHT, groups, you, _you_label(you) if you else None)
+    return RoomPicture(WIDTH, HEIGHT, groups, you, _you_label(you, ring) if you else None, ring)
 
 
 def _scale(points: list[tuple[float, float]]):
@@ -98,16 +107,40 @@ def _scale(points: list[tuple[float, float]]):
     return lambda p: (round(WIDTH / 2 + p[0] * scale, 1), round(HEIGHT / 2 - p[1] * scale, 1))
 
 
-def _label(marks: list[tuple[float, float]]) -> tuple[float, float]:
-    """Above the group's marks, at their middle, kept inside the box."""
-    x = sum(m[0] for m in marks) / len(marks)
-    top = min(m[1] for m in marks)
-    return round(min(max(x, MARGIN), WIDTH - MARGIN), 1), round(max(top - 2 * MARK, MARGIN - 6), 1)
+def _spread_radius(n: int) -> float:
+    """How far from their spot the farthest of ``n`` marks sharing it is put (see :func:`_spread`)."""
+    return 0.0 if n < 2 else round(SPREAD * math.sqrt(n - 0.5), 1)
 
 
-def _you_label(you: tuple[float, float]) -> tuple[float, float, str]:
+def _spread(spots: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """People who voted alike share a spot: put their marks round it in a sunflower (Vogel's
+    spiral, always the same way), so that every person shows; marks stay inside the box."""
+    counts = Counter(spots)
+    seen: Counter = Counter()
+    marks = []
+    for spot in spots:
+        k = seen[spot]
+        seen[spot] += 1
+        radius = SPREAD * math.sqrt(k + 0.5) if counts[spot] > 1 else 0.0
+        x, y = spot[0] + radius * math.cos(k * GOLDEN_ANGLE), spot[1] + radius * math.sin(k * GOLDEN_ANGLE)
+        marks.append((round(min(max(x, MARK + 1), WIDTH - MARK - 1), 1),
+                      round(min(max(y, MARK + 2), HEIGHT - MARK - 2), 1)))
+    return marks
+
+
+def _label(marks: list[tuple[float, float]], you: tuple[float, float] | None, ring: float) -> tuple[float, float]:
+    """Above the group's marks, at their middle (and above the ring round "You" when it is near),
+    kept inside the box."""
+    x = min(max(sum(m[0] for m in marks) / len(marks), MARGIN), WIDTH - MARGIN)
+    y = min(m[1] for m in marks) - MARK - 5
+    if you is not None and abs(x - you[0]) < 30 and y > you[1] - ring - 4:
+        y = you[1] - ring - 4
+    return round(x, 1), round(max(y, LABEL_TOP), 1)
+
+
+def _you_label(you: tuple[float, float], ring: float) -> tuple[float, float, str]:
     x, y = you
-    gap = YOU_RING + 3
+    gap = ring + 3
     return (round(x + gap, 1), round(y + 4, 1), "start") if x < WIDTH * 0.8 else (round(x - gap, 1), round(y + 4, 1), "end")
 
 
