@@ -114,7 +114,8 @@ def test_the_map_draws_every_grouped_person_as_an_anonymous_mark_and_this_phone_
     _join(client, code)
     _vote_three(client)
     fragment = client.get("/p/room-map").text
-    room = app.state.room_maps.get(app.state.sessions(), workshop_id)
+    with app.state.sessions() as s:
+        room = app.state.room_maps.get(s, workshop_id)
     svg = re.search(r"<svg.*?</svg>", fragment, flags=re.S).group(0)
     assert 'role="img"' in svg and 'aria-labelledby="room-picture-title room-picture-desc"' in svg
     assert "<title id=\"room-picture-title\">Where the opinion groups sit</title>" in svg

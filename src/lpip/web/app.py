@@ -39,6 +39,9 @@ def create_app(settings: Settings | None = None, https: bool = False) -> FastAPI
     serving behind TLS.
     """
     settings = settings or web_settings()
+    # Settings from the environment are checked before the database is opened: a wrong one stops
+    # here, with no connection left open.
+    burst, map_seconds = join_burst(), room_map_seconds()
     engine = open_database(settings)
     app = FastAPI(
         title="lpip", version=__version__,
@@ -53,13 +56,13 @@ def create_app(settings: Settings | None = None, https: bool = False) -> FastAPI
     # Joining with a wrong code: counted per address, so that guessing codes is slow while a
     # venue's shared router, whose phones type the right code, is never held up.
     app.state.join_guesses = RateLimiter(limit=30, window=10.0)
-    app.state.join_burst = join_burst()
+    app.state.join_burst = burst
     # A personal code stands for one attendee: a few joins a minute with it are plenty (a second
     # phone, a reload), and more is somebody trying it out.
     app.state.join_codes = RateLimiter(limit=10, window=60.0)
     # The room map (opinion groups) is recomputed only when a workshop's votes change.
     app.state.room_maps = RoomMapCache()
-    app.state.room_map_seconds = room_map_seconds()
+    app.state.room_map_seconds = map_seconds
     # Innermost first: errors become responses that still get the headers and the session cookie.
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, https=https)
