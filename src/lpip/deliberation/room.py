@@ -123,8 +123,7 @@ def room_map(session: Session, workshop_id: int) -> RoomMap:
         positions = sorted(places[p] for p, g in membership.items() if g == name)
         groups.append(dict(name=name, size=int(row.participants), share=float(row.share), positions=positions,
                            withheld=withheld, unites=unites))
-    return RoomMap(True, "", voters, cast, groups, _agreed(result.group_consensus), membership,
-                   {p: places[p] for p in membership})
+    return RoomMap(True, "", voters, cast, groups, _agreed(result.group_consensus), membership, places)
 
 
 def _agreed(consensus) -> list[dict]:
