@@ -196,6 +196,12 @@ def test_the_opinion_map_changes_on_the_phone_when_others_vote(quick_room_map, l
     check_usable(person)  # axe-core on the page with the map drawn
     person.shot("day-room-map-before")
     page.evaluate("window.lpipNotReloaded = true")
+    # Nothing has changed: the next poll sends the version shown and is answered 204, and the map
+    # stays the very same elements (a screen reader reading it is not moved).
+    page.evaluate("document.getElementById('room-map-body').dataset.kept = 'yes'")
+    with page.expect_response(lambda r: "/p/room-map?seen=" in r.url and r.status == 204, timeout=WAIT):
+        pass
+    assert page.evaluate("document.getElementById('room-map-body').dataset.kept") == "yes"
 
     # Three latecomers join and vote from their own phones, through the API.
     others = phone("others")

@@ -208,3 +208,29 @@ def test_the_poll_interval_comes_from_the_environment(app, db_url, tmp_path, mon
         monkeypatch.setenv("LPIP_ROOM_MAP_SECONDS", wrong)
         with pytest.raises(InvalidSettings, match="LPIP_ROOM_MAP_SECONDS"):
             create_app(Settings(database_url=db_url, secret_key="test-secret-" + "x" * 40))
+
+
+def test_an_unchanged_map_answers_204_so_the_page_is_left_alone(app, client, made_up_room):
+    """The fragment polls with the version it shows; the same version again is 204 (htmx swaps
+    nothing, a screen reader is not moved), a changed room is a new fragment with a new version."""
+    workshop_id, code = _workshop(app)
+    with app.state.sessions() as s, s.begin():
+        made_up_room(s, workshop_id, people=14)
+    _join(client, code)
+    _vote_three(client)
+    page = client.get("/p").text
+    poller = re.search(r'<div hx-get="/p/room-map"[^>]*>', page).group(0)
+    assert 'hx-include="find .polled-seen"' in poller and 'hx-sync="this:queue last"' in poller
+    first = client.get("/p/room-map")
+    seen = re.search(r'<input type="hidden" class="polled-seen" name="seen" value="([0-9a-f]{16})">', first.text)
+    assert first.status_code == 200 and seen
+    again = client.get(f"/p/room-map?seen={seen.group(1)}")
+    assert again.status_code == 204 and again.text == "" and again.headers["cache-control"] == "no-store"
+    assert client.get("/p/room-map?seen=0000000000000000").status_code == 200
+    with app.state.sessions() as s, s.begin():
+        late = join_workshop(s, code, burst=10_000)
+        for statement in s.scalars(select(Contribution).where(Contribution.workshop_id == workshop_id,
+                                                              Contribution.kind == "statement")):
+            cast_vote(s, late, statement.id, "disagree")
+    changed = client.get(f"/p/room-map?seen={seen.group(1)}")
+    assert changed.status_code == 200 and f'value="{seen.group(1)}"' not in changed.text

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from lpip import __version__
@@ -32,3 +34,15 @@ def render(request: Request, name: str, context: dict | None = None, status_code
     context.setdefault("csrf_token", csrf_token(request))
     context.setdefault("user", getattr(request.state, "user", None))
     return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def polled_fragment(request: Request, html: str) -> Response:
+    """An htmx fragment that a page asks for again every few seconds. It carries its version in a
+    hidden ``seen`` field, which the polling element sends back (``hx-include``); when nothing
+    has changed since, the answer is 204 and htmx leaves the page alone, so a screen reader's
+    place and what it reads are not disturbed by every poll."""
+    version = hashlib.sha256(html.encode("utf-8")).hexdigest()[:16]
+    headers = {"Cache-Control": "no-store"}
+    if request.query_params.get("seen") == version:
+        return Response(status_code=204, headers=headers)
+    return HTMLResponse(f'{html}<input type="hidden" class="polled-seen" name="seen" value="{version}">', headers=headers)

@@ -24,7 +24,7 @@ from lpip.web.deps import DbSession, IdPath, Route, client_address, client_key, 
 from lpip.web.errors import retry_headers, status_for, wants_json
 from lpip.web.live import room_reader, state_stream, stream_response
 from lpip.web.security import check_csrf, csrf_token
-from lpip.web.templating import render, templates
+from lpip.web.templating import polled_fragment, render, templates
 from lpip.workshops.capture import (
     CONSENT_WORDING, add_note, add_statement, cast_vote, edit_note, join_workshop, participant_by_token, personal_attendee, spend_dots,
     table_notes, withdraw_note,
@@ -394,7 +394,7 @@ def participant_room_map(request: Request, db: DbSession, participant: CurrentPa
     release(db)
     context = dict(room=room, own_votes=own, need=MIN_OWN_VOTES, mine=room.group_of(participant.id),
                    picture=room_picture(room, room.position_of(participant.id)), min_shown=MIN_GROUP_SHOWN)
-    return HTMLResponse(_fragment(request, "capture/_room_map.html", context), headers={"Cache-Control": "no-store"})
+    return polled_fragment(request, _fragment(request, "capture/_room_map.html", context))
 
 
 @router.post("/p/dots")

@@ -17,7 +17,7 @@ from typing import Annotated
 
 import pandas as pd
 from fastapi import APIRouter, Form, Header, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -28,7 +28,7 @@ from lpip.text import MAX_ID
 from lpip.web import i18n
 from lpip.web.deps import DbSession, Facilitator, IdPath, Route, client_key, facilitator_workshop, require_facilitator, write
 from lpip.web.security import check_csrf
-from lpip.web.templating import render, templates
+from lpip.web.templating import polled_fragment, render, templates
 from lpip.workshops.access import add_member, may_manage, members_of, owner_of, remove_member, visible_workshop_ids
 from lpip.workshops.attendees import list_attendees
 from lpip.workshops.audit import record_event
@@ -276,7 +276,7 @@ def projector_room_map(request: Request, db: DbSession, user: Facilitator, works
     context = dict(request=request, room=room, own_votes=None, need=0, mine=None, picture=room_picture(room),
                    min_shown=MIN_GROUP_SHOWN, **i18n.page_context(i18n.page_locale(request, name)))
     html = templates.get_template(name).render(context)
-    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+    return polled_fragment(request, html)
 
 
 @router.get("/workshops/{workshop_id}/delete")
