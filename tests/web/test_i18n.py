@@ -1,9 +1,9 @@
 """Languages of the pages phones use: every string through the catalogue, the locale per request, RTL.
 
 No real translation ships yet (English is the source), so these tests build two TEST PSEUDO-LOCALES
-from messages.pot into a temporary folder: ``en_XA`` (every letter accented and bracketed, left to
-right) and ``ar_XB`` (the same, right to left), named after CLDR's pseudo-locale codes. They are
-not translations and are never installed with lpip.
+from messages.pot into a temporary folder (tests/pseudo_locales.py): ``en_XA`` (every letter
+accented and bracketed, left to right) and ``ar_XB`` (the same, right to left), named after CLDR's
+pseudo-locale codes. They are not translations and are never installed with lpip.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import pytest
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from pseudo_locales import POT, pseudo, write_pseudo_locales
 from sqlalchemy import select
 
 from lpip.errors import N_, InvalidContribution, UnknownWorkshop
@@ -28,40 +29,16 @@ from lpip.workshops.models import SECTORS, VOTE_VALUES, HostLink
 from lpip.workshops.workshops import RoundSpec, create_workshop, open_round, set_voting
 
 ROOT = Path(__file__).resolve().parents[2]
-POT = ROOT / "src" / "lpip" / "web" / "locale" / "messages.pot"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-# Pseudo-translation: ASCII letters become accented look-alikes; placeholders and HTML tags are kept.
-ACCENTED = str.maketrans("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
-                         "àƀçđéƒĝĥíĵķĺɱñóƥʠŕšŧúʋŵẋýžÀƁÇĐÉƑĜĤÍĴĶĹṀÑÓƤꝖŔŠŦÚṼŴẊÝŽ")
-KEEP = re.compile(r"(%\(\w+\)s|<[^>]*>|&\w+;)")
 # What the pages show that is not the catalogue's: data typed in by people (in the test below).
 TITLE = "Health on the Marches"
 DATA = (TITLE, "What keeps people well here?", "Walk-in clinics need evening hours", "Buses after 8pm", "lpip")
 
 
-def pseudo(message: str) -> str:
-    parts = KEEP.split(message)
-    return "⟦" + "".join(p if KEEP.fullmatch(p) else p.translate(ACCENTED) for p in parts) + "⟧"
-
-
 @pytest.fixture
 def test_locales(tmp_path, monkeypatch):
     """The two test pseudo-locales, compiled into a temporary folder the app reads."""
-    folder = tmp_path / "test-locales"
-    for name in ("en_XA", "ar_XB"):
-        with POT.open("rb") as f:
-            catalog = read_po(f, locale=name.split("_")[0])
-        for message in catalog:
-            if not message.id:
-                continue
-            if message.pluralizable:  # one form per plural form of the language (Arabic has six)
-                message.string = tuple(pseudo(message.id[min(i, 1)]) for i in range(catalog.num_plurals))
-            else:
-                message.string = pseudo(message.id)
-        target = folder / name / "LC_MESSAGES"
-        target.mkdir(parents=True)
-        with (target / "messages.mo").open("wb") as f:
-            write_mo(f, catalog)
+    folder = write_pseudo_locales(tmp_path / "test-locales")
     monkeypatch.setattr(i18n, "LOCALE_DIRS", [i18n.LOCALE_DIR, folder])
     i18n.clear_cache()
     yield folder
@@ -248,7 +225,7 @@ def test_the_room_map_is_translated_in_every_state(test_locales):
 # ---- the server's messages, the scripts' words, the language picker -------------------------
 
 ERROR = re.compile(r'<p class="error" role="alert">(.*?)</p>', re.S)
-BLOB = re.compile(r'<script type="application/json" id="lpip-i18n">(.*?)</script>', re.S)
+BLOB = re.compile(r"<div id=\"lpip-i18n\" hidden data-strings='([^']*)'></div>")
 JS = ROOT / "src" / "lpip" / "web" / "static" / "js"
 
 
@@ -358,14 +335,14 @@ def test_messages_people_see_on_the_phone_pages_are_catalogue_messages(module):
 def test_the_scripts_words_come_from_the_catalogue(app, client, test_locales):
     _, token = _setup(app)
     client.get("/join?lang=en_XA")
-    blob = json.loads(BLOB.search(client.get(f"/t/{token}").text).group(1))
+    blob = json.loads(html_lib.unescape(BLOB.search(client.get(f"/t/{token}").text).group(1)))
     assert blob["waiting"] == pseudo("waiting to send")
     assert blob["not_sent"] == pseudo("NOT SENT: %(reason)s Copy the text if you want to keep it.")
     assert blob["queued"] == {"one": pseudo("%(count)s item is waiting to send."),
                               "other": pseudo("%(count)s items are waiting to send.")}
     # Arabic has six plural categories; the browser picks one with Intl.PluralRules.
     client.get("/join?lang=ar_XB")
-    arabic = json.loads(BLOB.search(client.get("/join").text).group(1))
+    arabic = json.loads(html_lib.unescape(BLOB.search(client.get("/join").text).group(1)))
     assert set(arabic["offline_queued"]) == {"zero", "one", "two", "few", "many", "other"}
     assert all(text.startswith("⟦") for text in arabic["offline_queued"].values())
     # Facilitator pages carry no blob: their scripts write English.
@@ -385,7 +362,7 @@ def test_the_scripts_english_is_the_catalogues_english(app, client):
             used[key] = {"one": one, "other": other}
     assert used == english
     page = client.get("/join").text
-    assert json.loads(BLOB.search(page).group(1)) == english
+    assert json.loads(html_lib.unescape(BLOB.search(page).group(1))) == english
 
 
 def test_no_language_picker_with_english_only(client):

@@ -18,7 +18,7 @@
   // without it. %(name)s placeholders are filled in here.
   var STRINGS = (function () {
     var node = document.getElementById('lpip-i18n');
-    try { return node ? JSON.parse(node.textContent) : {}; } catch (err) { return {}; }
+    try { return node ? JSON.parse(node.dataset.strings) : {}; } catch (err) { return {}; }
   }());
 
   function fill(text, values) {
