@@ -120,6 +120,9 @@ def test_every_string_of_the_phone_pages_is_translated(app, client, test_locales
     missing = client.get("/t/" + "x" * 32)
     assert missing.status_code == 404
     pages["not found"] = missing.text
+    nowhere = client.get("/p/no-such-page")
+    assert nowhere.status_code == 404
+    pages["no such page"] = nowhere.text
     for name, html in pages.items():
         assert "⟦" in html, name
         assert untranslated(html) == [], name
