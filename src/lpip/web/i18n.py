@@ -9,6 +9,11 @@ Each request's locale: a ``lang`` query parameter (remembered in a cookie), else
 the browser's Accept-Language, else the workshop default, English. Facilitator pages stay in
 English: :func:`page_locale` gives a translated locale only to the templates in
 :data:`TRANSLATED_TEMPLATES`.
+
+Besides the templates' words: the server's messages to people on those pages (English
+templates marked with :func:`lpip.errors.N_` where they are raised, translated here with
+:func:`translate` / :func:`error_message`), the words of the pages' scripts (:func:`js_strings`),
+and the language picker (:func:`language_choices`).
 """
 
 from __future__ import annotations
@@ -233,7 +238,7 @@ def plural_samples(locale: str) -> dict[str, int]:
 
 def js_strings(locale: str) -> dict[str, str | dict[str, str]]:
     """What the browser scripts of the phone pages write (``static/js/capture.js`` and ``live.js``),
-    in ``locale``: base.html puts it in ``<script type="application/json" id="lpip-i18n">`` and the
+    in ``locale``: base.html puts it, as JSON, in ``<div id="lpip-i18n" data-strings=...>`` and the
     scripts read it (their own English is only for a page without it). ``%(name)s`` placeholders
     are filled in by the script; a message with a count is one text per CLDR plural category."""
     t = translations(locale)
