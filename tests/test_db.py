@@ -242,3 +242,31 @@ def test_a_migration_failing_half_way_leaves_no_tables_behind(empty_db_url, monk
         assert migrate(engine) == (None, head_revision()), "the next init starts cleanly"
     finally:
         engine.dispose()
+
+
+def test_0010_keeps_each_workshops_walk_in_switch_and_downgrades_the_default_to_what_it_meant(empty_engine):
+    """0010 makes ``walkin_open`` nullable (None: on only while no attendee is registered).
+    Upgrading keeps existing values; downgrading writes what the default meant for each workshop."""
+    from lpip.workshops.attendees import register_attendee
+    from lpip.workshops.models import Workshop
+    from lpip.workshops.workshops import RoundSpec, create_workshop
+
+    migrate(empty_engine)
+    with session_scope(empty_engine) as session:
+        registered = create_workshop(session, "Made-up workshop with attendees", [RoundSpec("Q?")], tables=2)
+        register_attendee(session, registered.id, "Made-up Person", "public", email="made.up@example.org")
+        anonymous = create_workshop(session, "Made-up workshop without attendees", [RoundSpec("Q?")], tables=2)
+        switched = create_workshop(session, "Made-up workshop switched on", [RoundSpec("Q?")], tables=2)
+        register_attendee(session, switched.id, "Made-up Other", "private", email="made.other@example.org")
+        switched.walkin_open = True
+        ids = (registered.id, anonymous.id, switched.id)
+        assert (registered.walkin_open, anonymous.walkin_open) == (None, None)
+
+    def stored():
+        with session_scope(empty_engine) as session:
+            return [session.scalar(select(Workshop.walkin_open).where(Workshop.id == i)) for i in ids]
+
+    command.downgrade(_alembic_config(empty_engine), "0009")
+    assert stored() == [False, True, True]
+    command.upgrade(_alembic_config(empty_engine), "head")
+    assert stored() == [False, True, True]

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from lpip.workshops.accounts import create_user
 from lpip.workshops.attendees import register_attendee
-from lpip.workshops.capture import add_note, add_priority, add_statement, cast_vote, join_workshop, spend_dots
+from lpip.workshops.capture import add_note, add_priority, add_statement, cast_vote, join_workshop, set_walkin, spend_dots
 from lpip.workshops.models import HostLink
 from lpip.workshops.workshops import RoundSpec, create_workshop, declare_notes_consent, open_round, set_voting
 
@@ -81,6 +81,7 @@ def build_hostile(session, notes_consent: bool = True, title: str = "Black Count
         add_note(session, links[number % 4 + 1], text, f"note-{number:03d}")
     if notes_consent:
         declare_notes_consent(session, workshop.id, True, by="Amina Rahman")
+    set_walkin(session, workshop.id, True)  # attendees are registered: the facilitator lets walk-ins in too
     people = [
         # Consenting: two walk-ins who said yes on the join page. Refusing: one who said no, and
         # one who gave no answer (which counts as no).

@@ -16,7 +16,7 @@ from lpip.archive.collect import collect
 from lpip.archive.package import build_deposit
 from lpip.workshops.attendees import import_attendees
 from lpip.workshops.capture import (
-    add_note, add_priority, add_statement, cast_vote, join_workshop, moderate, spend_dots, withdraw_note,
+    add_note, add_priority, add_statement, cast_vote, join_workshop, moderate, set_walkin, spend_dots, withdraw_note,
 )
 from lpip.workshops.models import Attendee, HostLink
 from lpip.workshops.planning import plan_workshop
@@ -44,6 +44,7 @@ def workshop(session):
     withdrawn, _ = add_note(session, links[2], "A note its host took back", "note-0003")
     withdraw_note(session, links[2], withdrawn.id)
     declare_notes_consent(session, w.id, True, by="Test Facilitator")
+    set_walkin(session, w.id, True)  # attendees are registered: walk-ins need the facilitator's switch
     people = [join_workshop(session, w.join_code, sector, consent=True)
               for sector in ("public", "private", "resident", None, "academic")]
     statements = [add_statement(session, p, f"Statement by participant {i}", f"stmt-{i:04d}")[0] for i, p in enumerate(people[:4])]

@@ -1,5 +1,6 @@
 """The workshop day at phone size: a personal QR join through to the dashboard, round changes
-reaching the host without a reload, closing needing confirmation, and the room map after voting.
+reaching the host without a reload, closing needing confirmation, and the room map after voting,
+changing on the phone without a reload when others vote.
 
 The room around the phone is made up (test data: :data:`MADE_UP_ROOM_STATEMENTS` in conftest).
 """
@@ -21,6 +22,9 @@ from lpip.workshops.workshops import RoundSpec, create_workshop, open_round, set
 pytestmark = pytest.mark.slow
 
 WAIT = 10_000  # ms a live update may take on a loaded test machine (the stream polls every second)
+# The marks drawn on the opinion map (one closed sub-path each in a group's path).
+MARKS = """() => [...document.querySelectorAll('#room-picture path.marks')]
+  .reduce((n, p) => n + (p.getAttribute('d').match(/M/g) || []).length, 0)"""
 
 
 @pytest.fixture
@@ -41,6 +45,41 @@ def day(live_server, made_up_room):
         found = dict(id=workshop.id, personal=code, host=f"/t/{token}")
     engine.dispose()
     return found
+
+
+@pytest.fixture
+def quick_room_map(monkeypatch):
+    """Phones ask for the room map every second (LPIP_ROOM_MAP_SECONDS), not every ten: ask for this
+    before ``live_server``, which passes the environment to the server."""
+    monkeypatch.setenv("LPIP_ROOM_MAP_SECONDS", "1")
+
+
+def _more_attendees(server, workshop_id: int, people: int) -> list[str]:
+    """Register made-up attendees; their personal join codes."""
+    engine = server.engine()
+    try:
+        with session_scope(engine) as s:
+            made = [register_attendee(s, workshop_id, f"Made-Up Latecomer {i}", "resident") for i in range(people)]
+            s.flush()
+            return [a.join_code for a in made]
+    finally:
+        engine.dispose()
+
+
+def _join_and_vote_through_the_api(phone, code: str) -> None:
+    """Another participant joins with their personal code and votes on every statement through the
+    JSON API, as the first camp of the made-up room: agree with the first four, disagree with the
+    next four, agree with the two everyone agrees with."""
+    api = phone.context.request
+    joined = api.post("/api/v1/join", data={"code": code, "consent_archive": False})
+    assert joined.status == 201, joined.text()
+    token = {"X-Participant-Token": joined.json()["participant_token"]}
+    statements = sorted(s["id"] for s in api.get("/api/v1/statements", headers=token).json())
+    assert len(statements) == 10
+    for i, statement in enumerate(statements):
+        vote = "disagree" if 4 <= i < 8 else "agree"
+        answer = api.post("/api/v1/votes", data={"statement_id": statement, "vote": vote}, headers=token)
+        assert answer.ok, answer.text()
 
 
 def _status(server, workshop_id: int) -> str:
@@ -132,3 +171,49 @@ def test_closing_the_workshop_needs_a_second_step(live_server, day, phone):
     expect(page.locator("#confirm-close")).to_have_count(0)
     assert _status(live_server, day["id"]) == "closed"
     assert_clean(facilitator)
+
+
+def test_the_opinion_map_changes_on_the_phone_when_others_vote(quick_room_map, live_server, day, phone):
+    person = phone("person")
+    page = person.page
+    page.goto(f"/join?code={day['personal']}")
+    page.get_by_label("No, keep them out of the archive").check()
+    page.get_by_role("button", name="Join").click()
+    page.wait_for_url(re.compile(r"/p$"))
+    for _ in range(3):
+        card = page.locator('#vote-card input[name="statement_id"]')
+        shown = card.input_value()
+        page.get_by_role("button", name="Agree", exact=True).click()
+        expect(card).not_to_have_value(shown)
+    # The 14 made-up people and this phone have voted; the map shows them, and this phone as "You".
+    summary = page.locator("#room-map-body > p").first
+    expect(summary).to_contain_text("15 people have cast", timeout=WAIT)
+    picture = page.locator("#room-picture svg")
+    expect(picture).to_be_visible()
+    expect(page.locator("#room-picture-you")).to_contain_text("You")
+    before = page.evaluate(MARKS)
+    assert before >= 14
+    check_usable(person)  # axe-core on the page with the map drawn
+    person.shot("day-room-map-before")
+    page.evaluate("window.lpipNotReloaded = true")
+
+    # Three latecomers join and vote from their own phones, through the API.
+    others = phone("others")
+    for code in _more_attendees(live_server, day["id"], 3):
+        _join_and_vote_through_the_api(others, code)
+
+    expect(summary).to_contain_text("18 people have cast", timeout=WAIT)
+    page.wait_for_function(f"() => ({MARKS})() === {before + 3}", timeout=WAIT)
+    expect(page.locator("#room-picture-you")).to_contain_text("You")
+    assert page.evaluate("window.lpipNotReloaded") is True
+    check_usable(person)
+    person.shot("day-room-map-after")
+
+    facilitator = phone("facilitator")
+    sign_in(facilitator)
+    facilitator.page.goto(f"/workshops/{day['id']}/projector")
+    expect(facilitator.page.locator("#room-picture svg")).to_be_visible(timeout=WAIT)
+    assert facilitator.page.evaluate(MARKS) == before + 3
+    expect(facilitator.page.locator("#room-picture-you")).to_have_count(0)
+    check_usable(facilitator)
+    assert_clean(person, others, facilitator)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from lpip.db import session_scope
 from lpip.workshops.accounts import create_user
 from lpip.workshops.attendees import import_attendees
-from lpip.workshops.capture import add_note, join_workshop
+from lpip.workshops.capture import add_note, join_workshop, set_walkin
 from lpip.workshops.models import Contribution, HostLink
 from lpip.workshops.planning import plan_workshop
 from lpip.workshops.workshops import RoundSpec, create_workshop, open_round
@@ -47,6 +47,7 @@ def workshop(live_server):
             add_note(s, link, text, f"browser-note-{i:03d}")
         import_attendees(s, made.id, ATTENDEES)
         plan_workshop(s, made.id, seed=0, iterations=200)
+        set_walkin(s, made.id, True)  # attendees are registered: the phones below join as walk-ins
         join_workshop(s, made.join_code)
         found = dict(id=made.id, code=made.join_code, host=f"/t/{link.token}")
     engine.dispose()

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from lpip.db import session_scope
 from lpip.workshops.accounts import create_user
 from lpip.workshops.attendees import register_attendee
+from lpip.workshops.capture import set_walkin
 from lpip.workshops.models import Contribution, HostLink, Participant, UserAccount, Vote, Workshop
 from lpip.workshops.workshops import RoundSpec, create_workshop, open_round, set_voting
 
@@ -119,6 +120,7 @@ def running(live_server, accounts):
         open_round(s, workshop.id, 1)
         set_voting(s, workshop.id, voting_open=True)
         register_attendee(s, workshop.id, PERSON, "voluntary and community", organisation=ORGANISATION)
+        set_walkin(s, workshop.id, True)  # the phones below join as walk-ins
         token = s.scalar(select(HostLink.token).where(HostLink.workshop_id == workshop.id, HostLink.table_number == 1))
         found = dict(id=workshop.id, code=workshop.join_code, host=f"/t/{token}")
     engine.dispose()

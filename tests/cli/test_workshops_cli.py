@@ -221,6 +221,23 @@ def test_notes_consent_is_recorded_with_who_and_when(run, workshop, read_db):
     assert read_db(lambda s: s.get(Workshop, int(workshop)).notes_consent) is False
 
 
+def test_walkin_switches_the_walk_in_code_with_its_cap(run, workshop, read_db):
+    from lpip.workshops.models import Workshop
+
+    # 40 attendees are registered, so by default only their personal codes work.
+    assert read_db(lambda s: s.get(Workshop, int(workshop)).walkin_open) is None
+    missing = run("walkin", workshop)
+    assert missing.exit_code == 2 and "--on" in missing.output and "Traceback" not in missing.output
+    result = run("walkin", workshop, "--on", "--expected", "30")
+    assert result.exit_code == 0, result.output
+    assert "is on, admits people until the room holds 36; 0 joined" in " ".join(result.output.split())
+    assert read_db(lambda s: (lambda w: (w.walkin_open, w.expected, w.walkin_cap))(s.get(Workshop, int(workshop)))) == (True, 30, None)
+    off = run("walkin", workshop, "--off")
+    assert off.exit_code == 0 and "walk-in code is off" in off.output
+    assert read_db(lambda s: (lambda w: (w.walkin_open, w.expected))(s.get(Workshop, int(workshop)))) == (False, 30)
+    assert run("walkin", workshop, "--on", "--cap", "0").exit_code == 2
+
+
 def test_unknown_workshop_is_an_error(run):
     result = run("show", "999")
     assert result.exit_code == 2 and "There is no workshop 999" in result.output

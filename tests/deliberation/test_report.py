@@ -12,7 +12,7 @@ from lpip.deliberation.report import WORDS_COLUMNS, build_report
 from lpip.deliberation.themes import workshop_themes
 from lpip.errors import NoData, UnknownWorkshop
 from lpip.workshops.attendees import register_attendee
-from lpip.workshops.capture import add_note, add_statement, cast_vote, join_workshop
+from lpip.workshops.capture import add_note, add_statement, cast_vote, join_workshop, set_walkin
 from lpip.workshops.demo import load_demo
 from lpip.workshops.models import Attendee, HostLink
 from lpip.workshops.planning import plan_workshop
@@ -162,6 +162,7 @@ def test_a_conversation_too_small_to_cluster_is_reported_not_raised(session, bar
 
     set_workshop_status(session, bare_workshop.id, "open")
     set_voting(session, bare_workshop.id, voting_open=True)
+    set_walkin(session, bare_workshop.id, True)
     people = [join_workshop(session, bare_workshop.join_code, "public") for _ in range(2)]
     statement, _ = add_statement(session, people[0], "Buses should run later", client_id="statement-01")
     for person in people:

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from lpip.db import session_scope
-from lpip.workshops.capture import JOIN_BURST, add_note, add_statement, join_workshop
+from lpip.workshops.capture import JOIN_BURST, add_note, add_statement, join_workshop, set_walkin
 from lpip.workshops.models import Contribution, HostLink, Participant, Vote
 from lpip.workshops.workshops import RoundSpec, create_workshop, open_round, set_voting
 
@@ -177,6 +177,8 @@ def test_45_phones_behind_one_router_join_with_personal_codes(app):
 def test_a_walk_in_burst_beyond_the_cap_is_refused_plainly(app):
     workshop = make_workshop(app)
     register(app, workshop, 5)  # cap: 5 + 20 % = 6 in the room
+    with session_scope(app.state.engine) as s:
+        set_walkin(s, workshop["id"], True)  # registered attendees: walk-ins need the facilitator's switch
     answers = [consent_join(app, workshop["code"], "no", "resident")[1] for _ in range(8)]
     assert [a.status_code for a in answers] == [303] * 6 + [409] * 2
     assert "The room is full: 6 people have joined" in answers[-1].text
@@ -202,6 +204,8 @@ def test_the_join_page_shows_the_privacy_notice_and_asks_for_consent(app):
 def test_one_participant_per_phone_cookie_and_per_card(app):
     workshop = make_workshop(app)
     code = register(app, workshop, 1)[0]
+    with session_scope(app.state.engine) as s:
+        set_walkin(s, workshop["id"], True)
     phone, first = consent_join(app, workshop["code"])
     token = CSRF.search(phone.get("/join").text).group(1)
     again = phone.post("/join", data={"code": code, "consent": "yes", "csrf_token": token}, follow_redirects=False)

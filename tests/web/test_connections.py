@@ -8,6 +8,7 @@ import re
 from sqlalchemy import select
 
 from lpip.workshops.attendees import register_attendee
+from lpip.workshops.capture import set_walkin
 from lpip.workshops.models import FollowUp
 from lpip.workshops.workshops import RoundSpec, create_workshop, open_round
 
@@ -21,6 +22,7 @@ def _workshop(app):
         ids = {name: register_attendee(s, w.id, name, "public", email=f"{name.split()[0].lower()}@example.org",
                                        consent_contact=consent).id
                for name, consent in (("Asha Khan", True), ("Ben Osei", True), ("Cara Lewis", False))}
+        set_walkin(s, w.id, True)  # the tests' phones join as walk-ins
         return w.id, w.join_code, ids
 
 

@@ -102,3 +102,14 @@ def test_form_controls_have_edges_at_three_to_one(rules):
     page = rules[":root"]["--paper"]
     border = rules["input:not([type=checkbox]):not([type=radio])"]["border"]
     assert contrast(colour_in(border), page) >= NON_TEXT
+
+
+def test_the_room_maps_group_colours_are_readable_letters_on_its_white_frame(rules):
+    from lpip.reports.room_picture import STYLES
+
+    frame = colour_in(rules[".room-picture .frame"]["fill"])
+    colours = [colour_in(rules[f".room-picture .group-{i}"]["fill"]) for i in range(STYLES)]
+    assert len(set(colours)) == STYLES
+    low = {c: round(contrast(c, frame), 2) for c in colours if contrast(c, frame) < TEXT}
+    assert low == {}, f"group colours under {TEXT}:1 on the frame: {low}"
+    assert contrast(colour_in(rules[".room-picture .frame"]["stroke"]), frame) >= NON_TEXT

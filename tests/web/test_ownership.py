@@ -15,7 +15,7 @@ from sqlalchemy import func, select, table
 from lpip.db import session_scope
 from lpip.workshops.accounts import create_user
 from lpip.workshops.attendees import register_attendee
-from lpip.workshops.capture import add_statement, join_workshop
+from lpip.workshops.capture import add_statement, join_workshop, set_walkin
 from lpip.workshops.models import AuditEvent, HostLink, Workshop, WorkshopMember
 from lpip.workshops.workshops import RoundSpec, create_workshop, open_round
 
@@ -41,6 +41,7 @@ def owned(app, accounts) -> dict:
         workshop = create_workshop(s, "Ann's workshop", [RoundSpec("What works?")], tables=2, created_by=accounts[OWNER])
         open_round(s, workshop.id, 1)
         register_attendee(s, workshop.id, PERSON, "public", email="chidi@example.org")
+        set_walkin(s, workshop.id, True)
         statement, _ = add_statement(s, join_workshop(s, workshop.join_code), "Buses after 10pm", "owned-stmt-001")
         return dict(id=workshop.id, statement=statement.id, title=workshop.title)
 

@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 
 from lpip.workshops.accounts import create_user
 from lpip.workshops.attendees import register_attendee
-from lpip.workshops.capture import add_note, add_priority, add_statement, join_workshop
+from lpip.workshops.capture import add_note, add_priority, add_statement, join_workshop, set_walkin
 from lpip.workshops.models import HostLink, UserAccount
 from lpip.workshops.workshops import RoundSpec, create_workshop, open_round, set_voting
 
@@ -58,6 +58,7 @@ def world(app) -> World:
                           organisation=ORGANISATION, host_table=1)
         link = s.scalar(select(HostLink).where(HostLink.workshop_id == workshop.id, HostLink.table_number == 1))
         note, _ = add_note(s, link, "Damp in rented flats", "world-note-0001")
+        set_walkin(s, workshop.id, True)  # an attendee is registered: walk-ins need the facilitator's switch
         author = join_workshop(s, workshop.join_code)
         statement, _ = add_statement(s, author, "Landlords should be licensed", "world-stmt-0001")
         priority = add_priority(s, workshop.id, "A landlord register")

@@ -158,7 +158,10 @@ def test_a_personal_code_links_the_phone_to_its_attendee_once(session, workshop)
 def test_a_walk_in_who_then_uses_a_personal_code_stays_one_participant(session, workshop):
     from lpip.workshops.models import Participant
 
+    from lpip.workshops.capture import set_walkin
+
     attendee = _register(session, workshop, 1)[0]
+    set_walkin(session, workshop.id, True)
     walk_in = join_workshop(session, workshop.join_code, "resident")
     linked = join_workshop(session, attendee.join_code, current=walk_in)
     assert linked.id == walk_in.id and linked.attendee_id == attendee.id and linked.sector == attendee.sector
@@ -168,9 +171,10 @@ def test_a_walk_in_who_then_uses_a_personal_code_stays_one_participant(session, 
 
 def test_the_walk_in_code_is_capped_at_expected_people_plus_a_fifth(session, workshop):
     from lpip.errors import WorkshopFull
-    from lpip.workshops.capture import joined_counts, walkin_cap
+    from lpip.workshops.capture import joined_counts, set_walkin, walkin_cap
 
     attendees = _register(session, workshop, 10)
+    set_walkin(session, workshop.id, True)
     assert walkin_cap(session, workshop) == 12  # 10 expected + 20 %
     for attendee in attendees[:4]:
         join_workshop(session, attendee.join_code)
@@ -182,6 +186,34 @@ def test_the_walk_in_code_is_capped_at_expected_people_plus_a_fifth(session, wor
     assert join_workshop(session, attendees[4].join_code).attendee_id == attendees[4].id
     counts = joined_counts(session, workshop.id)
     assert (counts["joined"], counts["personal"], counts["walk_in"], counts["expected"], counts["cap"]) == (13, 5, 8, 10, 12)
+
+
+def test_the_walk_in_code_is_on_by_default_only_until_attendees_are_registered(session, workshop):
+    from lpip.errors import WorkshopFull
+    from lpip.workshops.capture import joined_counts, set_walkin
+
+    # No attendee list: nobody has a personal code, so the walk-in code is the way in.
+    first = join_workshop(session, workshop.join_code, "resident")
+    assert first.joined_with == "walk-in" and joined_counts(session, workshop.id)["walkin_open"]
+    attendee = _register(session, workshop, 1)[0]
+    counts = joined_counts(session, workshop.id)
+    assert (counts["walkin_open"], counts["walkin_default"]) == (False, True)
+    with pytest.raises(WorkshopFull, match="walk-in code is switched off.*ask the facilitator to switch walk-ins on"):
+        join_workshop(session, workshop.join_code, "resident")
+    assert join_workshop(session, attendee.join_code).attendee_id == attendee.id
+    # The facilitator's switch overrides the default either way.
+    set_walkin(session, workshop.id, True, cap=10)
+    assert join_workshop(session, workshop.join_code, "private").joined_with == "walk-in"
+    assert joined_counts(session, workshop.id)["walkin_default"] is False
+
+
+def test_the_walk_in_code_switched_off_admits_nobody_even_without_attendees(session, workshop):
+    from lpip.errors import WorkshopFull
+    from lpip.workshops.capture import set_walkin
+
+    set_walkin(session, workshop.id, False)
+    with pytest.raises(WorkshopFull, match="switched off"):
+        join_workshop(session, workshop.join_code)
 
 
 def test_the_walk_in_code_can_be_switched_off_and_its_cap_set(session, workshop):

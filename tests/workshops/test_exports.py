@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from lpip.errors import InvalidExport
 from lpip.workshops.attendees import import_attendees
 from lpip.workshops.capture import (
-    add_note, add_priority, add_statement, cast_vote, join_workshop, moderate, spend_dots, withdraw_note,
+    add_note, add_priority, add_statement, cast_vote, join_workshop, moderate, set_walkin, spend_dots, withdraw_note,
 )
 from lpip.workshops.exports import describe_workshop, export_workshop, list_workshops, workshop_tables
 from lpip.workshops.models import HostLink, Vote
@@ -54,6 +54,7 @@ def workshop(session):
     add_note(session, links[2], "A plain note", "note-0002")
     withdrawn, _ = add_note(session, links[2], "A note its host took back", "note-0003")
     withdraw_note(session, links[2], withdrawn.id)
+    set_walkin(session, w.id, True)
     people = [join_workshop(session, w.join_code, sector) for sector in ("public", "private", "resident", None, "academic")]
     statements = [add_statement(session, p, f"Statement by participant {i}", f"stmt-{i:04d}")[0] for i, p in enumerate(people[:4])]
     set_voting(session, w.id, voting_open=True, harvest_open=True)

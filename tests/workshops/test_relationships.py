@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from lpip.errors import InvalidContribution, InvalidWorkshopFile
 from lpip.workshops.attendees import import_attendees, register_attendee
-from lpip.workshops.capture import join_workshop
+from lpip.workshops.capture import join_workshop, set_walkin
 from lpip.workshops.models import FollowUp, PriorTie
 from lpip.workshops.relationships import (
     contactable_attendees, follow_up_links, import_follow_ups, import_prior_ties, prior_tie_links, record_follow_ups,
@@ -98,6 +98,7 @@ def test_a_phone_lists_and_accepts_only_people_who_agreed_to_be_contacted(sessio
     set_workshop_status(session, w.id, "open")
     listed = {a.id for a in contactable_attendees(session, w.id)}
     assert listed == {ids["asha@example.org"], ids["ben@example.org"], ids["dev@example.org"]}
+    set_walkin(session, w.id, True)
     participant = join_workshop(session, w.join_code, "public")
     with pytest.raises(InvalidContribution, match="only attendees who agreed to be contacted"):
         record_follow_ups(session, participant, [ids["cara@example.org"]])

@@ -398,6 +398,40 @@ def notes_consent(
                   soft_wrap=True, markup=False)
 
 
+@app.command("walkin")
+def walkin(
+    workshop_id: WorkshopArgument,
+    on: Annotated[bool | None, typer.Option("--on/--off", help="--on: people without a personal code join with the workshop's walk-in code; --off: only personal codes work.")] = None,
+    cap: Annotated[int | None, typer.Option("--cap", min=1, max=99_999, help="Most people the room may hold before the walk-in code admits nobody more (default: expected + 20 %; kept when not given).")] = None,
+    expected: Annotated[int | None, typer.Option("--expected", min=1, max=99_999, help="How many people are expected (default: the attendees registered; kept when not given).")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Switch a workshop's walk-in code on or off, with its cap.
+
+    By default the walk-in code is on only while no attendee is registered; once attendees are
+    registered (each with a personal code on their card) it stays off until switched on here or
+    on the workshop page.
+    """
+    from lpip.workshops.capture import joined_counts, set_walkin
+
+    if on is None:
+        raise InvalidContribution("Say --on (walk-ins may join, up to the cap) or --off (only personal codes work).")
+    from lpip.workshops.workshops import get_workshop
+
+    with database_session(database) as session:
+        before = get_workshop(session, workshop_id)  # a cap or number not given stays as it was
+        cap, expected = (cap if cap is not None else before.walkin_cap), (expected if expected is not None else before.expected)
+        workshop = set_walkin(session, workshop_id, on, cap=cap, expected=expected)
+        counts, code = joined_counts(session, workshop_id), workshop.join_code
+    if on:
+        limit = f"admits people until the room holds {counts['cap']}" if counts["cap"] else "no cap (nobody is expected)"
+        console.print(f"Workshop {workshop_id}: walk-in code {code} is on, {limit}; {counts['joined']} joined so far.",
+                      highlight=False, soft_wrap=True, markup=False)
+    else:
+        console.print(f"Workshop {workshop_id}: walk-in code is off; people join with the personal codes on their cards.",
+                      highlight=False, soft_wrap=True, markup=False)
+
+
 # ----------------------------------------------------------------------------- demo
 
 

@@ -2,9 +2,11 @@
 
 :func:`room_map` runs the pol.is method (:func:`~lpip.deliberation.opinions.find_opinion_groups`)
 on a workshop's votes (:func:`~lpip.deliberation.votes.workshop_votes`) and keeps only what a
-room may see of itself: how big each group is, the statements that set each group apart, and
-the statements every group agrees on (group-informed consensus). It never says who is who: no
-participant ids, no names, no sectors per group; a participant may be told their own group.
+room may see of itself: how big each group is, where its members sit on pol.is's two-dimensional
+opinion map (anonymous positions, no ids), the statements that set each group apart (withheld for
+a group smaller than :data:`MIN_GROUP_SHOWN`), and the statements every group agrees on
+(group-informed consensus). It never says who is who: no participant ids, no names, no sectors
+per group; a participant may be told their own group and their own place on the map.
 
 :func:`vote_state` is a cheap summary of a workshop's votes; a map is recomputed only when it
 changes (see :class:`RoomMapCache`), so forty phones asking at once cost one computation.
@@ -26,6 +28,13 @@ PER_GROUP = 3  # statements shown for what sets each group apart
 AGREED_MAX = 5  # statements shown as what the whole room agrees on
 AGREED_SHARE = 0.6  # every group's (smoothed) share agreeing must reach this
 GROUP_NAMES = "ABCDEFGH"
+# A group this small is drawn and counted, but what sets it apart is withheld: with one or two
+# members, "group B agrees that ..." says how those people voted, and the people beside them
+# in the room may know who they are.
+MIN_GROUP_SHOWN = 3
+# Why a map is not ready (the pages say it in the reader's language): fewer than three people have
+# voted, or they have not voted on enough statements in common for groups to form.
+REASONS = ("few_voters", "few_votes")
 
 
 @dataclass(frozen=True)
@@ -36,12 +45,18 @@ class RoomMap:
     ----------
     ready : bool
         Whether there are enough votes to form groups; when not, ``reason`` says why.
+    reason : str
+        Empty when ready, else one of :data:`REASONS` (a code: the pages word it).
     voters, votes : int
         People who have voted and votes cast (latest vote per person and statement).
     groups : list of dict
-        ``name`` ("A", "B", ...; largest first), ``size``, ``share`` (0-1) and ``unites``: up to
-        :data:`PER_GROUP` statements that set the group apart, each ``text``, ``direction``
-        ("agree" or "disagree") and ``share`` of the group voting that way.
+        ``name`` ("A", "B", ...; largest first), ``size``, ``share`` (0-1), ``positions``: where
+        the group's members sit on the opinion map, a list of ``(x, y)`` in -1..1 (the map's
+        longer side spans -1 to 1; sorted, so the order says nothing about who is who),
+        ``withheld`` (True when the group has fewer than :data:`MIN_GROUP_SHOWN` members) and
+        ``unites``: up to :data:`PER_GROUP` statements that set the group apart (none when
+        withheld), each ``text``, ``direction`` ("agree" or "disagree") and ``share`` of the
+        group voting that way.
     agreed : list of dict
         Up to :data:`AGREED_MAX` statements every group agrees on: ``text`` and ``share`` (the
         lowest group's smoothed share agreeing), best first.
@@ -53,11 +68,17 @@ class RoomMap:
     votes: int = 0
     groups: list[dict] = field(default_factory=list)
     agreed: list[dict] = field(default_factory=list)
-    # participant id -> group name: for telling a participant their own group, never shown whole.
+    # participant id -> group name and -> (x, y): for telling a participant their own group and
+    # place, never shown whole.
     membership: dict = field(default_factory=dict, repr=False)
+    places: dict = field(default_factory=dict, repr=False)
 
     def group_of(self, participant_id: int) -> str | None:
         return self.membership.get(participant_id)
+
+    def position_of(self, participant_id: int) -> tuple[float, float] | None:
+        """Where a participant sits on the map (as in ``positions``), if they are in a group."""
+        return self.places.get(participant_id)
 
 
 def vote_state(session: Session, workshop_id: int) -> tuple:
@@ -84,21 +105,25 @@ def room_map(session: Session, workshop_id: int) -> RoomMap:
     votes, statements, _ = workshop_votes(session, workshop_id)
     voters, cast = int(votes["participant"].nunique()), len(votes.drop_duplicates(["participant", "statement"]))
     if voters < 3 or cast == 0:
-        return RoomMap(False, "Not enough votes yet: the map appears once a few people have voted.", voters, cast)
+        return RoomMap(False, "few_voters", voters, cast)
     try:
         result = find_opinion_groups(votes, statements, bootstraps=0)
     except ConversationTooSmall:
-        return RoomMap(False, "Not enough votes yet: the map appears once people have voted on more statements.",
-                       voters, cast)
+        return RoomMap(False, "few_votes", voters, cast)
     names = {int(g): GROUP_NAMES[i] if i < len(GROUP_NAMES) else str(i + 1) for i, g in enumerate(result.groups["group"])}
+    places = _places(result.participants)
+    membership = _membership(result, names)
     groups = []
     for row in result.groups.itertuples(index=False):
-        rep = result.representative[result.representative["group"] == row.group].head(PER_GROUP)
+        name = names[int(row.group)]
+        withheld = int(row.participants) < MIN_GROUP_SHOWN
+        rep = result.representative[result.representative["group"] == row.group].head(0 if withheld else PER_GROUP)
         unites = [dict(text=str(r.text), direction=str(r.repful_for), share=float(r.p_success))
                   for r in rep.itertuples(index=False) if isinstance(r.text, str)]
-        groups.append(dict(name=names[int(row.group)], size=int(row.participants), share=float(row.share),
-                           unites=unites))
-    return RoomMap(True, "", voters, cast, groups, _agreed(result.group_consensus), _membership(result, names))
+        positions = sorted(places[p] for p, g in membership.items() if g == name)
+        groups.append(dict(name=name, size=int(row.participants), share=float(row.share), positions=positions,
+                           withheld=withheld, unites=unites))
+    return RoomMap(True, "", voters, cast, groups, _agreed(result.group_consensus), membership, places)
 
 
 def _agreed(consensus) -> list[dict]:
@@ -107,6 +132,19 @@ def _agreed(consensus) -> list[dict]:
     keep = consensus.assign(lowest=lowest)
     keep = keep[(keep["lowest"] >= AGREED_SHARE) & ~keep["moderated_out"].astype(bool) & keep["text"].notna()]
     return [dict(text=str(r.text), share=float(r.lowest)) for r in keep.head(AGREED_MAX).itertuples(index=False)]
+
+
+def _places(participants) -> dict:
+    """Each clustered participant's (x, y), centred and scaled together so that the longer side
+    of the map spans -1 to 1 (both axes alike: distances keep their meaning), rounded."""
+    clustered = participants.dropna(subset=["group"])
+    xy = clustered[["x", "y"]].to_numpy(dtype=float)
+    if len(xy) == 0:
+        return {}
+    low, high = xy.min(axis=0), xy.max(axis=0)
+    half = float((high - low).max()) / 2
+    scaled = (xy - (low + high) / 2) / half if half > 0 else xy * 0.0
+    return {p: (round(float(x), 3), round(float(y), 3)) for p, (x, y) in zip(clustered["participant"], scaled)}
 
 
 def _membership(result, names: dict) -> dict:

@@ -25,6 +25,10 @@ SWAGGER_UI = STATIC / "vendor" / "swagger-ui" / "swagger-ui-bundle.js"
 OPENAPI_URL = "/api/v1/openapi.json"
 # How many people may join with one code in ten seconds (see lpip.workshops.capture.JOIN_BURST).
 ENV_JOIN_BURST = "LPIP_JOIN_BURST"
+# How often (seconds) a participant's page asks for the room map; the projector asks at least
+# twice as often. A few seconds more or less changes little in a room; tests shorten it.
+ENV_ROOM_MAP_SECONDS = "LPIP_ROOM_MAP_SECONDS"
+ROOM_MAP_SECONDS = 10
 SESSION_COOKIE_SECONDS = 12 * 3600
 
 
@@ -35,6 +39,9 @@ def create_app(settings: Settings | None = None, https: bool = False) -> FastAPI
     serving behind TLS.
     """
     settings = settings or web_settings()
+    # Settings from the environment are checked before the database is opened: a wrong one stops
+    # here, with no connection left open.
+    burst, map_seconds = join_burst(), room_map_seconds()
     engine = open_database(settings)
     app = FastAPI(
         title="lpip", version=__version__,
@@ -49,12 +56,13 @@ def create_app(settings: Settings | None = None, https: bool = False) -> FastAPI
     # Joining with a wrong code: counted per address, so that guessing codes is slow while a
     # venue's shared router, whose phones type the right code, is never held up.
     app.state.join_guesses = RateLimiter(limit=30, window=10.0)
-    app.state.join_burst = join_burst()
+    app.state.join_burst = burst
     # A personal code stands for one attendee: a few joins a minute with it are plenty (a second
     # phone, a reload), and more is somebody trying it out.
     app.state.join_codes = RateLimiter(limit=10, window=60.0)
     # The room map (opinion groups) is recomputed only when a workshop's votes change.
     app.state.room_maps = RoomMapCache()
+    app.state.room_map_seconds = map_seconds
     # Innermost first: errors become responses that still get the headers and the session cookie.
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, https=https)
@@ -78,6 +86,16 @@ def join_burst() -> int:
         return JOIN_BURST
     if not value.isdigit() or int(value) < 1:
         raise InvalidSettings(f"{ENV_JOIN_BURST}={value!r} is not a whole number of joins (at least 1).")
+    return int(value)
+
+
+def room_map_seconds() -> int:
+    """Seconds between a phone's asks for the room map: ``LPIP_ROOM_MAP_SECONDS`` if set, else 10."""
+    value = os.environ.get(ENV_ROOM_MAP_SECONDS, "").strip()
+    if not value:
+        return ROOM_MAP_SECONDS
+    if not value.isdigit() or not 1 <= int(value) <= 3600:
+        raise InvalidSettings(f"{ENV_ROOM_MAP_SECONDS}={value!r} is not a whole number of seconds from 1 to 3600.")
     return int(value)
 
 

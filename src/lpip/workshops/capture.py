@@ -165,8 +165,9 @@ def join_workshop(
       attendee: their sector and table come from the registration. The code stands for one
       participant: a second phone with the same code, or the same phone again, is the same
       participant (its votes and dots count once).
-    - The workshop's **walk-in code** makes a new anonymous participant while the facilitator
-      has it switched on and the room is below its cap (:func:`walkin_cap`), with at most
+    - The workshop's **walk-in code** makes a new anonymous participant while it is on
+      (:func:`walkin_on`: switched on by the facilitator, or by default while no attendee is
+      registered) and the room is below its cap (:func:`walkin_cap`), with at most
       ``burst`` walk-ins in ten seconds (:data:`JOIN_BURST`), whatever address they come from.
     - ``current`` is the participant this phone already is (its cookie): joining again in the
       same workshop adds nobody; with a personal code it links that participant to the attendee.
@@ -242,8 +243,17 @@ def walkin_cap(session: Session, workshop: Workshop) -> int | None:
     return math.ceil(expected * (1 + WALKIN_MARGIN)) if expected else None
 
 
+def walkin_on(session: Session, workshop: Workshop) -> bool:
+    """Whether the walk-in code admits people: as the facilitator switched it, else (by default)
+    only while the workshop has no registered attendees -- once attendees are registered, each
+    has a personal code, and walk-ins wait until the facilitator switches them on."""
+    if workshop.walkin_open is not None:
+        return bool(workshop.walkin_open)
+    return not session.scalar(select(Attendee.id).where(Attendee.workshop_id == workshop.id).limit(1))
+
+
 def _walk_in(session: Session, workshop: Workshop, sector: str | None, burst: int, now: datetime) -> Participant:
-    if not workshop.walkin_open:
+    if not walkin_on(session, workshop):
         raise WorkshopFull(N_(
             "This workshop's walk-in code is switched off: join with the personal code on your table card "
             "(or scan its QR code), or ask the facilitator to switch walk-ins on."
@@ -279,7 +289,8 @@ def _lock_joins(session: Session, workshop_id: int) -> None:
 
 def joined_counts(session: Session, workshop_id: int, now: datetime | None = None) -> dict:
     """For the dashboard: participants joined (personal and walk-in), people expected, the
-    walk-in cap, and walk-ins in the last ten seconds (``burst`` is True when that is more than
+    walk-in cap, whether the walk-in code admits people (``walkin_default``: by the default rule
+    of :func:`walkin_on`, not switched by the facilitator), and walk-ins in the last ten seconds (``burst`` is True when that is more than
     a third of :data:`JOIN_BURST`: a script, or a crowd arriving at once)."""
     now = now or utcnow()
     workshop = get_workshop(session, workshop_id)
@@ -289,7 +300,8 @@ def joined_counts(session: Session, workshop_id: int, now: datetime | None = Non
         Participant.workshop_id == workshop_id, Participant.created_at > now - JOIN_WINDOW))
     return dict(joined=sum(rows.values()), personal=rows.get("personal", 0), walk_in=rows.get("walk-in", 0),
                 expected=expected_people(session, workshop), cap=walkin_cap(session, workshop),
-                walkin_open=workshop.walkin_open, recent=recent, burst=recent > JOIN_BURST // 3)
+                walkin_open=walkin_on(session, workshop), walkin_default=workshop.walkin_open is None,
+                recent=recent, burst=recent > JOIN_BURST // 3)
 
 
 def set_walkin(session: Session, workshop_id: int, open_: bool, cap: int | None = None, expected: int | None = None) -> Workshop:

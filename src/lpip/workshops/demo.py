@@ -97,6 +97,7 @@ def load_demo(session: Session, seed: int = 0) -> DemoWorkshop:
         venue="Demo venue (made-up)", dots_per_participant=5, created_by=user.id, is_demo=True,
     )
     _register_attendees(session, workshop)
+    workshop.walkin_open = True  # the demonstration's made-up participants, and whoever tries it, join as walk-ins
     plan_workshop(session, workshop.id, seed=seed)
     open_round(session, workshop.id, 1)
     _add_notes(session, workshop)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false, true,
+    Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -92,10 +92,12 @@ class Workshop(Base):
     notes_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     notes_consent_by: Mapped[str | None] = mapped_column(String(200))
     notes_consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # The walk-in code (``join_code``) lets people without a personal code join. It is on when
-    # a workshop is made; the facilitator switches it off or on. While on, it admits nobody
-    # once the room holds ``walkin_cap`` participants (default: expected attendees + 20 %).
-    walkin_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The walk-in code (``join_code``) lets people without a personal code join. None: the
+    # default, on only while no attendee is registered (then nobody has a personal code); once
+    # attendees with personal codes are registered it is off until the facilitator switches it
+    # on (True) -- or off again (False). See ``lpip.workshops.capture.walkin_on``. While on, it
+    # admits nobody once the room holds ``walkin_cap`` participants (default: expected + 20 %).
+    walkin_open: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     walkin_cap: Mapped[int | None] = mapped_column(Integer)
     # How many people are expected, when more come than are registered (default: the attendees).
     expected: Mapped[int | None] = mapped_column(Integer)

@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from lpip.deliberation.room import MIN_OWN_VOTES
+from lpip.deliberation.room import MIN_GROUP_SHOWN, MIN_OWN_VOTES
 from lpip.errors import N_, InvalidContribution, LpipError, UnknownWorkshop
+from lpip.reports.room_picture import room_picture
 from lpip.web import i18n
 from lpip.web.deps import DbSession, IdPath, Route, client_address, client_key, release, write
 from lpip.web.errors import retry_headers, status_for, wants_json
@@ -388,12 +389,13 @@ def vote(request: Request, db: DbSession, participant: CurrentParticipant, data:
 
 @router.get("/p/room-map")
 def participant_room_map(request: Request, db: DbSession, participant: CurrentParticipant):
-    """The room's opinion groups and what everyone agrees on (an htmx fragment), once this
-    participant has voted on a few statements; never who is who."""
+    """The room's opinion groups, where they sit and what everyone agrees on (an htmx fragment),
+    once this participant has voted on a few statements; never who is who, but "You" at their place."""
     own = db.scalar(select(func.count(Vote.id)).where(Vote.participant_id == participant.id)) or 0
     room = request.app.state.room_maps.get(db, participant.workshop_id)
     release(db)
-    context = dict(room=room, own_votes=own, need=MIN_OWN_VOTES, mine=room.group_of(participant.id))
+    context = dict(room=room, own_votes=own, need=MIN_OWN_VOTES, mine=room.group_of(participant.id),
+                   picture=room_picture(room, room.position_of(participant.id)), min_shown=MIN_GROUP_SHOWN)
     return HTMLResponse(_fragment(request, "capture/_room_map.html", context), headers={"Cache-Control": "no-store"})
 
 

@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from lpip.errors import InvalidContribution, LpipError, UnknownWorkshop
 from lpip.geography.areas import list_areas
 from lpip.text import MAX_ID
+from lpip.web import i18n
 from lpip.web.deps import DbSession, Facilitator, IdPath, Route, client_key, facilitator_workshop, require_facilitator, write
 from lpip.web.security import check_csrf
 from lpip.web.templating import render, templates
@@ -32,7 +33,7 @@ from lpip.workshops.access import add_member, may_manage, members_of, owner_of, 
 from lpip.workshops.attendees import list_attendees
 from lpip.workshops.audit import record_event
 from lpip.web.live import lan_addresses, room_reader, state_stream, stream_response
-from lpip.workshops.capture import add_priority, joined_counts, live_counts, moderate, set_walkin
+from lpip.workshops.capture import add_priority, joined_counts, live_counts, moderate, set_walkin, walkin_on
 from lpip.workshops.exports import list_workshops
 from lpip.workshops.limits import DOTS, MINUTES, TABLES
 from lpip.workshops.models import Contribution, HostLink, UserAccount, Workshop
@@ -252,19 +253,29 @@ def projector(request: Request, db: DbSession, user: Facilitator, workshop_id: I
 
     context = _workshop_context(db, user, workshop_id)
     base = (_phone_urls() or [str(request.base_url).rstrip("/")])[0]
-    context.update(join_url=join_link(base, context["workshop"].join_code), state=round_state(db, workshop_id))
+    walkin = walkin_on(db, context["workshop"])
+    # With walk-ins off, the big QR code opens the join page for a personal code, not the walk-in code.
+    join_url = join_link(base, context["workshop"].join_code) if walkin else f"{base.rstrip('/')}/join"
+    context.update(join_url=join_url, walkin=walkin, state=round_state(db, workshop_id),
+                   map_seconds=-(-request.app.state.room_map_seconds // 2))  # twice as often as the phones
     context["qr"] = qr_data_uri(context["join_url"])
     return render(request, "workshops/projector.html", context)
 
 
 @router.get("/workshops/{workshop_id}/room-map")
 def projector_room_map(request: Request, db: DbSession, user: Facilitator, workshop_id: IdPath):
-    """The room map for the projector (an htmx fragment): opinion groups and what everyone
-    agrees on; no names, no participant ids."""
+    """The room map for the projector (an htmx fragment): opinion groups, where they sit and what
+    everyone agrees on; no names, no participant ids, no "You". In the request's language, as on
+    the phones: the room reads it from the wall."""
+    from lpip.deliberation.room import MIN_GROUP_SHOWN
+    from lpip.reports.room_picture import room_picture
+
     facilitator_workshop(db, user, workshop_id)
     room = request.app.state.room_maps.get(db, workshop_id)
-    html = templates.get_template("capture/_room_map.html").render(
-        dict(request=request, room=room, own_votes=None, need=0, mine=None))
+    name = "capture/_room_map.html"
+    context = dict(request=request, room=room, own_votes=None, need=0, mine=None, picture=room_picture(room),
+                   min_shown=MIN_GROUP_SHOWN, **i18n.page_context(i18n.page_locale(request, name)))
+    html = templates.get_template(name).render(context)
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
