@@ -1,17 +1,36 @@
 """Errors a user can fix. Every message says what went wrong, where, and how to fix it.
 
 The CLI prints ``Error: <message>`` and exits 2; no traceback is shown for these.
+
+A message that people on the workshop pages see (a wrong join code, a closed round, a note too
+long) is written once, in English, as a catalogue message: marked with :func:`N_` so that
+``pybabel extract`` finds it (babel.cfg), with named ``%(name)s`` placeholders whose values come
+as keyword arguments::
+
+    raise InvalidContribution(N_("The note is %(length)s characters long."), length=f"{n:,}")
+
+The error keeps the English template (:attr:`LpipError.msgid`) and its values
+(:attr:`LpipError.params`); the CLI prints the English message, the web pages translate the
+template into the page's language (lpip.web.i18n) and fill in the same values.
 """
 
 from __future__ import annotations
 
 
+def N_(message: str) -> str:
+    """Mark an English message for the page catalogues (docs/languages.md); returns it unchanged."""
+    return message
+
+
 class LpipError(Exception):
     """Base class for every error a user can fix."""
 
-    def __init__(self, message: str, errors: list[str] | None = None):
+    def __init__(self, message: str, errors: list[str] | None = None, **params):
         self.errors = list(errors or [])
-        super().__init__(message)
+        # The English template and the values of its %(name)s placeholders, for a translation.
+        self.msgid = message
+        self.params = params
+        super().__init__(message % params if params else message)
 
     @property
     def message(self) -> str:
@@ -210,8 +229,8 @@ class MissingExtra(LpipError):
 class TooManyAttempts(LpipError):
     """Too many sign-in attempts or joins in a short time: wait, then try again."""
 
-    def __init__(self, message: str, retry_after: int = 60, errors: list[str] | None = None):
-        super().__init__(message, errors)
+    def __init__(self, message: str, retry_after: int = 60, errors: list[str] | None = None, **params):
+        super().__init__(message, errors, **params)
         self.retry_after = max(int(retry_after), 1)
 
 

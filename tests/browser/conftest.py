@@ -92,8 +92,30 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"lpip's web server did not answer on {url} within {SERVER_START_SECONDS} s:\n{log.read_text()}")
 
 
+# The server with catalogues from more folders (the test pseudo-locales): lpip.web.i18n reads
+# LOCALE_DIRS, so the folders are added before the app is made, in the server's own process.
+SERVE_WITH_LOCALES = """
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from lpip.web import i18n
+
+i18n.LOCALE_DIRS.extend(Path(folder) for folder in sys.argv[2:])
+uvicorn.run("lpip.web:create_app", factory=True, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
+            timeout_graceful_shutdown=2)
+"""
+
+
 @pytest.fixture
-def live_server(sqlite_url, tmp_path):
+def server_locale_dirs() -> list[Path]:
+    """Folders of catalogues the live server reads besides lpip's own (a test module overrides this)."""
+    return []
+
+
+@pytest.fixture
+def live_server(sqlite_url, tmp_path, server_locale_dirs):
     """``lpip.web:create_app`` under uvicorn on 127.0.0.1 and a free port, on the test's database."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -101,13 +123,14 @@ def live_server(sqlite_url, tmp_path):
         **os.environ, "LPIP_DATABASE_URL": sqlite_url, "LPIP_ENV": "development",
         "LPIP_SECRET_KEY": "browser-test-secret-" + "b" * 40, "LPIP_DATA_DIR": str(tmp_path / "data"),
     }
+    if server_locale_dirs:
+        command = [sys.executable, "-c", SERVE_WITH_LOCALES, str(port), *map(str, server_locale_dirs)]
+    else:
+        command = [sys.executable, "-m", "uvicorn", "--factory", "lpip.web:create_app", "--host", "127.0.0.1",
+                   "--port", str(port), "--log-level", "warning", "--timeout-graceful-shutdown", "2"]
     log = tmp_path / "server.log"
     with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "lpip.web:create_app", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning", "--timeout-graceful-shutdown", "2"],
-            env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         _wait_until_up(url, process, log)
         yield LiveServer(url=url, db_url=sqlite_url, log=log)

@@ -1,13 +1,16 @@
 """Languages of the pages phones use: every string through the catalogue, the locale per request, RTL.
 
 No real translation ships yet (English is the source), so these tests build two TEST PSEUDO-LOCALES
-from messages.pot into a temporary folder: ``en_XA`` (every letter accented and bracketed, left to
-right) and ``ar_XB`` (the same, right to left), named after CLDR's pseudo-locale codes. They are
-not translations and are never installed with lpip.
+from messages.pot into a temporary folder (tests/pseudo_locales.py): ``en_XA`` (every letter
+accented and bracketed, left to right) and ``ar_XB`` (the same, right to left), named after CLDR's
+pseudo-locale codes. They are not translations and are never installed with lpip.
 """
 
 from __future__ import annotations
 
+import ast
+import html as html_lib
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,48 +19,26 @@ import pytest
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from pseudo_locales import POT, pseudo, write_pseudo_locales
 from sqlalchemy import select
 
+from lpip.errors import N_, InvalidContribution, UnknownWorkshop
 from lpip.web import i18n
-from lpip.workshops.capture import add_priority, add_statement, join_workshop
+from lpip.workshops.capture import add_priority, add_statement, join_workshop, set_walkin
 from lpip.workshops.models import SECTORS, VOTE_VALUES, HostLink
 from lpip.workshops.workshops import RoundSpec, create_workshop, open_round, set_voting
 
 ROOT = Path(__file__).resolve().parents[2]
-POT = ROOT / "src" / "lpip" / "web" / "locale" / "messages.pot"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-# Pseudo-translation: ASCII letters become accented look-alikes; placeholders and HTML tags are kept.
-ACCENTED = str.maketrans("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
-                         "àƀçđéƒĝĥíĵķĺɱñóƥʠŕšŧúʋŵẋýžÀƁÇĐÉƑĜĤÍĴĶĹṀÑÓƤꝖŔŠŦÚṼŴẊÝŽ")
-KEEP = re.compile(r"(%\(\w+\)s|<[^>]*>|&\w+;)")
 # What the pages show that is not the catalogue's: data typed in by people (in the test below).
 TITLE = "Health on the Marches"
 DATA = (TITLE, "What keeps people well here?", "Walk-in clinics need evening hours", "Buses after 8pm", "lpip")
 
 
-def pseudo(message: str) -> str:
-    parts = KEEP.split(message)
-    return "⟦" + "".join(p if KEEP.fullmatch(p) else p.translate(ACCENTED) for p in parts) + "⟧"
-
-
 @pytest.fixture
 def test_locales(tmp_path, monkeypatch):
     """The two test pseudo-locales, compiled into a temporary folder the app reads."""
-    folder = tmp_path / "test-locales"
-    for name in ("en_XA", "ar_XB"):
-        with POT.open("rb") as f:
-            catalog = read_po(f, locale=name.split("_")[0])
-        for message in catalog:
-            if not message.id:
-                continue
-            if message.pluralizable:  # one form per plural form of the language (Arabic has six)
-                message.string = tuple(pseudo(message.id[min(i, 1)]) for i in range(catalog.num_plurals))
-            else:
-                message.string = pseudo(message.id)
-        target = folder / name / "LC_MESSAGES"
-        target.mkdir(parents=True)
-        with (target / "messages.mo").open("wb") as f:
-            write_mo(f, catalog)
+    folder = write_pseudo_locales(tmp_path / "test-locales")
     monkeypatch.setattr(i18n, "LOCALE_DIRS", [i18n.LOCALE_DIR, folder])
     i18n.clear_cache()
     yield folder
@@ -66,24 +47,32 @@ def test_locales(tmp_path, monkeypatch):
 
 
 class _Text(HTMLParser):
-    """The text a person reads: text nodes (not scripts) and the attributes read aloud or shown."""
+    """The text a person reads: text nodes (not scripts) and the attributes read aloud or shown.
+    Text marked with its own language (``lang=``: the language picker names each language in that
+    language, from Babel's data, not the catalogue) is left out."""
 
     def __init__(self):
         super().__init__()
         self.texts: list[str] = []
         self._skip = 0
+        self._other_language: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style"):
             self._skip += 1
+        if tag != "html" and (self._other_language or dict(attrs).get("lang")):
+            self._other_language.append(tag)
+            return
         self.texts += [v for k, v in attrs if k in ("title", "aria-label", "placeholder", "alt") and v]
 
     def handle_endtag(self, tag):
         if tag in ("script", "style"):
             self._skip -= 1
+        if self._other_language and self._other_language[-1] == tag:
+            self._other_language.pop()
 
     def handle_data(self, data):
-        if not self._skip:
+        if not self._skip and not self._other_language:
             self.texts.append(data)
 
 
@@ -127,11 +116,13 @@ def test_every_string_of_the_phone_pages_is_translated(app, client, test_locales
     pages["follow-ups"] = client.get("/p/follow-ups").text
     pages["host"] = client.get(f"/t/{token}").text
     pages["room map, too few votes"] = client.get("/p/room-map").text
-    # The error page's words are the catalogue's; the message itself is the server's, in English
-    # (docs/languages.md says so).
+    # The error page, its message (the server's) included.
     missing = client.get("/t/" + "x" * 32)
     assert missing.status_code == 404
-    pages["not found"] = re.sub(r'<p class="error" role="alert">.*?</p>', "", missing.text, flags=re.S)
+    pages["not found"] = missing.text
+    nowhere = client.get("/p/no-such-page")
+    assert nowhere.status_code == 404
+    pages["no such page"] = nowhere.text
     for name, html in pages.items():
         assert "⟦" in html, name
         assert untranslated(html) == [], name
@@ -232,3 +223,169 @@ def test_the_room_map_is_translated_in_every_state(test_locales):
     english = templates.get_template("capture/_room_map.html").render(room=room, mine="A", own_votes=None, need=3)
     assert "Group A: 1 person (25%)" in english and "Group B: 3 people (75%)" in english
     assert "80% of the group agree" in english and "70% of the group disagree" in english
+
+
+# ---- the server's messages, the scripts' words, the language picker -------------------------
+
+ERROR = re.compile(r'<p class="error" role="alert">(.*?)</p>', re.S)
+BLOB = re.compile(r"<div id=\"lpip-i18n\" hidden data-strings='([^']*)'></div>")
+JS = ROOT / "src" / "lpip" / "web" / "static" / "js"
+
+
+def _shown_error(html: str) -> str:
+    return html_lib.unescape(ERROR.search(html).group(1))
+
+
+def test_join_errors_are_in_the_page_language(app, client, test_locales):
+    workshop, _ = _setup(app)
+    client.get("/join?lang=en_XA")
+    wrong = _join(client, "NOPE99")
+    assert wrong.status_code == 404
+    message = "No workshop has the code %(code)s. Check the code on the screen."
+    assert _shown_error(wrong.text) == pseudo(message) % {"code": "'NOPE99'"}
+    assert untranslated(wrong.text) == []
+    # A message with values: the room is full (one person joined in _setup, the cap is one).
+    with app.state.sessions() as s, s.begin():
+        set_walkin(s, workshop.id, True, cap=1)
+    full = _join(client, workshop.join_code)
+    assert full.status_code == 409
+    assert _shown_error(full.text).startswith(pseudo("The room is full: %(joined)s people have joined")[:-1] % {"joined": 1})
+    assert untranslated(full.text) == []
+    with app.state.sessions() as s, s.begin():
+        set_walkin(s, workshop.id, False)
+    closed = _join(client, workshop.join_code)
+    assert _shown_error(closed.text).startswith(pseudo("This workshop's walk-in code is switched off")[:-1])
+    # The same in English: the message is the domain's English, word for word.
+    client.get("/join?lang=en")
+    english = _join(client, "NOPE99")
+    assert _shown_error(english.text) == "No workshop has the code 'NOPE99'. Check the code on the screen."
+    with pytest.raises(UnknownWorkshop) as raised, app.state.sessions() as s:
+        join_workshop(s, "NOPE99")
+    assert str(raised.value) == _shown_error(english.text)  # what the CLI prints
+
+
+def test_a_json_error_from_a_closed_vote_is_in_the_page_language(app, client, test_locales):
+    workshop, _ = _setup(app)
+    client.get("/join?lang=ar_XB")
+    assert _join(client, workshop.join_code).status_code == 303
+    page = client.get("/p").text
+    statement_id = int(re.search(r'name="statement_id" value="(\d+)"', page).group(1))
+    with app.state.sessions() as s, s.begin():
+        set_voting(s, workshop.id, voting_open=False)
+    token = CSRF.search(page).group(1)
+    vote = {"statement_id": statement_id, "vote": "agree"}
+    answer = client.post("/p/votes", json=vote, headers={"Accept": "application/json", "X-CSRF-Token": token})
+    assert answer.status_code == 409
+    assert answer.json() == {"ok": False, "error": pseudo("Voting is not open at the moment."), "errors": [], "status": 409}
+    # The form without JavaScript: the participant's page comes back with the message, translated.
+    form = client.post("/p/votes", data={**vote, "csrf_token": token}, follow_redirects=False)
+    assert pseudo("Voting is not open at the moment.") in html_lib.unescape(form.text)
+    client.get("/p?lang=en")
+    english = client.post("/p/votes", json=vote, headers={"Accept": "application/json", "X-CSRF-Token": token})
+    assert english.json()["error"] == "Voting is not open at the moment."
+
+
+def test_the_api_answers_in_english(app, client, test_locales):
+    _setup(app)
+    answer = client.post("/api/v1/join?lang=en_XA", json={"code": "NOPE99"})
+    assert answer.status_code == 404
+    assert answer.json()["error"] == "No workshop has the code 'NOPE99'. Check the code on the screen."
+
+
+def test_a_translation_with_wrong_placeholders_shows_the_english(monkeypatch):
+    class Broken:
+        def gettext(self, message):
+            return "⟦%(nothing)s⟧"
+
+    monkeypatch.setattr(i18n, "translations", lambda locale: Broken())
+    assert i18n.translate("xx", "Round %(number)s", {"number": 2}) == "Round 2"
+    assert i18n.translate("xx", "Round 1") == "⟦%(nothing)s⟧"  # no values: nothing to fill in
+    assert i18n.translate("xx", "") == ""  # never the catalogue's header
+
+
+def test_a_domain_error_keeps_its_english_template_and_values():
+    error = InvalidContribution(N_("You have %(dots)s dots and tried to spend %(spent)s."), dots=3, spent=5)
+    assert str(error) == error.message == "You have 3 dots and tried to spend 5."
+    assert (error.msgid, error.params) == ("You have %(dots)s dots and tried to spend %(spent)s.", {"dots": 3, "spent": 5})
+    assert InvalidContribution("50% of the votes").message == "50% of the votes"  # no values, no formatting
+
+
+@pytest.mark.parametrize("module", ["capture.py", "workshops.py", "relationships.py"])
+def test_messages_people_see_on_the_phone_pages_are_catalogue_messages(module):
+    """A message raised in the participants' and table hosts' workshop code is an N_("...")
+    template, never an f-string: an f-string cannot be in the catalogue."""
+    path = ROOT / "src" / "lpip" / "workshops" / module
+    # The functions behind the phone pages (in capture.py: all but the facilitator's moderation).
+    people_see = {"workshops.py": {"workshop_by_code", "host_link_by_token"},
+                  "relationships.py": {"record_follow_ups"}}.get(module)
+
+    def behind_the_phone_pages(name: str) -> bool:
+        return name != "moderate" if people_see is None else name in people_see
+
+    found = 0
+    for function in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(function, ast.FunctionDef) or not behind_the_phone_pages(function.name):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args:
+                first = node.exc.args[0]
+                assert isinstance(first, ast.Call) and getattr(first.func, "id", "") == "N_", (
+                    f"{module}:{node.lineno}: mark the message with N_() and pass its values as keywords")
+                found += 1
+    assert found >= 2
+
+
+def test_the_scripts_words_come_from_the_catalogue(app, client, test_locales):
+    _, token = _setup(app)
+    client.get("/join?lang=en_XA")
+    blob = json.loads(html_lib.unescape(BLOB.search(client.get(f"/t/{token}").text).group(1)))
+    assert blob["waiting"] == pseudo("waiting to send")
+    assert blob["not_sent"] == pseudo("NOT SENT: %(reason)s Copy the text if you want to keep it.")
+    assert blob["queued"] == {"one": pseudo("%(count)s item is waiting to send."),
+                              "other": pseudo("%(count)s items are waiting to send.")}
+    # Arabic has six plural categories; the browser picks one with Intl.PluralRules.
+    client.get("/join?lang=ar_XB")
+    arabic = json.loads(html_lib.unescape(BLOB.search(client.get("/join").text).group(1)))
+    assert set(arabic["offline_queued"]) == {"zero", "one", "two", "few", "many", "other"}
+    assert all(text.startswith("⟦") for text in arabic["offline_queued"].values())
+    # Facilitator pages carry no blob: their scripts write English.
+    assert not BLOB.search(client.get("/login").text)
+
+
+def test_the_scripts_english_is_the_catalogues_english(app, client):
+    """Each word a script writes has its key in the blob, and the script's own English (for a page
+    without the blob) is the catalogue's English, so the two cannot drift apart."""
+    english = i18n.js_strings("en")
+    used = {}
+    for name in ("capture.js", "live.js"):
+        source = (JS / name).read_text(encoding="utf-8")
+        for key, text in re.findall(r"\bsay\('(\w+)', '([^']*)'", source):
+            used[key] = text
+        for key, one, other in re.findall(r"\bsayCount\('(\w+)', \w+,\s*'([^']*)',\s*'([^']*)'\)", source):
+            used[key] = {"one": one, "other": other}
+    assert used == english
+    page = client.get("/join").text
+    assert json.loads(html_lib.unescape(BLOB.search(page).group(1))) == english
+
+
+def test_no_language_picker_with_english_only(client):
+    page = client.get("/join").text
+    assert 'class="languages"' not in page
+    assert untranslated(page) != []  # English, as before
+
+
+def test_the_language_picker_lists_every_catalogue_and_sets_the_cookie(app, client, test_locales):
+    page = client.get("/join?code=abc123").text
+    picker = re.search(r'<nav class="languages" aria-label="Language">(.*?)</nav>', page, re.S).group(1)
+    links = dict((html_lib.unescape(href), name) for href, name in re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', picker))
+    assert links == {"/join?code=abc123&lang=ar_XB": "العربية (XB)", "/join?code=abc123&lang=en_XA": "English (XA)"}
+    assert '<span lang="en" aria-current="true"><strong>English</strong></span>' in picker
+    assert 'lang="ar-XB" hreflang="ar-XB"' in picker
+    # Following a link: the page in that language, remembered in the cookie (no JavaScript needed).
+    chosen = client.get("/join?code=abc123&lang=ar_XB")
+    assert '<html lang="ar-XB" dir="rtl">' in chosen.text and "lpip_lang=ar_XB" in chosen.headers["set-cookie"]
+    assert f'aria-label="{pseudo("Language")}"' in chosen.text
+    assert '<span lang="ar-XB" aria-current="true">' in chosen.text
+    assert '<html lang="ar-XB"' in client.get("/join").text
+    # The facilitator's pages are English only: no picker.
+    assert 'class="languages"' not in client.get("/login").text

@@ -31,7 +31,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from lpip.errors import PermissionDenied
+from lpip.errors import N_, PermissionDenied
 from lpip.text import MAX_ID
 from lpip.workshops.access import workshop_for
 from lpip.workshops.models import UserAccount, Workshop
@@ -206,7 +206,7 @@ def require_facilitator(request: Request, db: Session) -> UserAccount:
     """The signed-in facilitator; participants and anonymous visitors get 403."""
     user = signed_in_user(request, db)
     if user is None or user.role not in ("facilitator", "admin"):
-        raise PermissionDenied("This page is for workshop facilitators. Sign in with a facilitator account.")
+        raise PermissionDenied(N_("This page is for workshop facilitators. Sign in with a facilitator account."))
     return user
 
 

@@ -2,7 +2,9 @@
 
 JSON (every path under ``/api/``, and requests that ask for JSON):
 ``{"ok": false, "error": message, "errors": [details], "status": N}``. Browsers get the
-message in a page (or, for htmx, in a fragment). That holds for user errors
+message in a page (or, for htmx, in a fragment). The message is in the page's language
+(lpip.web.i18n; English when no catalogue has it); the JSON API under ``/api/`` answers in
+English, for the programs that read it. That holds for user errors
 (:class:`~lpip.errors.LpipError`), HTTP errors (404, 405), invalid requests (malformed JSON,
 a lone surrogate, a number too big for an id) and for bugs: :class:`CatchAllMiddleware` turns
 any other exception into a 500 in the same shape, logs it with its traceback, and keeps the
@@ -19,7 +21,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from lpip.errors import (
-    AuthenticationFailed, ClientIdTaken, InvalidContribution, InvalidPriority, InvalidWorkshopFile, LpipError,
+    N_, AuthenticationFailed, ClientIdTaken, InvalidContribution, InvalidPriority, InvalidWorkshopFile, LpipError,
     NotConfirmed, PermissionDenied, TooManyAttempts, UnknownAccount, UnknownAreaCode, UnknownPriority, UnknownWorkshop,
     WorkshopClosed, WorkshopFull,
 )
@@ -42,10 +44,13 @@ STATUS = {
     TooManyAttempts: 429,
     WorkshopFull: 409,
 }
-SERVER_ERROR = (
+SERVER_ERROR = N_(
     "Something went wrong on the server, and what you sent was not stored. Try again; if it keeps "
     "happening, tell the facilitator."
 )
+INVALID_REQUEST = N_("The request is not valid.")
+# Starlette's words for its own HTTP errors (an address with no page, a wrong method).
+HTTP_DETAILS = (N_("Not Found"), N_("Method Not Allowed"))
 
 
 def status_for(exc: LpipError) -> int:
@@ -75,7 +80,20 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
 
 
-def render_error(request: Request, message: str, status: int, errors: list | None = None, headers: dict | None = None):
+def user_message(request: Request, message: str, params: dict | None = None) -> str:
+    """An English catalogue message (and its placeholder values) as the person who asked reads
+    it: in the request's language, except under ``/api/``."""
+    from lpip.web import i18n
+
+    locale = i18n.DEFAULT_LOCALE if request.url.path.startswith("/api/") else i18n.request_locale(request)
+    return i18n.translate(locale, message, params)
+
+
+def render_error(request: Request, message: str, status: int, errors: list | None = None, headers: dict | None = None,
+                 params: dict | None = None):
+    """The error answer: JSON or a page. ``message`` is English (with ``params`` for its
+    placeholders); it is shown in the request's language when a catalogue has it."""
+    message = user_message(request, message, params)
     if wants_json(request):
         return JSONResponse(error_body(message, status, errors), status_code=status, headers=headers)
     from lpip.web.templating import render
@@ -95,7 +113,7 @@ def retry_headers(exc: LpipError) -> dict:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LpipError)
     async def lpip_error(request: Request, exc: LpipError):
-        return render_error(request, exc.message, status_for(exc), exc.errors, retry_headers(exc))
+        return render_error(request, exc.msgid, status_for(exc), exc.errors, retry_headers(exc), exc.params)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
@@ -103,7 +121,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
-        return render_error(request, "The request is not valid.", 422, [describe(e) for e in exc.errors()])
+        return render_error(request, INVALID_REQUEST, 422, [describe(e) for e in exc.errors()])
 
 
 def describe(error: dict) -> str:

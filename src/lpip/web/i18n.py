@@ -9,6 +9,11 @@ Each request's locale: a ``lang`` query parameter (remembered in a cookie), else
 the browser's Accept-Language, else the workshop default, English. Facilitator pages stay in
 English: :func:`page_locale` gives a translated locale only to the templates in
 :data:`TRANSLATED_TEMPLATES`.
+
+Besides the templates' words: the server's messages to people on those pages (English
+templates marked with :func:`lpip.errors.N_` where they are raised, translated here with
+:func:`translate` / :func:`error_message`), the words of the pages' scripts (:func:`js_strings`),
+and the language picker (:func:`language_choices`).
 """
 
 from __future__ import annotations
@@ -17,10 +22,12 @@ import gettext
 from functools import lru_cache
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 from babel import Locale, UnknownLocaleError
 from jinja2 import pass_context
+
+from lpip.errors import N_
 
 DEFAULT_LOCALE = "en"
 DOMAIN = "messages"
@@ -158,9 +165,30 @@ def _ngettext(context, singular: str, plural: str, n: int) -> str:
     return _context_translations(context).ngettext(singular, plural, n)
 
 
-def N_(message: str) -> str:
-    """Mark a string for extraction into the catalogue; translated where it is shown."""
-    return message
+def translate(locale: str, message: str, params: dict | None = None) -> str:
+    """``message`` (an English catalogue message, see :func:`lpip.errors.N_`) in ``locale``, its
+    ``%(name)s`` placeholders filled from ``params``. A translation whose placeholders do not
+    match the English ones shows the English message rather than breaking the page."""
+    if not message:  # gettext("") is the catalogue's header
+        return message
+    text = translations(locale).gettext(message)
+    if not params:
+        return text
+    try:
+        return text % params
+    except (KeyError, ValueError, TypeError):
+        return message % params
+
+
+def request_locale(request) -> str:
+    """The locale :class:`LocaleMiddleware` chose for this request."""
+    return getattr(getattr(request, "state", None), "locale", None) or DEFAULT_LOCALE
+
+
+def error_message(request, exc) -> str:
+    """An :class:`~lpip.errors.LpipError`'s message in the request's language (its English
+    template and values: ``exc.msgid``, ``exc.params``)."""
+    return translate(request_locale(request), exc.msgid, exc.params)
 
 
 # The sector and vote names stored in the database, as people read them (lpip.workshops.models
@@ -186,6 +214,104 @@ def _vote_label(context, vote: str | None) -> str:
     return _context_translations(context).gettext(VOTE_LABELS.get(vote, vote or ""))
 
 
+def _babel_locale(locale: str) -> Locale | None:
+    """Babel's data for ``locale``, or for its language (a test locale such as ``ar_XB``)."""
+    for identifier in (locale, locale.split("_")[0]):
+        try:
+            return Locale.parse(identifier)
+        except (UnknownLocaleError, ValueError):
+            continue
+    return None
+
+
+@lru_cache(maxsize=64)
+def plural_samples(locale: str) -> dict[str, int]:
+    """One whole number for each CLDR plural category of ``locale`` (``{"one": 1, "other": 0}`` in
+    English): the browser picks a category with ``Intl.PluralRules``, the catalogue's form for that
+    category is its form for the sample."""
+    data = _babel_locale(locale) or Locale.parse(DEFAULT_LOCALE)
+    samples: dict[str, int] = {}
+    for n in range(0, 1000):
+        samples.setdefault(data.plural_form(n), n)
+    return samples
+
+
+def js_strings(locale: str) -> dict[str, str | dict[str, str]]:
+    """What the browser scripts of the phone pages write (``static/js/capture.js`` and ``live.js``),
+    in ``locale``: base.html puts it, as JSON, in ``<div id="lpip-i18n" data-strings=...>`` and the
+    scripts read it (their own English is only for a page without it). ``%(name)s`` placeholders
+    are filled in by the script; a message with a count is one text per CLDR plural category."""
+    t = translations(locale)
+    samples = plural_samples(locale)
+
+    def plural(forms) -> dict[str, str]:
+        return {category: forms(n) for category, n in samples.items()}
+
+    return {
+        # capture.js: the offline queue of notes and statements
+        "waiting": t.gettext("waiting to send"),
+        "sent": t.gettext("sent"),
+        "not_sent": t.gettext("NOT SENT: %(reason)s Copy the text if you want to keep it."),
+        "refused": t.gettext("the server refused it (%(status)s)."),
+        "empty_note": t.gettext("The note is empty: write one idea, then send it."),
+        "empty_statement": t.gettext("The statement is empty: write one idea, then send it."),
+        "offline": t.gettext("You are offline. What you add is kept on this device until the connection returns."),
+        "offline_queued": plural(lambda n: t.ngettext(
+            "You are offline. %(count)s item is kept on this device and will be sent when the connection returns.",
+            "You are offline. %(count)s items are kept on this device and will be sent when the connection returns.",
+            n)),
+        "portal": plural(lambda n: t.ngettext(
+            "%(count)s item is waiting to send: the network answered with a web page, not lpip (a wifi sign-in "
+            "page?). Sign in to the wifi if it asks; nothing is lost.",
+            "%(count)s items are waiting to send: the network answered with a web page, not lpip (a wifi sign-in "
+            "page?). Sign in to the wifi if it asks; nothing is lost.",
+            n)),
+        "queued": plural(lambda n: t.ngettext(
+            "%(count)s item is waiting to send.", "%(count)s items are waiting to send.", n)),
+        # live.js: the round changed while the page was open
+        "round_closed": t.gettext("The facilitator has closed round %(number)s."),
+        "round_open": t.gettext("Round %(number)s is open now: %(question)s"),
+        "reload": t.gettext("Reload the page."),
+        "reload_round": t.gettext("Reload to write in round %(number)s."),
+        "stays": t.gettext("A note you send from this page stays in round %(number)s, where it was written."),
+        # live.js on the projector (a facilitator's page, so English there)
+        "no_round": t.gettext("No round open"),
+        "round": t.gettext("Round %(number)s"),
+        "time_up": t.gettext("Time is up"),
+        "time_left": t.gettext("%(time)s left"),
+    }
+
+
+@pass_context
+def _js_strings(context) -> dict:
+    return js_strings(context.get("lpip_locale") or DEFAULT_LOCALE)
+
+
+def language_name(locale: str) -> str:
+    """A locale's name in its own language, from Babel, as a menu shows it (``cy`` -> ``Cymraeg``,
+    ``pt_BR`` -> ``Português (Brasil)``); a region Babel does not know (a test locale) in brackets."""
+    data = _babel_locale(locale)
+    if data is None:
+        return _tag(locale)
+    name = data.get_display_name(data) or _tag(locale)
+    if str(data) != locale and "_" in locale:
+        name = f"{name} ({locale.split('_', 1)[1]})"
+    return name[:1].upper() + name[1:]
+
+
+def language_choices(request) -> list[dict[str, str | bool]]:
+    """The languages a phone page offers (every locale with a compiled catalogue, and English):
+    each with its name in its own language, the link that switches to it (the same page with
+    ``?lang=``), and whether it is the page's. Empty when English is the only one."""
+    locales = sorted(set(available_locales().values()), key=lambda name: (name != DEFAULT_LOCALE, name.lower()))
+    if len(locales) < 2:
+        return []
+    current = request_locale(request)
+    query = [(k, v) for k, v in parse_qsl(request.url.query, keep_blank_values=True) if k != "lang"]
+    return [dict(locale=name, tag=_tag(name), name=language_name(name), current=name == current,
+                 href=f"{request.url.path}?{urlencode([*query, ('lang', name)])}") for name in locales]
+
+
 def install(env) -> None:
     """Give a Jinja2 environment ``{% trans %}`` and ``_()`` that read the page's locale, and
     ``sector_label()``/``vote_label()`` for the names stored in the database."""
@@ -195,6 +321,7 @@ def install(env) -> None:
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
     env.globals["sector_label"] = _sector_label
     env.globals["vote_label"] = _vote_label
+    env.globals["js_strings"] = _js_strings
 
 
 class LocaleMiddleware:

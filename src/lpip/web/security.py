@@ -12,7 +12,7 @@ from collections import defaultdict, deque
 
 from fastapi import Request
 
-from lpip.errors import LpipError
+from lpip.errors import LpipError, N_
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -46,8 +46,8 @@ class CsrfFailed(LpipError):
 class RateLimited(LpipError):
     """A client sent more submissions than allowed in a short time."""
 
-    def __init__(self, message: str, retry_after: int = 10):
-        super().__init__(message)
+    def __init__(self, message: str, retry_after: int = 10, **params):
+        super().__init__(message, **params)
         self.retry_after = retry_after
 
 
@@ -102,7 +102,7 @@ def check_csrf(request: Request, submitted: str | None) -> None:
     if not isinstance(given, str) or not given.isascii():
         given = None
     if not expected or not given or not hmac.compare_digest(expected, given):
-        raise CsrfFailed("This form has expired or did not come from this site. Reload the page and try again.")
+        raise CsrfFailed(N_("This form has expired or did not come from this site. Reload the page and try again."))
 
 
 class RateLimiter:
@@ -126,8 +126,8 @@ class RateLimiter:
             if len(hits) >= self.limit:
                 wait = max(int(self.window - (now - hits[0])) + 1, 1)
                 raise RateLimited(
-                    f"Too many submissions: at most {self.limit} every {self.window:.0f} seconds. Wait a moment.",
-                    retry_after=wait,
+                    N_("Too many submissions: at most %(limit)s every %(seconds)s seconds. Wait a moment."),
+                    retry_after=wait, limit=self.limit, seconds=f"{self.window:.0f}",
                 )
             hits.append(now)
             if len(self._hits) > 50_000:  # forget idle clients so memory stays bounded

@@ -27,10 +27,15 @@ i18n.install(templates.env)
 
 
 def render(request: Request, name: str, context: dict | None = None, status_code: int = 200):
-    """Render a page; every template gets ``csrf_token``, ``user``, ``request`` and its locale."""
+    """Render a page; every template gets ``csrf_token``, ``user``, ``request`` and its locale
+    (a phone page also its scripts' words and the language picker: see lpip.web.i18n)."""
     context = dict(context or {})
     for key, value in i18n.page_context(i18n.page_locale(request, name)).items():
         context.setdefault(key, value)
+    # The phone pages: the scripts' words in the page's language, and the language picker.
+    translated = name.startswith(i18n.TRANSLATED_TEMPLATES)
+    context.setdefault("lpip_translated", translated)
+    context.setdefault("lpip_languages", i18n.language_choices(request) if translated else [])
     context.setdefault("csrf_token", csrf_token(request))
     context.setdefault("user", getattr(request.state, "user", None))
     return templates.TemplateResponse(request, name, context, status_code=status_code)

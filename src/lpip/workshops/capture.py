@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lpip.errors import (
-    ClientIdTaken, InvalidContribution, PermissionDenied, TooManyAttempts, WorkshopClosed, WorkshopFull,
+    N_, ClientIdTaken, InvalidContribution, PermissionDenied, TooManyAttempts, WorkshopClosed, WorkshopFull,
 )
 from lpip.text import clean_text
 from lpip.workshops.limits import CLIENT_ID, CLIENT_ID_RULE, DOTS, MAX_TEXT, check_item_id, check_whole
@@ -45,18 +45,18 @@ def check_contribution_text(text: str) -> str:
     :class:`InvalidContribution` otherwise."""
     text = clean_text(text or "")
     if not text:
-        raise InvalidContribution("The note is empty: write one idea, then send it.")
+        raise InvalidContribution(N_("The note is empty: write one idea, then send it."))
     if len(text) > MAX_TEXT:
         raise InvalidContribution(
-            f"The note is {len(text):,} characters long; the limit is {MAX_TEXT:,}. "
-            "Split it into separate ideas."
+            N_("The note is %(length)s characters long; the limit is %(limit)s. Split it into separate ideas."),
+            length=f"{len(text):,}", limit=f"{MAX_TEXT:,}",
         )
     return text
 
 
 def check_client_id(client_id: str) -> str:
     if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
-        raise InvalidContribution(f"Each submission needs a client id of {CLIENT_ID_RULE}.")
+        raise InvalidContribution(N_("Each submission needs a client id of %(rule)s."), rule=CLIENT_ID_RULE)
     return client_id
 
 
@@ -73,9 +73,9 @@ def _existing(session: Session, contribution: Contribution) -> Contribution | No
         return None
     if (existing.kind, existing.host_link_id, existing.participant_id) != (
             contribution.kind, contribution.host_link_id, contribution.participant_id):
-        raise ClientIdTaken(
+        raise ClientIdTaken(N_(
             "This client id is already used for something else in this workshop; send the item again with a new one."
-        )
+        ))
     return existing
 
 
@@ -104,10 +104,10 @@ def add_note(
     """
     workshop = get_workshop(session, link.workshop_id)
     if workshop.status != "open":
-        raise WorkshopClosed("The workshop is not open for notes.")
+        raise WorkshopClosed(N_("The workshop is not open for notes."))
     round_ = _written_in(session, workshop.id, round_number) or current_round(session, workshop.id)
     if round_ is None:
-        raise WorkshopClosed("No round is open: wait for the facilitator to open the next round.")
+        raise WorkshopClosed(N_("No round is open: wait for the facilitator to open the next round."))
     note = Contribution(
         workshop_id=workshop.id, round_number=round_.number, table_number=link.table_number,
         kind="note", text=check_contribution_text(text), host_link_id=link.id, client_id=check_client_id(client_id),
@@ -128,7 +128,7 @@ def _written_in(session: Session, workshop_id: int, round_number) -> Round | Non
 def _own_note(session: Session, link: HostLink, note_id: int) -> Contribution:
     note = session.get(Contribution, check_item_id(note_id, "note id"))
     if note is None or note.host_link_id != link.id:
-        raise PermissionDenied("You can only change notes written with your own table link.")
+        raise PermissionDenied(N_("You can only change notes written with your own table link."))
     return note
 
 
@@ -202,7 +202,8 @@ def join_workshop(
 def _check_sector(sector: str | None) -> str | None:
     if sector is not None and sector not in SECTORS:
         shown = clean_text(str(sector), single_line=True)[:40]
-        raise InvalidContribution(f"Sector {shown!r} is not one of: {', '.join(SECTORS)}.")
+        raise InvalidContribution(N_("Sector %(sector)s is not one of: %(sectors)s."), sector=repr(shown),
+                                  sectors=", ".join(SECTORS))
     return sector
 
 
@@ -253,26 +254,26 @@ def walkin_on(session: Session, workshop: Workshop) -> bool:
 
 def _walk_in(session: Session, workshop: Workshop, sector: str | None, burst: int, now: datetime) -> Participant:
     if not walkin_on(session, workshop):
-        raise WorkshopFull(
+        raise WorkshopFull(N_(
             "This workshop's walk-in code is switched off: join with the personal code on your table card "
             "(or scan its QR code), or ask the facilitator to switch walk-ins on."
-        )
+        ))
     _lock_joins(session, workshop.id)
     cap = walkin_cap(session, workshop)
     joined = session.scalar(select(func.count()).select_from(Participant).where(Participant.workshop_id == workshop.id))
     if cap is not None and joined >= cap:
-        raise WorkshopFull(
-            f"The room is full: {joined} people have joined and the walk-in code admits at most {cap}. "
+        raise WorkshopFull(N_(
+            "The room is full: %(joined)s people have joined and the walk-in code admits at most %(cap)s. "
             "If you have a table card, join with its personal code; otherwise ask the facilitator to raise the cap."
-        )
+        ), joined=joined, cap=cap)
     recent = session.scalar(select(func.count()).select_from(Participant).where(
         Participant.workshop_id == workshop.id, Participant.joined_with == "walk-in",
         Participant.created_at > now - JOIN_WINDOW))
     if recent >= burst:
-        raise TooManyAttempts(
-            f"{recent} people joined with this code in the last {JOIN_WINDOW.seconds} seconds, the most allowed: "
-            "wait a few seconds, then join again.", retry_after=JOIN_WINDOW.seconds,
-        )
+        raise TooManyAttempts(N_(
+            "%(recent)s people joined with this code in the last %(seconds)s seconds, the most allowed: "
+            "wait a few seconds, then join again."
+        ), retry_after=JOIN_WINDOW.seconds, recent=recent, seconds=JOIN_WINDOW.seconds)
     participant = Participant(workshop_id=workshop.id, token=secrets.token_urlsafe(24), sector=sector, created_at=now,
                               joined_with="walk-in")
     session.add(participant)
@@ -317,10 +318,10 @@ def participant_by_token(session: Session, token: str | None) -> Participant:
         select(Participant, Workshop).join(Workshop, Workshop.id == Participant.workshop_id).where(Participant.token == token)
     ).first() if plausible_token(token) else None
     if row is None:
-        raise PermissionDenied("Join the workshop with its code first.")
+        raise PermissionDenied(N_("Join the workshop with its code first."))
     participant, workshop = row
     if workshop.status == "closed":
-        raise WorkshopClosed(f"The workshop '{workshop.title}' has closed.")
+        raise WorkshopClosed(N_("The workshop '%(title)s' has closed."), title=workshop.title)
     return participant
 
 
@@ -348,14 +349,15 @@ def cast_vote(
     """
     workshop = get_workshop(session, participant.workshop_id)
     if not workshop.voting_open:
-        raise WorkshopClosed("Voting is not open at the moment.")
+        raise WorkshopClosed(N_("Voting is not open at the moment."))
     if vote not in VOTE_VALUES:
-        raise InvalidContribution(f"A vote is agree, disagree or pass, not {clean_text(str(vote))[:20]!r}.")
+        raise InvalidContribution(N_("A vote is agree, disagree or pass, not %(vote)s."),
+                                  vote=repr(clean_text(str(vote))[:20]))
     statement = session.get(Contribution, check_item_id(statement_id, "statement id"))
     if statement is None or statement.workshop_id != workshop.id or statement.kind != "statement" or statement.status != "visible":
-        raise InvalidContribution(f"There is no statement {statement_id} to vote on in this workshop.")
+        raise InvalidContribution(N_("There is no statement %(id)s to vote on in this workshop."), id=statement_id)
     if not allow_own and statement.participant_id == participant.id:
-        raise PermissionDenied("You wrote this statement: the others vote on it, you do not.")
+        raise PermissionDenied(N_("You wrote this statement: the others vote on it, you do not."))
     now = utcnow()
     insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[session.get_bind().dialect.name]
     upsert = (insert(Vote).values(contribution_id=statement.id, participant_id=participant.id, value=VOTE_VALUES[vote],
@@ -370,20 +372,21 @@ def spend_dots(session: Session, participant: Participant, allocation: dict[int,
     """Replace a participant's dots on the harvest priorities; the total may not exceed the allowance."""
     workshop = get_workshop(session, participant.workshop_id)
     if not workshop.harvest_open:
-        raise WorkshopClosed("The harvest vote is not open at the moment.")
+        raise WorkshopClosed(N_("The harvest vote is not open at the moment."))
     allocation = {check_item_id(k, "priority id"): _dots(v) for k, v in allocation.items()}
     allocation = {k: v for k, v in allocation.items() if v != 0}
     total = sum(allocation.values())
     if total > workshop.dots_per_participant:
         raise InvalidContribution(
-            f"You have {workshop.dots_per_participant} dots and tried to spend {total}. Take some off and try again."
+            N_("You have %(dots)s dots and tried to spend %(spent)s. Take some off and try again."),
+            dots=workshop.dots_per_participant, spent=total,
         )
     priorities = set(session.scalars(select(Contribution.id).where(
         Contribution.workshop_id == workshop.id, Contribution.kind == "priority", Contribution.status == "visible",
     )))
     unknown = sorted(set(allocation) - priorities)
     if unknown:
-        raise InvalidContribution(f"There is no priority {unknown[0]} in this workshop's harvest.")
+        raise InvalidContribution(N_("There is no priority %(id)s in this workshop's harvest."), id=unknown[0])
     for dot in session.scalars(select(Dot).where(Dot.participant_id == participant.id)):
         session.delete(dot)
     session.flush()
@@ -398,11 +401,11 @@ def _dots(value) -> int:
     if isinstance(value, str) and value.strip().isascii() and value.strip().lstrip("-").isdigit() and len(value) < 6:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidContribution(f"Dots are whole numbers, not {clean_text(str(value))[:20]!r}.")
+        raise InvalidContribution(N_("Dots are whole numbers, not %(value)s."), value=repr(clean_text(str(value))[:20]))
     if value < 0:
-        raise InvalidContribution("Dots cannot be negative.")
+        raise InvalidContribution(N_("Dots cannot be negative."))
     if value > DOTS[1]:
-        raise InvalidContribution(f"Nobody has more than {DOTS[1]} dots; {value} is too many.")
+        raise InvalidContribution(N_("Nobody has more than %(most)s dots; %(value)s is too many."), most=DOTS[1], value=value)
     return value
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from lpip.errors import InvalidContribution
+from lpip.errors import N_, InvalidContribution
 from lpip.text import MAX_ID, check_id, clean_text
 
 MAX_TEXT = 1000  # a note, statement, priority or round question: one idea
@@ -58,5 +58,6 @@ def check_item_id(value, what: str = "id") -> int:
         value = value.strip()
         value = int(value) if value.isascii() and value.isdigit() and len(value) <= 10 else value
     if not check_id(value):
-        raise InvalidContribution(f"The {what} must be a whole number from 1 to {MAX_ID:,}, not {str(value)[:20]!r}.")
+        raise InvalidContribution(N_("The %(what)s must be a whole number from 1 to %(most)s, not %(value)s."),
+                                  what=what, most=f"{MAX_ID:,}", value=repr(str(value)[:20]))
     return value

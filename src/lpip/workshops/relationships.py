@@ -29,7 +29,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lpip.errors import InvalidContribution
+from lpip.errors import N_, InvalidContribution
 from lpip.workshops.imports import Problems, check_columns, read_sheet
 from lpip.workshops.models import Attendee, FollowUp, Participant, PriorTie
 from lpip.workshops.workshops import get_workshop
@@ -193,10 +193,10 @@ def record_follow_ups(session: Session, participant: Participant, targets: list[
     chosen = list(dict.fromkeys(targets))
     wrong = [t for t in chosen if t not in allowed] + ([me] if me is not None and me not in allowed else [])
     if wrong:
-        raise InvalidContribution("Choose people from the list on this page: only attendees who agreed to be "
-                                  "contacted can be chosen.")
+        raise InvalidContribution(N_("Choose people from the list on this page: only attendees who agreed to be "
+                                     "contacted can be chosen."))
     if me is not None and me in chosen:
-        raise InvalidContribution("You chose yourself to follow up with; choose other people.")
+        raise InvalidContribution(N_("You chose yourself to follow up with; choose other people."))
     stored = set(session.scalars(select(FollowUp.to_attendee_id).where(
         FollowUp.workshop_id == participant.workshop_id, FollowUp.from_participant_id == participant.id)))
     new = [t for t in chosen if t not in stored]

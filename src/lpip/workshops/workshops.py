@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from lpip.errors import InvalidContribution, NotConfirmed, UnknownWorkshop, WorkshopClosed
+from lpip.errors import N_, InvalidContribution, NotConfirmed, UnknownWorkshop, WorkshopClosed
 from lpip.text import MAX_ID, clean_text
 from lpip.workshops.limits import (
     DOTS, MAX_CODE, MAX_TEXT, MAX_TITLE, MAX_VENUE, MINUTES, ROUNDS, TABLES, check_item_id, check_text, check_whole,
@@ -110,11 +110,12 @@ def workshop_by_code(session: Session, code: str) -> Workshop:
     code = normalise_code(code)
     workshop = session.scalar(select(Workshop).where(Workshop.join_code == code)) if code else None
     if workshop is None:
-        raise UnknownWorkshop(f"No workshop has the code {code!r}. Check the code on the screen.")
+        raise UnknownWorkshop(N_("No workshop has the code %(code)s. Check the code on the screen."), code=repr(code))
     if workshop.status == "closed":
-        raise WorkshopClosed(f"The workshop '{workshop.title}' has closed; its code no longer works.")
+        raise WorkshopClosed(N_("The workshop '%(title)s' has closed; its code no longer works."), title=workshop.title)
     if workshop.status == "draft":
-        raise WorkshopClosed(f"The workshop '{workshop.title}' has not opened yet: wait for the facilitator to open it.")
+        raise WorkshopClosed(N_("The workshop '%(title)s' has not opened yet: wait for the facilitator to open it."),
+                             title=workshop.title)
     return workshop
 
 
@@ -218,7 +219,7 @@ def declare_notes_consent(session: Session, workshop_id: int, consent: bool, by:
 def host_link_by_token(session: Session, token: str) -> HostLink:
     link = session.scalar(select(HostLink).where(HostLink.token == token)) if plausible_token(token) else None
     if link is None:
-        raise UnknownWorkshop("This table link is not valid. Ask the facilitator for your table's link.")
+        raise UnknownWorkshop(N_("This table link is not valid. Ask the facilitator for your table's link."))
     return link
 
 

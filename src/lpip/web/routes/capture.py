@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from lpip.deliberation.room import MIN_GROUP_SHOWN, MIN_OWN_VOTES
-from lpip.errors import InvalidContribution, LpipError, UnknownWorkshop
+from lpip.errors import N_, InvalidContribution, LpipError, UnknownWorkshop
 from lpip.reports.room_picture import room_picture
 from lpip.web import i18n
 from lpip.web.deps import DbSession, IdPath, Route, client_address, client_key, release, write
@@ -54,16 +54,17 @@ async def submitted(request: Request) -> dict[str, str]:
             data = await request.json()
         except ValueError:
             raise InvalidContribution(
-                "The request body is not valid JSON: send an object such as {\"text\": \"...\"}."
+                N_("The request body is not valid JSON: send an object such as {\"text\": \"...\"}.")
             ) from None
         if not isinstance(data, dict):
-            raise InvalidContribution("The request body must be a JSON object such as {\"text\": \"...\"}.")
+            raise InvalidContribution(N_("The request body must be a JSON object such as {\"text\": \"...\"}."))
         fields = {str(k): str(v) for k, v in data.items() if isinstance(v, str | int | float) and not isinstance(v, bool)}
     else:
         form = await request.form(max_fields=MAX_FIELDS, max_files=0)
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
     if len(fields) > MAX_FIELDS:
-        raise InvalidContribution(f"The request has {len(fields)} fields; a form here has at most {MAX_FIELDS}.")
+        raise InvalidContribution(N_("The request has %(count)s fields; a form here has at most %(most)s."),
+                                  count=len(fields), most=MAX_FIELDS)
     return fields
 
 
@@ -175,7 +176,8 @@ def note_withdraw(request: Request, db: DbSession, token: str, note_id: IdPath, 
     _check_submission(request, data, token)
     link = host_link_by_token(db, token)
     write(db, lambda: withdraw_note(db, link, note_id))
-    return _changed(request, '<li class="muted" role="status">Note withdrawn.</li>', token)
+    html = _fragment(request, "capture/_withdrawn.html", {})
+    return _changed(request, html, token)
 
 
 def _changed(request: Request, html: str, token: str):
@@ -229,7 +231,7 @@ def join(request: Request, db: DbSession, data: Submitted):
             request.app.state.join_guesses.check(f"join:{client_address(request)}")
         if wants_json(request):
             raise
-        context = _join_context(code, False, error=exc.message)
+        context = _join_context(code, False, error=i18n.error_message(request, exc))
         response = render(request, "capture/join.html", context, status_code=status_for(exc))
         response.headers.update(retry_headers(exc))
         return response
@@ -365,7 +367,7 @@ def _participant_error(request: Request, db: Session, participant: Participant, 
     """JSON and htmx callers get the usual error shape; a plain form gets its page back with the message."""
     if wants_json(request) or _is_htmx(request):
         raise exc
-    context = dict(_participant_context(db, participant), error=exc.message)
+    context = dict(_participant_context(db, participant), error=i18n.error_message(request, exc))
     return render(request, "capture/participant.html", context, status_code=422)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from lpip.errors import InvalidContribution
+from lpip.errors import N_, InvalidContribution
 from lpip.web.deps import DbSession
 from lpip.web.errors import wants_json
 from lpip.web.routes.capture import CurrentParticipant, _check_submission
@@ -49,7 +49,7 @@ async def _submitted(request: Request) -> tuple[list[int], int | None, str]:
         try:
             data = await request.json()
         except ValueError:
-            raise InvalidContribution('The request body is not valid JSON: send {"to": [1, 2], "me": 3}.') from None
+            raise InvalidContribution(N_('The request body is not valid JSON: send {"to": [1, 2], "me": 3}.')) from None
         data = data if isinstance(data, dict) else {}
         raw_to, raw_me, token = data.get("to", []), data.get("me"), str(data.get("csrf_token", ""))
         raw_to = raw_to if isinstance(raw_to, list) else [raw_to]
@@ -62,5 +62,6 @@ async def _submitted(request: Request) -> tuple[list[int], int | None, str]:
 def _attendee_id(value) -> int:
     text = str(value).strip()
     if not text.isdigit() or len(text) > 9:
-        raise InvalidContribution(f"{text!r} is not a person on this page: choose people from the list.")
+        raise InvalidContribution(N_("%(value)s is not a person on this page: choose people from the list."),
+                                  value=repr(text))
     return int(text)

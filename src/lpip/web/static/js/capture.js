@@ -18,6 +18,36 @@
   var flushing = false;
   var portal = false;  // the last answer was a web page that was not lpip (e.g. a captive portal)
 
+  // The words this script writes, in the page's language: base.html renders them from the
+  // catalogue (lpip.web.i18n.js_strings) into #lpip-i18n; the English here is only for a page
+  // without it. %(name)s placeholders are filled in here.
+  var STRINGS = (function () {
+    var node = document.getElementById('lpip-i18n');
+    try { return node ? JSON.parse(node.dataset.strings) : {}; } catch (err) { return {}; }
+  }());
+
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (whole, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+
+  function say(key, english, values) {
+    return fill(typeof STRINGS[key] === 'string' ? STRINGS[key] : english, values);
+  }
+
+  // A message with a count: one text per CLDR plural category of the page's language.
+  function sayCount(key, count, one, other) {
+    var forms = STRINGS[key];
+    var text = null;
+    if (forms && typeof forms === 'object') {
+      var category = 'other';
+      try { category = new Intl.PluralRules(document.documentElement.lang).select(count); } catch (err) { /* old browser */ }
+      text = forms[category] || forms.other;
+    }
+    return fill(text || (count === 1 ? one : other), { count: count });
+  }
+
   function newClientId() {
     if (window.crypto && typeof window.crypto.randomUUID === 'function') {
       return window.crypto.randomUUID();
@@ -109,7 +139,7 @@
     text.textContent = item.text;  // textContent: what people type is never read as HTML
     var state = document.createElement('span');
     state.className = 'queue-state muted';
-    state.textContent = ' · waiting to send';
+    state.textContent = ' · ' + say('waiting', 'waiting to send');
     li.append(text, state);
     list.appendChild(li);
   }
@@ -117,7 +147,7 @@
   function settleSent(item, html) {
     var li = findPending(item.client_id);
     if (!li) { return; }
-    if (!html) { li.classList.remove('pending'); li.querySelector('.queue-state').textContent = ' · sent'; return; }
+    if (!html) { li.classList.remove('pending'); li.querySelector('.queue-state').textContent = ' · ' + say('sent', 'sent'); return; }
     var template = document.createElement('template');
     template.innerHTML = html.trim();  // the server's own escaped fragment
     var fresh = template.content.firstElementChild;
@@ -130,20 +160,26 @@
     if (!li) { return; }
     li.classList.remove('pending');
     li.classList.add('error');
-    li.querySelector('.queue-state').textContent = ' · NOT SENT: ' + message + ' Copy the text if you want to keep it.';
+    li.querySelector('.queue-state').textContent = ' · ' + say('not_sent', 'NOT SENT: %(reason)s Copy the text if you want to keep it.', { reason: message });
   }
 
   function describeQueue() {
     var waiting = readQueue().length;
-    var words = waiting === 1 ? '1 item is' : waiting + ' items are';
     if (!navigator.onLine) {
-      return 'You are offline. ' + (waiting ? words + ' kept on this device and will be sent when the connection returns.' : 'What you add is kept on this device until the connection returns.');
+      return waiting
+        ? sayCount('offline_queued', waiting,
+          'You are offline. %(count)s item is kept on this device and will be sent when the connection returns.',
+          'You are offline. %(count)s items are kept on this device and will be sent when the connection returns.')
+        : say('offline', 'You are offline. What you add is kept on this device until the connection returns.');
     }
     if (waiting && portal) {
-      return words + ' waiting to send: the network answered with a web page, not lpip (a wifi sign-in page?). ' +
-        'Sign in to the wifi if it asks; nothing is lost.';
+      return sayCount('portal', waiting,
+        '%(count)s item is waiting to send: the network answered with a web page, not lpip (a wifi sign-in page?). Sign in to the wifi if it asks; nothing is lost.',
+        '%(count)s items are waiting to send: the network answered with a web page, not lpip (a wifi sign-in page?). Sign in to the wifi if it asks; nothing is lost.');
     }
-    return waiting ? words + ' waiting to send.' : '';
+    return waiting
+      ? sayCount('queued', waiting, '%(count)s item is waiting to send.', '%(count)s items are waiting to send.')
+      : '';
   }
 
   function updateStatus() {
@@ -207,7 +243,7 @@
       if (verdict === 'sent') {
         settleSent(item, answer.body.html);
       } else {
-        settleRefused(item, answer.body.error || 'the server refused it (' + answer.status + ').');
+        settleRefused(item, answer.body.error || say('refused', 'the server refused it (%(status)s).', { status: answer.status }));
       }
       return flushNext();
     });
@@ -236,7 +272,9 @@
       var box = form.elements.text;
       var text = box.value.trim();
       if (!text) {
-        form.querySelector('[data-queue-status]').textContent = 'The ' + noun + ' is empty: write one idea, then send it.';
+        form.querySelector('[data-queue-status]').textContent = noun === 'statement'
+          ? say('empty_statement', 'The statement is empty: write one idea, then send it.')
+          : say('empty_note', 'The note is empty: write one idea, then send it.');
         box.focus();
         return;
       }

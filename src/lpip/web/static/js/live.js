@@ -13,6 +13,24 @@
   var timer = document.getElementById('projector-timer');
   var ticking = null;
 
+  // The words this script writes, in the page's language: base.html renders them from the
+  // catalogue (lpip.web.i18n.js_strings) into #lpip-i18n; the English here is only for a page
+  // without it. %(name)s placeholders are filled in here.
+  var STRINGS = (function () {
+    var node = document.getElementById('lpip-i18n');
+    try { return node ? JSON.parse(node.dataset.strings) : {}; } catch (err) { return {}; }
+  }());
+
+  function fill(text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (whole, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+
+  function say(key, english, values) {
+    return fill(typeof STRINGS[key] === 'string' ? STRINGS[key] : english, values);
+  }
+
   function set(id, text) {
     var node = document.getElementById(id);
     if (node) { node.textContent = text; }
@@ -24,9 +42,9 @@
     var minutes = Number(timer.dataset.minutes || 0);
     if (!opened || !minutes) { timer.textContent = ''; return; }
     var left = Math.round((opened + minutes * 60000 - Date.now()) / 1000);
-    if (left <= 0) { timer.textContent = 'Time is up'; return; }
+    if (left <= 0) { timer.textContent = say('time_up', 'Time is up'); return; }
     var m = Math.floor(left / 60), s = left % 60;
-    timer.textContent = m + ':' + (s < 10 ? '0' : '') + s + ' left';
+    timer.textContent = say('time_left', '%(time)s left', { time: m + ':' + (s < 10 ? '0' : '') + s });
   }
 
   var source = new EventSource(root.dataset.roomEvents);
@@ -37,17 +55,21 @@
       notice.textContent = '';
       var text = document.createElement('span');
       text.textContent = number === null
-        ? 'The facilitator has closed round ' + pageRound + '. '
-        : 'Round ' + number + ' is open now: ' + room.round.question + ' ';
+        ? say('round_closed', 'The facilitator has closed round %(number)s.', { number: pageRound })
+        : say('round_open', 'Round %(number)s is open now: %(question)s', { number: number, question: room.round.question });
       var link = document.createElement('a');
       link.href = window.location.pathname;
-      link.textContent = number === null ? 'Reload the page' : 'Reload to write in round ' + number;
-      notice.append(text, link, document.createTextNode(
-        pageRound !== null ? '. A note you send from this page stays in round ' + pageRound + ', where it was written.' : '.'));
+      link.textContent = number === null
+        ? say('reload', 'Reload the page.')
+        : say('reload_round', 'Reload to write in round %(number)s.', { number: number });
+      notice.append(text, ' ', link);
+      if (pageRound !== null) {
+        notice.append(' ', say('stays', 'A note you send from this page stays in round %(number)s, where it was written.', { number: pageRound }));
+      }
       notice.hidden = false;
     }
     if (document.getElementById('projector')) {
-      set('projector-round', number === null ? 'No round open' : 'Round ' + number);
+      set('projector-round', number === null ? say('no_round', 'No round open') : say('round', 'Round %(number)s', { number: number }));
       set('projector-question', number === null ? '' : room.round.question);
       if (timer) {
         timer.dataset.opened = number === null ? '' : (room.round.opened_at || '');
