@@ -123,3 +123,15 @@ def test_no_cli_module_relies_on_rich_markup():
         printed = [line for line in source.splitlines() if "print(" in line]
         tagged = [line for line in printed if re.search(r"\[/?(bold|red|green|italic|dim|b|i)\]", line)]
         assert not tagged, f"{path.name} prints markup tags: {tagged}"
+
+
+def test_iso_date_reads_yyyy_mm_dd_and_names_the_option_otherwise():
+    from datetime import date
+
+    from lpip.cli.common import iso_date
+    from lpip.errors import InvalidContribution
+
+    assert iso_date(None, "--date", "2023-06-14") is None
+    assert iso_date("2023-06-14", "--date", "2023-06-14") == date(2023, 6, 14)
+    with pytest.raises(InvalidContribution, match=r"--date '14/06/2023' is not a date; write it as YYYY-MM-DD, e.g\. 2023-06-14\."):
+        iso_date("14/06/2023", "--date", "2023-06-14", InvalidContribution)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import sys
 from contextlib import contextmanager
+from datetime import date
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
@@ -93,6 +94,17 @@ def fail(message: str):
     """Print ``Error: message`` on standard error and exit with status 2."""
     err_console.print(f"Error: {message}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(2) from None
+
+
+def iso_date(text: str | None, option: str, example: str, error: type[LpipError] = LpipError) -> date | None:
+    """An option's date written as YYYY-MM-DD (None when not given); ``error`` (the command's own
+    error class) says how to write it otherwise."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise error(f"{option} {text!r} is not a date; write it as YYYY-MM-DD, e.g. {example}.") from None
 
 
 def describe_os_error(exc: OSError) -> str:

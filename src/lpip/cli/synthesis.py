@@ -8,7 +8,6 @@ printed (:func:`lpip.reports.quotes.anonymise_quotes`).
 from __future__ import annotations
 
 import getpass
-from datetime import date
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -21,6 +20,7 @@ from lpip.cli.common import (
     OutputFormat,
     console,
     database_session,
+    iso_date,
     new_app,
     print_frame,
     rich_table,
@@ -459,17 +459,8 @@ def draft_plan(region: RegionOption = DEFAULT_REGION,
     from lpip.synthesis.plan import draft_plan as draft_lines
 
     with database_session(database) as session:
-        result = draft_lines(session, region, _date(start), seed=seed, by=who(by))
+        result = draft_lines(session, region, iso_date(start, "--start", "2026-04-01", InvalidPriority), seed=seed, by=who(by))
     say(result.summary())
-
-
-def _date(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidPriority(f"--start {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-04-01.") from None
 
 
 @plan_app.command("list")

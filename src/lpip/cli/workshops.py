@@ -6,14 +6,13 @@ without --deposit and table cards hold names, emails and organisations.
 
 from __future__ import annotations
 
-from datetime import date
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from lpip.cli.common import DatabaseOption, FormatOption, OutputFormat, console, database_session, new_app, print_frame, rich_table
+from lpip.cli.common import DatabaseOption, FormatOption, OutputFormat, console, database_session, iso_date, new_app, print_frame, rich_table
 from lpip.errors import InvalidContribution
 
 if TYPE_CHECKING:
@@ -80,19 +79,10 @@ def create_workshop(
                 raise InvalidContribution("Give --title (and --round for each round), or --from FILE.toml.")
             workshop = workshops.create_workshop(
                 session, title, [parse_round(r) for r in rounds or []], tables=tables, subregion_code=subregion,
-                on=_date(on), venue=venue, dots_per_participant=dots, created_by=created_by,
+                on=iso_date(on, "--date", "2023-06-14", InvalidContribution), venue=venue, dots_per_participant=dots, created_by=created_by,
             )
         console.print(f"Created workshop {workshop.id}: {workshop.title} (join code {workshop.join_code}).",
                       highlight=False, soft_wrap=True)
-
-
-def _date(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidContribution(f"--date {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2023-06-14.") from None
 
 
 @app.command("list")
